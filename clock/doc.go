@@ -1,0 +1,33 @@
+// Package clock is the surface through which the system under test sees
+// time, tasks and synchronisation. It has two implementations: the
+// simulator's (package sim), where one task runs at a time and the clock
+// jumps, and Real, which uses goroutines and the wall clock. Model code is
+// written only against this package, so the same code runs in both.
+//
+// # What a runtime provides
+//
+// A Runtime is small on purpose. It provides time (Now, Sleep, Schedule),
+// tasks (Go, Yield), seeded choices (Rand, Choose, Buggify) and one
+// low-level mechanism for blocking: a big lock (Enter, Exit) and
+// park/unpark of the calling task (Self, Park, Unpark). Everything else in
+// this package (Mutex, RWMutex, WaitGroup, Mailbox, Select, Timer, Ticker)
+// is written once on top of that mechanism. Writing the primitives once
+// means their semantics cannot drift between the simulator and real mode:
+// a Mailbox is FIFO and a Mutex hands off in FIFO order in both.
+//
+// # Scheduling points
+//
+// Under the simulator every blocking operation is a scheduling point:
+// Sleep, Mailbox.Send on a full mailbox, Recv on an empty one, Select,
+// WaitGroup.Wait, and Mutex.Lock, which yields even when the lock is free.
+// That last rule is what lets a "check outside the lock, act inside it"
+// race (PROTOCOL.md 6.1 F1) actually interleave in simulation.
+//
+// # Callbacks
+//
+// Schedule(d, f) runs f after d on the runtime's own context (the
+// scheduler in sim, a timer goroutine in real mode). Unlike
+// time.AfterFunc, f must not block: it may send to a mailbox with TrySend,
+// unpark, or start a task with Go. AfterFunc in this package gives Go's
+// semantics (f runs in a new task) on top of it.
+package clock

@@ -1,0 +1,69 @@
+package clock
+
+import "math/rand/v2"
+
+// Tasks starts and switches tasks, the runtime's replacement for
+// goroutines.
+type Tasks interface {
+	// Go starts f as a new task. The name appears in traces, panics and
+	// deadlock reports. Under the simulator the task belongs to the node of
+	// the caller and ends when that node crashes.
+	Go(name string, f func())
+	// Yield lets other runnable tasks run. Under the simulator it is a
+	// scheduling point even when nothing else is waiting.
+	Yield()
+}
+
+// Chooser is the runtime's source of decisions.
+type Chooser interface {
+	// Rand returns the stream of random numbers named label. Under the
+	// simulator the stream is derived from the run's seed and the label
+	// alone, so adding a new stream does not shift the others, and every
+	// draw is part of the trace hash.
+	Rand(label string) *rand.Rand
+	// Choose returns a number in [0, n), used to pick among ready select
+	// cases. n must be positive.
+	Choose(n int) int
+	// Buggify reports whether the fault point named site fires now. Real
+	// mode never fires.
+	Buggify(site string) bool
+}
+
+// Handle names one blocked task to its runtime. It is returned by Self and
+// passed to Park and Unpark.
+type Handle any
+
+// Parker is the blocking mechanism the primitives of this package are
+// built on. Primitive state is guarded by one runtime-wide lock: Enter and
+// Exit. Under the simulator only one task runs at a time and the lock costs
+// nothing; in real mode it is a plain mutex.
+//
+// The protocol is the one of a condition variable: with the lock held, a
+// primitive checks its condition; if it must wait, it records Self() in its
+// wait list and calls Park, which releases the lock, blocks, and takes the
+// lock again before returning. Whoever makes the condition true calls Unpark
+// on a recorded handle, with the lock held. A handle is only ever woken by
+// an Unpark, so a primitive can rely on what its waker did (a mutex hands
+// ownership to the task it wakes).
+type Parker interface {
+	Enter()
+	Exit()
+	// Self returns a handle for the calling task, valid for one Park.
+	Self() Handle
+	// Park blocks the calling task until Unpark(h). why says what it waits
+	// for (for example "recv requests") in deadlock reports and traces.
+	Park(h Handle, why string)
+	// Unpark wakes the task parked with h. It reports false when h is not
+	// parked (it already woke, or its task ended with a crash), so the
+	// caller can pass the wake-up on to the next waiter.
+	Unpark(h Handle) bool
+}
+
+// Runtime is everything the model needs from its environment. *sim.World
+// and *Real implement it.
+type Runtime interface {
+	Clock
+	Tasks
+	Chooser
+	Parker
+}

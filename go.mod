@@ -1,0 +1,3 @@
+module github.com/cdcsim/cdcsim
+
+go 1.26

@@ -1,0 +1,69 @@
+package sim
+
+import (
+	"runtime/debug"
+	"strings"
+
+	"github.com/cdcsim/cdcsim/clock"
+)
+
+// Result is the outcome of one run.
+type Result struct {
+	Config  Config
+	Failure *Failure // nil when the run passed
+	Steps   uint64
+	Time    clock.Time // virtual time at the end
+	Hash    uint64     // rolling hash of every decision
+	// StepHashes holds the hash after each step when the world recorded
+	// steps (RecordSteps); nil otherwise.
+	StepHashes []uint64
+}
+
+// Passed reports whether the run ended without a failure.
+func (r *Result) Passed() bool { return r.Failure == nil }
+
+// Outcome returns "pass" or "fail".
+func (r *Result) Outcome() string {
+	if r.Failure == nil {
+		return "pass"
+	}
+	return "fail"
+}
+
+func (w *World) result() *Result {
+	return &Result{
+		Config:     w.cfg,
+		Failure:    w.failure,
+		Steps:      w.step,
+		Time:       clock.Time(w.now),
+		Hash:       w.tr.hash,
+		StepHashes: w.tr.steps,
+	}
+}
+
+// Run runs main in a new world of cfg: the one-call form of New + Run.
+func Run(cfg Config, main func(w *World)) *Result {
+	w := New(cfg)
+	return w.Run(func() { main(w) })
+}
+
+// stackOf returns the current goroutine's stack.
+func stackOf() string { return string(debug.Stack()) }
+
+// blockedTasks lists every live task and what it waits for, for a
+// deadlock report.
+func (w *World) blockedTasks() string {
+	var b strings.Builder
+	for _, n := range w.nodes {
+		for _, t := range n.tasks {
+			b.WriteString("task ")
+			b.WriteString(t.name)
+			b.WriteString(" on node ")
+			b.WriteString(n.name)
+			b.WriteString(": ")
+			b.WriteString(t.why)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}

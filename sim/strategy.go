@@ -1,0 +1,77 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"slices"
+)
+
+// strategy picks which runnable task runs next. It sees the runnable set
+// in the order the scheduler keeps it, which is itself a function of the
+// seed, and returns an index into it.
+type strategy interface {
+	spawned(t *task)
+	pick(runnable []*task) int
+	// ran is told which task ran at a step, so PCT can lower its priority
+	// at a change point.
+	ran(t *task, step uint64)
+}
+
+func newStrategy(cfg Config, r *rand.Rand) strategy {
+	if cfg.Strategy == StrategyPCT {
+		return newPCT(cfg.PCTDepth, cfg.PCTSteps, r)
+	}
+	return randomStrategy{r}
+}
+
+// randomStrategy picks uniformly.
+type randomStrategy struct{ r *rand.Rand }
+
+func (randomStrategy) spawned(*task)      {}
+func (randomStrategy) ran(*task, uint64) {}
+func (s randomStrategy) pick(runnable []*task) int {
+	if len(runnable) == 1 {
+		return 0
+	}
+	return s.r.IntN(len(runnable))
+}
+
+// pct implements probabilistic concurrency testing. New tasks get random
+// priorities above every change-point priority; the highest-priority
+// runnable task runs; at each change point the task that just ran is
+// demoted below every initial priority, to d-1, d-2, ..., 1 in turn.
+type pct struct {
+	r       *rand.Rand
+	changes []uint64 // steps at which to demote, ascending
+	next    int      // index of the next change point
+	depth   int
+}
+
+func newPCT(depth, steps int, r *rand.Rand) *pct {
+	p := &pct{r: r, depth: depth}
+	for range depth - 1 {
+		p.changes = append(p.changes, 1+uint64(r.IntN(steps)))
+	}
+	slices.Sort(p.changes)
+	return p
+}
+
+func (p *pct) spawned(t *task) { t.prio = p.depth + p.r.IntN(1<<30) }
+
+func (p *pct) pick(runnable []*task) int {
+	best := 0
+	for i, t := range runnable {
+		// Ties (equal random priorities) go to the lower task id, so the
+		// choice never depends on the run queue's internal order.
+		if b := runnable[best]; t.prio > b.prio || t.prio == b.prio && t.id < b.id {
+			best = i
+		}
+	}
+	return best
+}
+
+func (p *pct) ran(t *task, step uint64) {
+	for p.next < len(p.changes) && p.changes[p.next] <= step {
+		t.prio = p.depth - 1 - p.next
+		p.next++
+	}
+}

@@ -1,0 +1,279 @@
+package sim
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/cdcsim/cdcsim/clock"
+)
+
+// World is one simulated run: its clock, event queue, tasks, nodes,
+// random streams and checks. It implements clock.Runtime, so model code
+// takes it wherever it takes a runtime. A World is used by one run only
+// and from one goroutine at a time; nothing in it is shared between runs.
+type World struct {
+	cfg Config
+
+	now  int64  // virtual nanoseconds
+	step uint64 // steps taken: task slices and callbacks run
+	seq  uint64 // event sequence numbers
+
+	q        eventQueue
+	runnable []*task
+	strat    strategy
+
+	current    *task // running task, nil on the scheduler
+	curNode    *Node // node on whose behalf code runs
+	root       *Node
+	nodes      []*Node
+	nextTaskID uint64
+	mainTask   *task
+
+	streams     map[string]*rand.Rand
+	schedRand   *rand.Rand
+	selectRand  *rand.Rand
+	buggifyRand *rand.Rand
+	sites       map[string]*site
+
+	invariants []*invariant
+	goals      []*goal
+	phase      Phase
+
+	tr      tracer
+	failure *Failure
+	wallEnd time.Time
+}
+
+// New returns a world for one run of cfg. It panics on an invalid
+// configuration; call cfg.Validate first to get an error instead.
+func New(cfg Config) *World {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	w := &World{
+		cfg:     cfg,
+		streams: make(map[string]*rand.Rand),
+		sites:   make(map[string]*site),
+		tr:      tracer{hash: hashInit ^ splitmix64(cfg.Seed)},
+	}
+	w.schedRand = w.Rand("sim/scheduler")
+	w.selectRand = w.Rand("sim/select")
+	w.buggifyRand = w.Rand("sim/buggify")
+	w.strat = newStrategy(cfg, w.Rand("sim/strategy"))
+	w.root = &Node{w: w, name: "main", up: true}
+	w.nodes = []*Node{w.root}
+	w.curNode = w.root
+	return w
+}
+
+// TraceTo sends the text trace to out. Call it before Run.
+func (w *World) TraceTo(out io.Writer) { w.tr.out = out }
+
+// RecordSteps keeps the hash after every step, for Result.StepHashes.
+func (w *World) RecordSteps() { w.tr.recording = true }
+
+// Config returns the run's configuration.
+func (w *World) Config() Config { return w.cfg }
+
+// Seed returns the run's seed.
+func (w *World) Seed() uint64 { return w.cfg.Seed }
+
+// Step returns the number of steps taken so far.
+func (w *World) Step() uint64 { return w.step }
+
+// Hash returns the rolling hash of every decision so far.
+func (w *World) Hash() uint64 { return w.tr.hash }
+
+// Root returns the node that runs the main task.
+func (w *World) Root() *Node { return w.root }
+
+// Run runs main as the first task on the root node and schedules until
+// main returns, a check fails, or a budget runs out. Every task still
+// alive at the end is killed, so no goroutine outlives the run.
+func (w *World) Run(main func()) *Result {
+	if w.mainTask != nil {
+		panic("sim: a World runs once")
+	}
+	w.wallEnd = time.Now().Add(w.cfg.MaxWall)
+	w.mainTask = w.spawn("main", w.root, main)
+	w.loop()
+	w.finish()
+	return w.result()
+}
+
+// loop is the scheduler: fire the events that are due, then run one of
+// the runnable tasks, then check; when nothing is runnable, jump the clock
+// to the next event.
+func (w *World) loop() {
+	for w.failure == nil && w.mainTask.state != taskDone {
+		w.fireDue()
+		if w.failure != nil {
+			return
+		}
+		if len(w.runnable) == 0 {
+			if !w.advance() {
+				return
+			}
+			continue
+		}
+		i := w.strat.pick(w.runnable)
+		t := w.runnable[i]
+		last := len(w.runnable) - 1
+		w.runnable[i] = w.runnable[last]
+		w.runnable[last] = nil
+		w.runnable = w.runnable[:last]
+		w.tr.mix2(tagRun, t.id)
+		if w.tr.out != nil {
+			w.traceLine("run", "task=%d %s", t.id, t.name)
+		}
+		w.resume(t)
+		w.strat.ran(t, w.step)
+		w.endStep()
+	}
+}
+
+// fireDue fires every event due at the current instant, in (time, seq)
+// order, so that tasks woken at this instant compete with those already
+// runnable.
+func (w *World) fireDue() {
+	for w.q.len() > 0 && w.q.peek().at <= w.now && w.failure == nil {
+		w.fire(w.q.pop())
+	}
+}
+
+// advance jumps the clock to the next event. It reports false, after
+// recording the failure, when there is none (every task is blocked) or
+// the jump would cross a budget or a liveness deadline.
+func (w *World) advance() bool {
+	if w.q.len() == 0 {
+		w.fail(&Failure{Kind: KindLiveness, Message: "deadlock: every task is blocked and no timer is pending",
+			Detail: w.blockedTasks()})
+		return false
+	}
+	at := w.q.peek().at
+	if w.checkDeadlines(at) {
+		return false
+	}
+	if at > int64(w.cfg.MaxTime) {
+		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("virtual-time budget %s exhausted (next event at %s)", w.cfg.MaxTime, clock.Time(at))})
+		return false
+	}
+	w.now = at
+	w.tr.mix2(tagTime, uint64(at))
+	return true
+}
+
+func (w *World) fire(e event) {
+	switch e.kind {
+	case evWake:
+		t := e.task
+		if t.state != taskParked || t.gen != e.gen {
+			return
+		}
+		w.tr.mix2(tagWake, t.id)
+		w.makeRunnable(t)
+	case evTimer:
+		tm := e.timer
+		if !tm.pending || tm.gen != e.gen {
+			return
+		}
+		tm.pending = false
+		if tm.node.incarnation != tm.incarnation || !tm.node.up {
+			return // the node crashed since: its timers died with it
+		}
+		w.tr.mix2(tagTimer, e.seq)
+		w.curNode = tm.node
+		if w.tr.out != nil {
+			w.traceLine("timer", "seq=%d", e.seq)
+		}
+		w.runCallback(tm.fn)
+		w.curNode = w.root
+		w.endStep()
+	}
+}
+
+// runCallback runs a Schedule callback on the scheduler, turning a panic
+// into a failure of the run.
+func (w *World) runCallback(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.fail(&Failure{Kind: KindPanic, Message: fmt.Sprint(r), Node: w.curNode.name, Task: "(timer callback)", Stack: stackOf()})
+		}
+	}()
+	f()
+}
+
+// endStep closes a step: count it, record its hash, run the checks and
+// the step budget, and now and then the wall-clock budget.
+func (w *World) endStep() {
+	w.step++
+	if w.tr.recording {
+		w.tr.steps = append(w.tr.steps, w.tr.hash)
+	}
+	if w.failure != nil {
+		return
+	}
+	w.checkInvariants()
+	w.checkGoals()
+	if w.step >= w.cfg.MaxSteps && w.failure == nil && w.mainTask.state != taskDone {
+		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("step budget %d exhausted (a task spinning on Yield, or a run longer than its budget)", w.cfg.MaxSteps)})
+	}
+	if w.step&1023 == 0 && time.Now().After(w.wallEnd) && w.failure == nil {
+		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("wall-clock budget %s exhausted", w.cfg.MaxWall)})
+	}
+}
+
+// fail records the first failure of the run; later ones are ignored, as
+// they are usually consequences of the first.
+func (w *World) fail(f *Failure) {
+	if w.failure != nil {
+		return
+	}
+	f.Step, f.Time = w.step, clock.Time(w.now)
+	if f.Node == "" && w.curNode != nil {
+		f.Node = w.curNode.name
+	}
+	if f.Task == "" && w.current != nil {
+		f.Task = w.current.name
+	}
+	w.failure = f
+	if w.tr.out != nil {
+		w.traceLine("FAIL", "%s: %s", f.Kind, f.Message)
+	}
+}
+
+// finish ends the run: goals still open fail it, then every task that is
+// still alive is unwound, so no goroutine outlives the World.
+func (w *World) finish() {
+	if w.failure == nil {
+		w.checkGoalsAtEnd()
+	}
+	for _, n := range w.nodes {
+		for len(n.tasks) > 0 {
+			w.kill(n.tasks[len(n.tasks)-1])
+		}
+	}
+	w.runnable = nil
+	w.q.clear()
+}
+
+// traceLine writes one line of the text trace for the current node.
+func (w *World) traceLine(kind, format string, args ...any) {
+	node := "-"
+	if w.curNode != nil {
+		node = w.curNode.name
+	}
+	w.tr.line(w.step, clock.Time(w.now), node, kind, format, args...)
+}
+
+// Tracef adds a line of kind "note" to the text trace and folds its kind
+// into the hash. Model code uses it to say what it decided ("dispatcher 7:
+// REGISTER to node 2"). Nothing is formatted when the trace is off.
+func (w *World) Tracef(format string, args ...any) {
+	w.tr.mix(tagNote)
+	if w.tr.out != nil {
+		w.traceLine("note", format, args...)
+	}
+}
