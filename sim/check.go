@@ -150,4 +150,3 @@ func (w *World) checkGoalsAtEnd() {
 		}
 	}
 }
-

@@ -26,7 +26,7 @@ func newStrategy(cfg Config, r *rand.Rand) strategy {
 // randomStrategy picks uniformly.
 type randomStrategy struct{ r *rand.Rand }
 
-func (randomStrategy) spawned(*task)      {}
+func (randomStrategy) spawned(*task)     {}
 func (randomStrategy) ran(*task, uint64) {}
 func (s randomStrategy) pick(runnable []*task) int {
 	if len(runnable) == 1 {
