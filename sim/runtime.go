@@ -42,6 +42,9 @@ func (w *World) Sleep(d time.Duration) {
 	t.gen++
 	w.push(event{at: w.now + int64(d), kind: evWake, task: t, gen: t.gen})
 	t.state, t.why = taskParked, "sleep"
+	if w.tr.out != nil {
+		w.traceLine("sleep", "task=%d %s until %s", t.id, t.name, clock.Time(w.now+int64(d)))
+	}
 	t.switchOut()
 }
 
@@ -71,6 +74,9 @@ func (w *World) Park(h clock.Handle, why string) {
 	}
 	t.gen++
 	t.state, t.why = taskParked, why
+	if w.tr.out != nil {
+		w.traceLine("park", "task=%d %s: %s", t.id, t.name, why)
+	}
 	t.switchOut()
 }
 
@@ -82,6 +88,9 @@ func (w *World) Unpark(h clock.Handle) bool {
 		return false
 	}
 	w.tr.mix2(tagUnpark, t.id)
+	if w.tr.out != nil {
+		w.traceLine("unpark", "task=%d %s", t.id, t.name)
+	}
 	w.makeRunnable(t)
 	return true
 }

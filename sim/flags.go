@@ -1,0 +1,102 @@
+package sim
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The -sim.* flags select seeds and output for sim.Test. They are parsed
+// by the testing package with the test binary's other flags; a malformed
+// value is rejected at parse time with an error that names the flag.
+var flags struct {
+	seed      seedFlag
+	seeds     countFlag
+	start     seedFlag
+	random    bool
+	trace     bool
+	json      string
+	pins      pinsFlag
+	recheck   bool
+	keepGoing bool
+}
+
+func init() {
+	flag.Var(&flags.seed, "sim.seed", "run only this seed (decimal or 0x hex); replays a failure")
+	flag.Var(&flags.seeds, "sim.seeds", "number of seeds to run (default: the test's own count)")
+	flag.Var(&flags.start, "sim.start", "first seed of the range (default 1)")
+	flag.BoolVar(&flags.random, "sim.random", false, "start the seed range at a fresh random seed")
+	flag.BoolVar(&flags.trace, "sim.trace", false, "print the text trace of every run to stdout")
+	flag.StringVar(&flags.json, "sim.json", "", "append one JSON result line per seed to this file (- for stdout)")
+	flag.Var(&flags.pins, "sim.set", "pin a configuration field, key=value (repeatable); see sim.Keys")
+	flag.BoolVar(&flags.recheck, "sim.recheck", false, "run every seed twice and fail on a hash mismatch (determinism check)")
+	flag.BoolVar(&flags.keepGoing, "sim.keep-going", false, "run every seed even after a failure")
+}
+
+// seedFlag is a uint64 seed that remembers whether it was set.
+type seedFlag struct {
+	v   uint64
+	set bool
+}
+
+func (f *seedFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.FormatUint(f.v, 10)
+}
+
+func (f *seedFlag) Set(s string) error {
+	v, err := ParseSeed(s)
+	if err != nil {
+		return err
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+// countFlag is a positive seed count.
+type countFlag struct {
+	v   int
+	set bool
+}
+
+func (f *countFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.Itoa(f.v)
+}
+
+func (f *countFlag) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v <= 0 {
+		return fmt.Errorf("seed count %q is not a positive integer", s)
+	}
+	f.v, f.set = v, true
+	return nil
+}
+
+// pinsFlag collects -sim.set settings, checking each against the
+// configuration keys as it is parsed.
+type pinsFlag struct{ Pins }
+
+func (f *pinsFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return strings.Join(f.Pins, ",")
+}
+
+func (f *pinsFlag) Set(s string) error {
+	c := DefaultConfig(0)
+	if err := (Pins{s}).Apply(&c); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	f.Pins = append(f.Pins, s)
+	return nil
+}

@@ -1,0 +1,321 @@
+package sim
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Option adjusts how Test runs a workload.
+type Option func(*testOptions)
+
+type testOptions struct {
+	seeds     int
+	configure []func(*Config)
+}
+
+// Seeds sets how many seeds Test runs when -sim.seeds is not given.
+func Seeds(n int) Option { return func(o *testOptions) { o.seeds = n } }
+
+// Configure adjusts every derived configuration before -sim.set pins are
+// applied, for a workload that needs, say, a longer virtual-time budget.
+func Configure(f func(*Config)) Option {
+	return func(o *testOptions) { o.configure = append(o.configure, f) }
+}
+
+// Test runs body as the main task of one simulated run per seed. The
+// seeds are chosen by the -sim.* flags: -sim.seed=N runs only N;
+// otherwise -sim.seeds (default: the Seeds option, else 100) consecutive
+// seeds from -sim.start (default 1) or from a fresh random seed with
+// -sim.random.
+//
+// A failing seed is run again before it is reported, as rapid does. If the
+// second run's hash differs, the failure is a nondeterminism bug and is
+// reported as one, naming the first step where two runs diverged.
+// Otherwise the report gives the seed, the whole derived configuration and
+// the one command line that replays it.
+func Test(t *testing.T, body func(w *World), opts ...Option) {
+	t.Helper()
+	o := testOptions{seeds: 100}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	seeds := selectSeeds(o.seeds)
+	passed := 0
+	var steps uint64
+	began := time.Now()
+	for _, seed := range seeds {
+		cfg, err := o.config(seed)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		res, f := runChecked(cfg, body, flags.recheck)
+		writeJSON(t, res, f)
+		steps += res.Steps
+		if f == nil {
+			passed++
+			continue
+		}
+		t.Errorf("%s", failureReport(t, cfg, res, f))
+		if !flags.keepGoing {
+			break
+		}
+	}
+	t.Logf("%d of %d seeds passed (%d..%d), %d steps in %v", passed, len(seeds), seeds[0], seeds[len(seeds)-1], steps, time.Since(began).Round(time.Millisecond))
+}
+
+func (o *testOptions) config(seed uint64) (Config, error) {
+	cfg := DeriveConfig(seed)
+	for _, f := range o.configure {
+		f(&cfg)
+	}
+	if err := flags.pins.Apply(&cfg); err != nil {
+		return cfg, err
+	}
+	cfg.Seed = seed // a pinned seed would otherwise hide the one being run
+	return cfg, cfg.Validate()
+}
+
+// selectSeeds returns the seeds the flags ask for.
+func selectSeeds(defaultCount int) []uint64 {
+	if flags.seed.set {
+		return []uint64{flags.seed.v}
+	}
+	n := defaultCount
+	if flags.seeds.set {
+		n = flags.seeds.v
+	}
+	start := uint64(1)
+	switch {
+	case flags.start.set:
+		start = flags.start.v
+	case flags.random:
+		start = new(maphash.Hash).Sum64() // fresh per process, printed in the log
+	}
+	seeds := make([]uint64, n)
+	for i := range seeds {
+		seeds[i] = start + uint64(i)
+	}
+	return seeds
+}
+
+// runChecked runs one seed and, when it fails or recheck is set, runs it
+// again to tell a real failure from nondeterminism. It returns the first
+// run's result and the failure to report (nil when the run passed and was
+// deterministic).
+func runChecked(cfg Config, body func(*World), recheck bool) (*Result, *Failure) {
+	var trace io.Writer
+	if flags.trace {
+		trace = os.Stdout
+	}
+	first := runOnce(cfg, body, false, trace)
+	if first.Failure == nil && !recheck {
+		return first, nil
+	}
+	second := runOnce(cfg, body, true, nil)
+	if second.Hash == first.Hash {
+		return first, first.Failure
+	}
+	return first, divergence(cfg, body, first, second)
+}
+
+func runOnce(cfg Config, body func(*World), record bool, trace io.Writer) *Result {
+	w := New(cfg)
+	if record {
+		w.RecordSteps()
+	}
+	if trace != nil {
+		w.TraceTo(trace)
+	}
+	return w.Run(func() { body(w) })
+}
+
+// CheckDeterminism runs cfg twice and returns a nondeterminism failure if
+// the two runs differ, naming the first divergent step; nil if they agree.
+func CheckDeterminism(cfg Config, body func(*World)) *Failure {
+	a := runOnce(cfg, body, true, nil)
+	b := runOnce(cfg, body, true, nil)
+	if a.Hash == b.Hash {
+		return nil
+	}
+	return divergence(cfg, body, a, b)
+}
+
+// divergence explains two runs of one seed that hashed differently. It
+// runs the seed twice more with the text trace on, finds the first step
+// whose hash differs between those two, and shows both runs' trace lines
+// up to it. (The runs whose hashes first disagreed may have been traced
+// differently, so the step is taken from two comparable runs.)
+func divergence(cfg Config, body func(*World), a, b *Result) *Failure {
+	var ta, tb bytes.Buffer
+	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20})
+	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20})
+	step, ok := firstDivergence(ra.StepHashes, rb.StepHashes)
+	f := &Failure{Kind: KindNondeterminism, Step: step}
+	if !ok {
+		f.Message = fmt.Sprintf("the same seed hashed %016x and %016x; traced re-runs agreed on every step, so the divergence depends on tracing or happened once", a.Hash, b.Hash)
+		return f
+	}
+	f.Message = fmt.Sprintf("the same seed hashed %016x and %016x; first divergent step is %d", a.Hash, b.Hash, step)
+	f.Detail = "run A, trace up to the divergent step:\n" + traceAround(ta.String(), step) +
+		"run B, trace up to the divergent step:\n" + traceAround(tb.String(), step)
+	return f
+}
+
+// firstDivergence returns the first step at which two step-hash records
+// differ, including one run being longer.
+func firstDivergence(a, b []uint64) (uint64, bool) {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return uint64(i), true
+		}
+	}
+	if len(a) != len(b) {
+		return uint64(n), true
+	}
+	return 0, false
+}
+
+// traceAround returns the trace lines of the few steps up to and
+// including step.
+func traceAround(trace string, step uint64) string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(trace))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var s uint64
+		if _, err := fmt.Sscan(sc.Text(), &s); err != nil {
+			continue
+		}
+		if s+3 >= step && s <= step {
+			out = append(out, "  "+sc.Text())
+		}
+		if s > step {
+			break
+		}
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// capped is a writer that stops keeping text after a limit, so a traced
+// re-run of a long seed cannot exhaust memory.
+type capped struct {
+	w    io.Writer
+	left int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if c.left > 0 {
+		n := min(len(p), c.left)
+		c.w.Write(p[:n])
+		c.left -= n
+	}
+	return len(p), nil
+}
+
+// failureReport renders a confirmed failure: what, where, the config
+// block, and the replay line.
+func failureReport(t *testing.T, cfg Config, res *Result, f *Failure) string {
+	var b strings.Builder
+	confirm := "confirmed by a second run with the same hash"
+	if f.Kind == KindNondeterminism {
+		confirm = "a second run of the same seed did not repeat the first"
+	}
+	fmt.Fprintf(&b, "seed %d failed (%s)\n", cfg.Seed, confirm)
+	b.WriteString(f.Report())
+	fmt.Fprintf(&b, "run: %d steps, virtual time %s, hash %016x\n", res.Steps, res.Time, res.Hash)
+	b.WriteString("configuration:\n")
+	b.WriteString(indent(cfg.String(), "  "))
+	b.WriteString("replay:\n")
+	fmt.Fprintf(&b, "  %s\n", ReplayCommand(t.Name(), cfg.Seed, flags.pins.Pins))
+	return b.String()
+}
+
+// ReplayCommand returns the go test command line that re-runs one seed of
+// a test with its trace, from the module root.
+func ReplayCommand(testName string, seed uint64, pins Pins) string {
+	run := "^" + strings.ReplaceAll(testName, "/", "$/^") + "$"
+	return fmt.Sprintf("go test %s -run '%s' -sim.seed=%d%s -sim.trace", packageDir(), run, seed, pins.Flags())
+}
+
+// packageDir returns the test's package directory relative to the module
+// root ("./sim"), found by walking up to go.mod.
+func packageDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			rel, err := filepath.Rel(dir, wd)
+			if err != nil || rel == "." {
+				return "."
+			}
+			return "./" + filepath.ToSlash(rel)
+		}
+		if filepath.Dir(dir) == dir {
+			return "."
+		}
+	}
+}
+
+// JSONVersion is stamped in every result line so that readers can reject
+// lines from an incompatible writer.
+const JSONVersion = 1
+
+// JSONResult is one line of -sim.json output.
+type JSONResult struct {
+	Version int    `json:"v"`
+	Test    string `json:"test"`
+	Seed    uint64 `json:"seed"`
+	Outcome string `json:"outcome"`
+	Kind    string `json:"kind,omitempty"`
+	Message string `json:"message,omitempty"`
+	Steps   uint64 `json:"steps"`
+	VTimeNS int64  `json:"vtime_ns"`
+	Hash    string `json:"hash"`
+}
+
+var jsonOut struct {
+	once sync.Once
+	w    io.Writer
+	err  error
+	mu   sync.Mutex
+}
+
+func writeJSON(t *testing.T, res *Result, f *Failure) {
+	if flags.json == "" {
+		return
+	}
+	jsonOut.once.Do(func() {
+		if flags.json == "-" {
+			jsonOut.w = os.Stdout
+			return
+		}
+		jsonOut.w, jsonOut.err = os.OpenFile(flags.json, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	})
+	if jsonOut.err != nil {
+		t.Fatalf("-sim.json: %v", jsonOut.err)
+	}
+	line := JSONResult{Version: JSONVersion, Test: t.Name(), Seed: res.Config.Seed, Outcome: "pass",
+		Steps: res.Steps, VTimeNS: int64(res.Time), Hash: fmt.Sprintf("%016x", res.Hash)}
+	if f != nil {
+		line.Outcome, line.Kind, line.Message = "fail", string(f.Kind), f.Message
+	}
+	data, _ := json.Marshal(line)
+	jsonOut.mu.Lock()
+	defer jsonOut.mu.Unlock()
+	if _, err := jsonOut.w.Write(append(data, '\n')); err != nil {
+		t.Fatalf("-sim.json: %v", err)
+	}
+}
