@@ -40,7 +40,7 @@ func (w *World) Sleep(d time.Duration) {
 		return
 	}
 	t.gen++
-	w.push(event{at: w.now + int64(d), kind: evWake, task: t, gen: t.gen})
+	t.sleep.arm(d)
 	t.state, t.why = taskParked, "sleep"
 	if w.tr.out != nil {
 		w.traceLine("sleep", "task=%d %s until %s", t.id, t.name, clock.Time(w.now+int64(d)))
@@ -113,15 +113,16 @@ func (w *World) push(e event) {
 	w.q.push(e)
 }
 
-// simTimer is the handle of a Schedule callback. Stopping or re-arming it
-// bumps gen, which turns the entries already queued for it stale: the
-// queue is never searched, and a ticker that re-arms itself allocates
-// nothing.
+// simTimer is the handle of a Schedule callback, or of a task's sleep.
+// Stopping or re-arming it bumps gen, which turns the entries already
+// queued for it stale: the queue is never searched, and a ticker that
+// re-arms itself, or a task that sleeps in a loop, allocates nothing.
 type simTimer struct {
 	w           *World
 	node        *Node
 	incarnation uint32
-	fn          func()
+	fn          func() // the callback; nil for a sleep
+	task        *task  // the sleeping task, for a sleep
 	gen         uint32
 	pending     bool
 }
@@ -129,7 +130,7 @@ type simTimer struct {
 func (tm *simTimer) arm(d time.Duration) {
 	tm.gen++
 	tm.pending = true
-	tm.w.push(event{at: tm.w.now + max(int64(d), 0), kind: evTimer, timer: tm, gen: tm.gen})
+	tm.w.push(event{at: tm.w.now + max(int64(d), 0), timer: tm, gen: tm.gen})
 }
 
 func (tm *simTimer) Stop() bool {

@@ -22,9 +22,10 @@ type task struct {
 
 	state taskState
 	why   string // what a parked task waits for
-	// gen counts parks; a wake-up event carries the gen it was made for,
-	// so a stale one (the task woke otherwise, or parked again) is ignored.
-	gen uint32
+	// gen counts parks, for the trace; sleep is the task's own timer, so
+	// sleeping allocates nothing.
+	gen   uint32
+	sleep simTimer
 	// dying is set while the task is being unwound by a crash or the end of
 	// the run; blocking then is a bug in a deferred call.
 	dying   bool
@@ -50,6 +51,7 @@ var errKilled any = killed{}
 func (w *World) spawn(name string, node *Node, f func()) *task {
 	w.nextTaskID++
 	t := &task{w: w, id: w.nextTaskID, name: name, node: node, f: f, state: taskRunnable}
+	t.sleep = simTimer{w: w, node: node, task: t}
 	t.next, t.stop = iter.Pull(t.body)
 	node.adopt(t)
 	w.strat.spawned(t)

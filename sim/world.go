@@ -25,6 +25,7 @@ type World struct {
 	strat    strategy
 
 	current    *task // running task, nil on the scheduler
+	inCallback bool  // a Schedule callback is running
 	curNode    *Node // node on whose behalf code runs
 	root       *Node
 	nodes      []*Node
@@ -105,8 +106,9 @@ func (w *World) Run(main func()) *Result {
 
 // loop is the scheduler: fire the events that are due, then run one of
 // the runnable tasks, then check; when nothing is runnable, jump the clock
-// to the next event.
+// to the next event and fire it.
 func (w *World) loop() {
+	defer w.recoverCallback()
 	for w.failure == nil && w.mainTask.state != taskDone {
 		w.fireDue()
 		if w.failure != nil {
@@ -116,6 +118,7 @@ func (w *World) loop() {
 			if !w.advance() {
 				return
 			}
+			w.fire(w.q.pop())
 			continue
 		}
 		i := w.strat.pick(w.runnable)
@@ -132,6 +135,22 @@ func (w *World) loop() {
 		w.strat.ran(t, w.step)
 		w.endStep()
 	}
+}
+
+// recoverCallback turns a panic in a Schedule callback into a failure of
+// the run. Callbacks run on the scheduler's own stack, and a panic ends the
+// run anyway, so one deferred recover around the loop serves them all
+// instead of a defer per callback. Tasks recover their own panics (see
+// task.body), so anything else reaching here is a bug in the kernel and
+// is re-raised.
+func (w *World) recoverCallback() {
+	if !w.inCallback {
+		return
+	}
+	r := recover()
+	w.inCallback = false
+	w.fail(&Failure{Kind: KindPanic, Message: fmt.Sprint(r), Node: w.curNode.name, Task: "(timer callback)", Stack: stackOf()})
+	w.curNode = w.root
 }
 
 // fireDue fires every event due at the current instant, in (time, seq)
@@ -153,6 +172,9 @@ func (w *World) advance() bool {
 		return false
 	}
 	at := w.q.peek().at
+	if at == w.now {
+		return true
+	}
 	if w.checkDeadlines(at) {
 		return false
 	}
@@ -166,43 +188,32 @@ func (w *World) advance() bool {
 }
 
 func (w *World) fire(e event) {
-	switch e.kind {
-	case evWake:
-		t := e.task
-		if t.state != taskParked || t.gen != e.gen {
-			return
-		}
-		w.tr.mix2(tagWake, t.id)
-		w.makeRunnable(t)
-	case evTimer:
-		tm := e.timer
-		if !tm.pending || tm.gen != e.gen {
-			return
-		}
-		tm.pending = false
-		if tm.node.incarnation != tm.incarnation || !tm.node.up {
-			return // the node crashed since: its timers died with it
-		}
-		w.tr.mix2(tagTimer, e.seq)
-		w.curNode = tm.node
-		if w.tr.out != nil {
-			w.traceLine("timer", "seq=%d", e.seq)
-		}
-		w.runCallback(tm.fn)
-		w.curNode = w.root
-		w.endStep()
+	tm := e.timer
+	if !tm.pending || tm.gen != e.gen {
+		return // stopped or re-armed since
 	}
-}
-
-// runCallback runs a Schedule callback on the scheduler, turning a panic
-// into a failure of the run.
-func (w *World) runCallback(f func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			w.fail(&Failure{Kind: KindPanic, Message: fmt.Sprint(r), Node: w.curNode.name, Task: "(timer callback)", Stack: stackOf()})
+	tm.pending = false
+	if t := tm.task; t != nil {
+		// The end of a sleep. The task may have died in a crash meanwhile.
+		if t.state == taskParked {
+			w.tr.mix2(tagWake, t.id)
+			w.makeRunnable(t)
 		}
-	}()
-	f()
+		return
+	}
+	if tm.node.incarnation != tm.incarnation || !tm.node.up {
+		return // the node crashed since: its timers died with it
+	}
+	w.tr.mix2(tagTimer, e.seq)
+	w.curNode = tm.node
+	if w.tr.out != nil {
+		w.traceLine("timer", "seq=%d", e.seq)
+	}
+	w.inCallback = true
+	tm.fn()
+	w.inCallback = false
+	w.curNode = w.root
+	w.endStep()
 }
 
 // endStep closes a step: count it, record its hash, run the checks and
