@@ -1,3 +1,4 @@
+//dst:file-allow go-statement,wall-clock,sync-primitive,select: the real runtime runs on goroutines and the wall clock
 package clock
 
 import (
@@ -14,7 +15,7 @@ import (
 // Buggify never fires.
 type Real struct {
 	start time.Time
-	mu    sync.Mutex // the big lock of Parker; dst:allow sync.Mutex: real mode guards primitives with a real lock
+	mu    sync.Mutex // the big lock of Parker
 	tasks sync.WaitGroup
 	rmu   sync.Mutex // guards r
 	r     *rand.Rand

@@ -48,7 +48,7 @@ func unitFloat(h uint64) float64 { return float64(h>>11) / (1 << 53) }
 // and how often it fired, sorted by name.
 func (w *World) BuggifySites() []SiteStat {
 	out := make([]SiteStat, 0, len(w.sites))
-	for name, s := range w.sites { // dst:allow maprange: sorted below, reporting only
+	for name, s := range w.sites { //dst:allow map-range: sorted below, reporting only
 		out = append(out, SiteStat{Name: name, On: s.on, Fired: s.fired})
 	}
 	slices.SortFunc(out, func(a, b SiteStat) int { return strings.Compare(a.Name, b.Name) })

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cdcsim/cdcsim/internal/knob"
+	"github.com/cdcsim/cdcsim/network"
 )
 
 // Strategy chooses which runnable task runs next.
@@ -49,12 +52,22 @@ type Config struct {
 	MaxTime time.Duration
 	// MaxWall bounds the wall-clock time of the run. Invariant: > 0.
 	MaxWall time.Duration
+
+	// Faults names where the fault rates came from: "swarm" (drawn from
+	// the seed) or a preset (none, lite, default, harsh).
+	Faults string
+	// Net is the network's faults (package network).
+	Net network.Faults
+	// CrashEvery is the mean time between node crashes in the safety phase
+	// (0: no crashes); a crashed node restarts after RestartAfter.
+	CrashEvery   time.Duration
+	RestartAfter network.Dist
 }
 
 // DefaultConfig returns the configuration of seed with every field at its
 // default, before any swarm draw.
 func DefaultConfig(seed uint64) Config {
-	return Config{
+	c := Config{
 		Seed:     seed,
 		Strategy: StrategyRandom,
 		PCTDepth: 3,
@@ -65,13 +78,34 @@ func DefaultConfig(seed uint64) Config {
 		MaxTime:  24 * time.Hour,
 		MaxWall:  2 * time.Minute,
 	}
+	c.applyPreset(network.PresetNone)
+	return c
+}
+
+// applyPreset sets every fault field from a preset.
+func (c *Config) applyPreset(p network.Preset) error {
+	net, err := network.PresetFaults(p)
+	if err != nil {
+		return err
+	}
+	c.Faults, c.Net = string(p), net
+	c.CrashEvery, c.RestartAfter = 0, network.Uniform(time.Second, 20*time.Second)
+	switch p {
+	case network.PresetDefault:
+		c.CrashEvery = 2 * time.Minute
+	case network.PresetHarsh:
+		c.CrashEvery = 20 * time.Second
+	}
+	return nil
 }
 
 // DeriveConfig returns the configuration a seed stands for: the defaults,
-// then a swarm draw that varies the scheduling strategy and switches
-// Buggify off for half of the seeds, so that one sweep covers runs with
-// and without each kind of perturbation (Groce et al., "Swarm testing").
-// The draw uses its own stream, so it does not shift the run's.
+// then a swarm draw (Groce et al., "Swarm testing") that varies the
+// scheduling strategy, switches Buggify off for half of the seeds, and
+// switches each network fault kind and node crashes on or off with its own
+// rate, so that one sweep covers runs with and without each kind of
+// perturbation. The draw uses its own stream, so it does not shift the
+// run's.
 func DeriveConfig(seed uint64) Config {
 	c := DefaultConfig(seed)
 	r := rand.New(rand.NewPCG(splitmix64(seed), fnv64("config")))
@@ -82,121 +116,84 @@ func DeriveConfig(seed uint64) Config {
 	if r.IntN(2) == 0 {
 		c.BuggifyP = 0
 	}
+	c.Faults = "swarm"
+	c.Net = network.SwarmFaults(r)
+	if r.IntN(2) == 0 {
+		c.CrashEvery = time.Duration(10+r.IntN(300)) * time.Second
+	}
 	return c
 }
 
-// key is one printable, pinnable field of Config.
-type key struct {
-	name string
-	doc  string
-	get  func(*Config) string
-	set  func(*Config, string) error
-}
+// keys are the printable, pinnable fields of Config, in print order. The
+// faults preset comes before the fields it sets, so a printed block pinned
+// back in order reproduces the configuration.
+var keys = configKeys() //dst:allow package-state: a read-only table
 
-var keys = []key{
-	{"seed", "the run's seed (decimal or 0x hex)",
-		func(c *Config) string { return strconv.FormatUint(c.Seed, 10) },
-		func(c *Config, s string) (err error) { c.Seed, err = ParseSeed(s); return err }},
-	{"strategy", "scheduling strategy: random or pct",
-		func(c *Config) string { return string(c.Strategy) },
-		func(c *Config, s string) error {
-			switch Strategy(s) {
-			case StrategyRandom, StrategyPCT:
-				c.Strategy = Strategy(s)
-				return nil
-			}
-			return fmt.Errorf("want random or pct")
-		}},
-	{"pct.depth", "PCT bug depth d (>= 1)",
-		func(c *Config) string { return strconv.Itoa(c.PCTDepth) },
-		intSetter(func(c *Config) *int { return &c.PCTDepth }, 1, 1000)},
-	{"pct.steps", "steps over which PCT spreads change points (>= 1)",
-		func(c *Config) string { return strconv.Itoa(c.PCTSteps) },
-		intSetter(func(c *Config) *int { return &c.PCTSteps }, 1, 1<<40)},
-	{"buggify.p", "probability a Buggify site is on for the run, [0,1]",
-		func(c *Config) string { return formatFloat(c.BuggifyP) },
-		probSetter(func(c *Config) *float64 { return &c.BuggifyP })},
-	{"buggify.q", "probability an enabled site fires when reached, [0,1]",
-		func(c *Config) string { return formatFloat(c.BuggifyQ) },
-		probSetter(func(c *Config) *float64 { return &c.BuggifyQ })},
-	{"budget.steps", "step budget (> 0)",
-		func(c *Config) string { return strconv.FormatUint(c.MaxSteps, 10) },
-		func(c *Config, s string) error {
-			v, err := strconv.ParseUint(s, 10, 64)
-			if err != nil || v == 0 {
-				return fmt.Errorf("want a positive integer")
-			}
-			c.MaxSteps = v
-			return nil
-		}},
-	{"budget.time", "virtual-time budget (Go duration > 0)",
-		func(c *Config) string { return c.MaxTime.String() },
-		durSetter(func(c *Config) *time.Duration { return &c.MaxTime })},
-	{"budget.wall", "wall-clock budget (Go duration > 0)",
-		func(c *Config) string { return c.MaxWall.String() },
-		durSetter(func(c *Config) *time.Duration { return &c.MaxWall })},
+func configKeys() []knob.Key[Config] {
+	ks := []knob.Key[Config]{
+		{Name: "seed", Doc: "the run's seed (decimal or 0x hex)",
+			Get: func(c *Config) string { return strconv.FormatUint(c.Seed, 10) },
+			Set: func(c *Config, s string) (err error) { c.Seed, err = ParseSeed(s); return err }},
+		{Name: "strategy", Doc: "scheduling strategy: random or pct",
+			Get: func(c *Config) string { return string(c.Strategy) },
+			Set: func(c *Config, s string) error {
+				switch Strategy(s) {
+				case StrategyRandom, StrategyPCT:
+					c.Strategy = Strategy(s)
+					return nil
+				}
+				return fmt.Errorf("want random or pct")
+			}},
+		knob.Int("pct.depth", "PCT bug depth d", 1, 1000, func(c *Config) *int { return &c.PCTDepth }),
+		knob.Int("pct.steps", "steps over which PCT spreads its change points", 1, 1<<40, func(c *Config) *int { return &c.PCTSteps }),
+		knob.Prob("buggify.p", "probability a Buggify site is on for the run", func(c *Config) *float64 { return &c.BuggifyP }),
+		knob.Prob("buggify.q", "probability an enabled site fires when reached", func(c *Config) *float64 { return &c.BuggifyQ }),
+		knob.Uint64("budget.steps", "step budget", func(c *Config) *uint64 { return &c.MaxSteps }),
+		knob.Duration("budget.time", "virtual-time budget", false, func(c *Config) *time.Duration { return &c.MaxTime }),
+		knob.Duration("budget.wall", "wall-clock budget", false, func(c *Config) *time.Duration { return &c.MaxWall }),
+		{Name: "faults", Doc: "fault preset: none, lite, default, harsh (sets every fault field below); swarm: drawn from the seed",
+			Get: func(c *Config) string { return c.Faults },
+			Set: func(c *Config, s string) error {
+				if s == "swarm" {
+					c.Faults = s
+					return nil
+				}
+				return c.applyPreset(network.Preset(s))
+			}},
+		knob.Duration("node.crash-every", "mean time between node crashes (0s: off)", true, func(c *Config) *time.Duration { return &c.CrashEvery }),
+		{Name: "node.restart-after", Doc: "how long a crashed node stays down",
+			Get: func(c *Config) string { return c.RestartAfter.String() },
+			Set: func(c *Config, s string) (err error) { c.RestartAfter, err = network.ParseDist(s); return err }},
+	}
+	return append(ks, knob.Lift(network.Keys(), func(c *Config) *network.Faults { return &c.Net })...)
 }
 
 // Keys returns the names of the configuration keys, in print order.
-func Keys() []string {
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.name
-	}
-	return names
-}
+func Keys() []string { return knob.Names(keys) }
 
 // KeyDoc returns the one-line description of a key.
 func KeyDoc(name string) string {
-	if k := findKey(name); k != nil {
-		return k.doc
+	if k := knob.Find(keys, name); k != nil {
+		return k.Doc
 	}
 	return ""
 }
 
-func findKey(name string) *key {
-	for i := range keys {
-		if keys[i].name == name {
-			return &keys[i]
-		}
-	}
-	return nil
-}
-
 // Set pins one field by key, as -sim.set key=value does.
-func (c *Config) Set(name, value string) error {
-	k := findKey(name)
-	if k == nil {
-		return fmt.Errorf("unknown configuration key %q; known keys: %s", name, strings.Join(Keys(), ", "))
-	}
-	if err := k.set(c, value); err != nil {
-		return fmt.Errorf("bad value %q for %s: %v", value, name, err)
-	}
-	return nil
-}
+func (c *Config) Set(name, value string) error { return knob.Set(keys, c, name, value) }
 
 // Get returns the printed value of a key.
 func (c *Config) Get(name string) (string, bool) {
-	k := findKey(name)
+	k := knob.Find(keys, name)
 	if k == nil {
 		return "", false
 	}
-	return k.get(c), true
+	return k.Get(c), true
 }
 
 // String prints the configuration as one block, a "key = value" line per
 // field, in a fixed order.
-func (c Config) String() string {
-	var b strings.Builder
-	width := 0
-	for _, k := range keys {
-		width = max(width, len(k.name))
-	}
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%-*s = %s\n", width, k.name, k.get(&c))
-	}
-	return b.String()
-}
+func (c Config) String() string { return knob.Print(keys, &c) }
 
 // Validate checks every invariant of the fields, so a bad configuration
 // fails before any state exists.
@@ -208,11 +205,17 @@ func (c *Config) Validate() error {
 	if c.PCTDepth < 1 || c.PCTSteps < 1 {
 		errs = append(errs, "pct.depth and pct.steps must be >= 1")
 	}
-	if !isProb(c.BuggifyP) || !isProb(c.BuggifyQ) {
+	if c.BuggifyP < 0 || c.BuggifyP > 1 || c.BuggifyQ < 0 || c.BuggifyQ > 1 {
 		errs = append(errs, "buggify.p and buggify.q must be in [0, 1]")
 	}
 	if c.MaxSteps == 0 || c.MaxTime <= 0 || c.MaxWall <= 0 {
 		errs = append(errs, "budgets must be positive")
+	}
+	if err := c.Net.Validate(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.CrashEvery < 0 {
+		errs = append(errs, "node.crash-every must not be negative")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))
@@ -259,43 +262,6 @@ func ParseSeed(s string) (uint64, error) {
 	}
 	return v, nil
 }
-
-func intSetter(field func(*Config) *int, lo, hi int) func(*Config, string) error {
-	return func(c *Config, s string) error {
-		v, err := strconv.Atoi(s)
-		if err != nil || v < lo || v > hi {
-			return fmt.Errorf("want an integer in [%d, %d]", lo, hi)
-		}
-		*field(c) = v
-		return nil
-	}
-}
-
-func probSetter(field func(*Config) *float64) func(*Config, string) error {
-	return func(c *Config, s string) error {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || !isProb(v) {
-			return fmt.Errorf("want a probability in [0, 1]")
-		}
-		*field(c) = v
-		return nil
-	}
-}
-
-func durSetter(field func(*Config) *time.Duration) func(*Config, string) error {
-	return func(c *Config, s string) error {
-		v, err := time.ParseDuration(s)
-		if err != nil || v <= 0 {
-			return fmt.Errorf("want a positive Go duration such as 90s")
-		}
-		*field(c) = v
-		return nil
-	}
-}
-
-func isProb(v float64) bool { return v >= 0 && v <= 1 }
-
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // quoteArg quotes a shell argument only when it needs it.
 func quoteArg(s string) string {

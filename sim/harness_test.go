@@ -163,7 +163,7 @@ func TestPinsApplyAndPrint(t *testing.T) {
 	require.Equal(t, StrategyPCT, c.Strategy)
 	require.Equal(t, 2, c.PCTDepth)
 	require.Equal(t, 30*time.Second, c.MaxWall)
-	require.Contains(t, c.String(), "strategy     = pct\n")
+	require.Regexp(t, `(?m)^strategy +\= pct$`, c.String())
 	require.Equal(t, "go test . -run '^TestX$/^sub$' -sim.seed=9 -sim.set=strategy=pct -sim.trace",
 		strings.Replace(ReplayCommand("TestX/sub", 9, Pins{"strategy=pct"}), packageDir(), ".", 1))
 	// Every printed field pins back to the same configuration.

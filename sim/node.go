@@ -1,6 +1,10 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cdcsim/cdcsim/network"
+)
 
 // Node groups the tasks, timers and mailboxes of one simulated process.
 // Crash ends every task of the node (their stacks unwind, their deferred
@@ -17,6 +21,7 @@ type Node struct {
 	// scheduled them and do not fire in a later one.
 	incarnation uint32
 	up          bool
+	noCrash     bool    // the crash fault never picks this node
 	tasks       []*task // live tasks, in creation order
 	onCrash     []func()
 }
@@ -92,6 +97,9 @@ func (w *World) Crash(n *Node) {
 	}
 	n.up = false
 	n.incarnation++
+	if w.net != nil {
+		w.net.SetDown(network.NodeID(n.name))
+	}
 	w.tr.mix2(tagCrash, uint64(n.id))
 	if w.tr.out != nil {
 		w.traceLine("crash", "node=%s tasks=%d", n.name, len(n.tasks))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/network"
 )
 
 // World is one simulated run: its clock, event queue, tasks, nodes,
@@ -41,6 +42,8 @@ type World struct {
 	invariants []*invariant
 	goals      []*goal
 	phase      Phase
+	net        *network.Sim
+	healed     bool
 
 	tr      tracer
 	failure *Failure

@@ -1,0 +1,44 @@
+# cdcsim. Every target works on a fresh machine with Go 1.26 at
+# /usr/local/go; module downloads go through the Go module proxy.
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+export GOFLAGS := -buildvcs=false
+
+SEEDS ?= 2000
+# replay: make replay PKG=./sim TEST=TestSweep SEED=42
+PKG   ?= ./sim
+TEST  ?= TestSweep
+SEED  ?= 1
+OUT   ?= out
+
+.PHONY: test run nightly replay bench lint
+
+# The test command CI runs (.ci/run): vet, gofmt, every test, then the
+# kernel and its primitives again under the race detector.
+test: lint
+	go test -count=1 ./...
+	go test -count=1 -race ./sim ./clock
+
+# The main job: a seed sweep from a fresh random seed, every seed run
+# twice to check determinism. Prints one replay line per failure.
+run:
+	go test -count=1 $(PKG) -run '^$(TEST)$$' -v -sim.random -sim.recheck -sim.keep-going -sim.seeds=$(SEEDS) -timeout 0 | grep -v '^=== RUN'
+
+# A long sweep that keeps going after failures and writes every result.
+nightly:
+	mkdir -p $(OUT)
+	go test -count=1 $(PKG) -run '^$(TEST)$$' -sim.random -sim.recheck -sim.keep-going -sim.seeds=200000 -sim.json=$(OUT)/nightly.jsonl -timeout 0
+
+# Re-run one seed with its full text trace.
+replay:
+	go test -count=1 $(PKG) -run '^$(TEST)$$' -sim.seed=$(SEED) -sim.trace -v
+
+# Benchmarks, six samples each, summarised by benchstat.
+bench:
+	mkdir -p $(OUT)
+	go test -run '^$$' -bench . -benchmem -count 6 ./sim | tee $(OUT)/bench.txt
+	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
+	benchstat $(OUT)/bench.txt
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	go vet ./...

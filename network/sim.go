@@ -1,0 +1,336 @@
+package network
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cdcsim/cdcsim/clock"
+)
+
+// Sim is the simulated network. It is written against clock.Runtime only,
+// so under the simulator every latency, drop and duplicate is a seeded
+// decision and every delivery a scheduled event; it never imports sim.
+//
+// Each (from, to, stream) is a link with a FIFO queue of messages in
+// flight and one timer armed for the head's delivery time. A message's
+// delivery time is its send time plus a sampled latency, but never
+// earlier than the message before it on the link, which is what keeps a
+// stream FIFO under random latency. Keeping the messages in a ring per
+// link, instead of one scheduled callback per message, is what lets a
+// message cross the network without allocating.
+type Sim struct {
+	rt     clock.Runtime
+	r      *rand.Rand
+	faults Faults
+	nodes  map[NodeID]*simNode // lookup only; order comes from nodeOrder
+	order  []*simNode          // attach order
+	links  map[linkKey]*link   // lookup only; order comes from linkOrder
+	lorder []*link
+	rules  []Rule
+	healed bool
+	nextID uint64
+	trace  func(format string, args ...any)
+	stats  Stats
+}
+
+// Stats counts what happened to messages.
+type Stats struct {
+	Sent, Delivered, Duplicated                      uint64
+	DroppedRandom, DroppedCut, DroppedDown, Rejected uint64
+}
+
+type linkKey struct {
+	from, to NodeID
+	stream   Stream
+}
+
+type simNode struct {
+	id          NodeID
+	up          bool
+	incarnation uint32
+	inboxes     map[Stream]*clock.Mailbox[Envelope] // lookup only
+}
+
+type inflight struct {
+	env Envelope
+	at  clock.Time
+	inc uint32 // the receiver's incarnation at send time
+}
+
+type link struct {
+	net   *Sim
+	key   linkKey
+	q     []inflight // ring; len is a power of two or zero
+	head  int
+	n     int
+	last  clock.Time // delivery time of the newest message queued
+	timer clock.Timer
+}
+
+// NewSim returns a simulated network over rt with the given faults.
+// trace, if not nil, receives one line per fault event (World.Tracef).
+func NewSim(rt clock.Runtime, f Faults, trace func(format string, args ...any)) *Sim {
+	if err := f.Validate(); err != nil {
+		panic(err)
+	}
+	return &Sim{rt: rt, r: rt.Rand("network"), faults: f,
+		nodes: make(map[NodeID]*simNode), links: make(map[linkKey]*link), trace: trace}
+}
+
+// Faults returns the network's fault configuration.
+func (s *Sim) Faults() Faults { return s.faults }
+
+// Stats returns the message counters.
+func (s *Sim) Stats() Stats { return s.stats }
+
+// Attach connects node id with fresh inboxes for the given streams. A node
+// attached again (a restart) starts a new incarnation: messages in flight
+// to the old one are lost, and the old inboxes are closed.
+func (s *Sim) Attach(id NodeID, streams ...Stream) Endpoint {
+	n := s.nodes[id]
+	if n == nil {
+		n = &simNode{id: id}
+		s.nodes[id] = n
+		s.order = append(s.order, n)
+	} else {
+		n.incarnation++
+		s.closeInboxes(n)
+	}
+	n.up = true
+	n.inboxes = make(map[Stream]*clock.Mailbox[Envelope], len(streams))
+	for _, st := range streams {
+		n.inboxes[st] = clock.NewUnbounded[Envelope](s.rt, fmt.Sprintf("%s/%s", id, st))
+	}
+	return &simEndpoint{net: s, node: n}
+}
+
+// SetDown marks a node crashed: messages to and from it vanish and its
+// inboxes close. Attach brings it back.
+func (s *Sim) SetDown(id NodeID) {
+	if n := s.nodes[id]; n != nil && n.up {
+		n.up = false
+		n.incarnation++
+		s.closeInboxes(n)
+		s.tracef("net down %s", id)
+	}
+}
+
+func (s *Sim) closeInboxes(n *simNode) {
+	streams := mapsKeys(n.inboxes)
+	slices.Sort(streams)
+	for _, st := range streams {
+		n.inboxes[st].Close()
+	}
+}
+
+// Up reports whether id is attached and not down.
+func (s *Sim) Up(id NodeID) bool { n := s.nodes[id]; return n != nil && n.up }
+
+type simEndpoint struct {
+	net  *Sim
+	node *simNode
+}
+
+func (e *simEndpoint) ID() NodeID { return e.node.id }
+
+func (e *simEndpoint) Inbox(st Stream) *clock.Mailbox[Envelope] {
+	m := e.node.inboxes[st]
+	if m == nil {
+		panic(fmt.Sprintf("network: node %s has no stream %q", e.node.id, st))
+	}
+	return m
+}
+
+func (e *simEndpoint) Send(to NodeID, st Stream, msg any) error {
+	return e.net.send(e.node, to, st, msg)
+}
+
+// send decides a message's fate: a synchronous error, a silent loss, or a
+// place in its link's queue (twice, if duplicated).
+func (s *Sim) send(from *simNode, to NodeID, st Stream, msg any) error {
+	dst := s.nodes[to]
+	switch {
+	case dst == nil:
+		s.stats.Rejected++
+		return fmt.Errorf("send %s->%s: %w: unknown node", from.id, to, ErrUnreachable)
+	case !from.up:
+		s.stats.Rejected++
+		return fmt.Errorf("send %s->%s: %w: sender is down", from.id, to, ErrUnreachable)
+	}
+	l := s.link(linkKey{from.id, to, st})
+	if err := s.syncFailure(l); err != nil {
+		s.stats.Rejected++
+		return err
+	}
+	s.nextID++
+	s.stats.Sent++
+	env := Envelope{From: from.id, To: to, Stream: st, Msg: msg, ID: s.nextID}
+	now := s.rt.Now()
+	switch {
+	case !dst.up:
+		s.stats.DroppedDown++
+		return nil
+	case s.blocked(from.id, to, now):
+		s.stats.DroppedCut++
+		return nil
+	case s.faults.DropP > 0 && s.r.Float64() < s.faults.DropP:
+		s.stats.DroppedRandom++
+		s.tracef("net drop %v", env)
+		return nil
+	}
+	l.enqueue(inflight{env: env, at: now.Add(s.latency()), inc: dst.incarnation})
+	if s.faults.DupP > 0 && s.r.Float64() < s.faults.DupP {
+		s.stats.Duplicated++
+		s.tracef("net dup %v", env)
+		l.enqueue(inflight{env: env, at: now.Add(s.latency()), inc: dst.incarnation})
+	}
+	return nil
+}
+
+// syncFailure returns the error a send fails with at once, if any.
+func (s *Sim) syncFailure(l *link) error {
+	switch {
+	case l.n >= s.faults.LinkCapacity:
+		return fmt.Errorf("send %s->%s/%s: %w: %d messages in flight", l.key.from, l.key.to, l.key.stream, ErrCongested, l.n)
+	case s.faults.CongestedP > 0 && s.r.Float64() < s.faults.CongestedP:
+		return fmt.Errorf("send %s->%s/%s: %w", l.key.from, l.key.to, l.key.stream, ErrCongested)
+	case s.faults.NotReadyP > 0 && s.r.Float64() < s.faults.NotReadyP:
+		return fmt.Errorf("send %s->%s/%s: %w", l.key.from, l.key.to, l.key.stream, ErrNotReady)
+	}
+	return nil
+}
+
+func (s *Sim) latency() time.Duration {
+	d := s.faults.Latency.Sample(s.r)
+	if s.faults.SpikeP > 0 && s.r.Float64() < s.faults.SpikeP {
+		d += s.faults.Spike.Sample(s.r)
+	}
+	return d
+}
+
+func (s *Sim) link(k linkKey) *link {
+	l := s.links[k]
+	if l == nil {
+		l = &link{net: s, key: k}
+		l.timer = s.rt.Schedule(time.Hour, l.deliver)
+		l.timer.Stop()
+		s.links[k] = l
+		s.lorder = append(s.lorder, l)
+	}
+	return l
+}
+
+// enqueue appends m, keeping delivery times non-decreasing along the link.
+func (l *link) enqueue(m inflight) {
+	m.at = max(m.at, l.last)
+	l.last = m.at
+	if l.n == len(l.q) {
+		l.grow()
+	}
+	l.q[(l.head+l.n)&(len(l.q)-1)] = m
+	l.n++
+	if l.n == 1 {
+		l.timer.Reset(m.at.Sub(l.net.rt.Now()))
+	}
+}
+
+func (l *link) grow() {
+	q := make([]inflight, max(8, 2*len(l.q)))
+	for i := range l.n {
+		q[i] = l.q[(l.head+i)&(len(l.q)-1)]
+	}
+	l.q, l.head = q, 0
+}
+
+// deliver hands every due message at the head of the link to its inbox,
+// unless a rule holds the link, then re-arms for the new head.
+func (l *link) deliver() {
+	s := l.net
+	now := s.rt.Now()
+	for l.n > 0 {
+		m := &l.q[l.head]
+		if m.at > now {
+			break
+		}
+		if until := s.held(l.key.from, l.key.to, now); until > now {
+			l.timer.Reset(until.Sub(now))
+			return
+		}
+		env, inc := m.env, m.inc
+		l.q[l.head] = inflight{}
+		l.head = (l.head + 1) & (len(l.q) - 1)
+		l.n--
+		s.handOver(env, inc, now)
+	}
+	if l.n > 0 {
+		l.timer.Reset(l.q[l.head].at.Sub(now))
+	}
+}
+
+// handOver puts a due message in its inbox if the path is still open and
+// the receiver is the incarnation it was sent to.
+func (s *Sim) handOver(env Envelope, inc uint32, now clock.Time) {
+	dst := s.nodes[env.To]
+	switch {
+	case !dst.up || dst.incarnation != inc:
+		s.stats.DroppedDown++
+	case s.blocked(env.From, env.To, now):
+		s.stats.DroppedCut++
+	default:
+		if in := dst.inboxes[env.Stream]; in != nil && in.TrySend(env) {
+			s.stats.Delivered++
+		} else {
+			s.stats.DroppedDown++
+		}
+	}
+}
+
+func (s *Sim) blocked(from, to NodeID, now clock.Time) bool {
+	for _, r := range s.rules {
+		if r.Blocks(from, to, now) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Sim) held(from, to NodeID, now clock.Time) clock.Time {
+	var until clock.Time
+	for _, r := range s.rules {
+		until = max(until, r.Holds(from, to, now))
+	}
+	return until
+}
+
+func (s *Sim) tracef(format string, args ...any) {
+	if s.trace != nil {
+		s.trace(format, args...)
+	}
+}
+
+// mapsKeys returns the keys of m in an unspecified order; callers sort.
+func mapsKeys[K comparable, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m { //dst:allow map-range: callers sort the keys
+		out = append(out, k)
+	}
+	return out
+}
+
+// Rules returns the standing rules, oldest first.
+func (s *Sim) Rules() []Rule {
+	s.expire()
+	return slices.Clone(s.rules)
+}
+
+// String prints the standing rules on one line.
+func (s *Sim) String() string {
+	var parts []string
+	for _, r := range s.Rules() {
+		parts = append(parts, r.String())
+	}
+	return "rules[" + strings.Join(parts, " ") + "]"
+}
