@@ -45,9 +45,7 @@ func newMailbox[T any](rt Runtime, name string) *Mailbox[T] {
 func (m *Mailbox[T]) Send(v T) bool {
 	m.rt.Enter()
 	for !m.closed && m.full() {
-		h := m.rt.Self()
-		m.sendq.push(h)
-		m.rt.Park(h, m.sendWhy)
+		m.park(&m.sendq, m.sendWhy)
 	}
 	ok := m.put(v)
 	m.rt.Exit()
@@ -68,9 +66,7 @@ func (m *Mailbox[T]) TrySend(v T) bool {
 func (m *Mailbox[T]) Recv() (v T, ok bool) {
 	m.rt.Enter()
 	for m.n == 0 && !m.closed {
-		h := m.rt.Self()
-		m.recvq.push(h)
-		m.rt.Park(h, m.recvWhy)
+		m.park(&m.recvq, m.recvWhy)
 	}
 	v, ok = m.take()
 	m.rt.Exit()
@@ -109,6 +105,22 @@ func (m *Mailbox[T]) Closed() bool {
 	m.rt.Enter()
 	defer m.rt.Exit()
 	return m.closed
+}
+
+// park blocks the caller on q, the receivers' or the senders' queue, until
+// a put, take or Close wakes it. If the task ends while parked, a wake-up
+// it had been given passes on to the next waiter (see abandon.go).
+func (m *Mailbox[T]) park(q *waitq, why string) {
+	h := m.rt.Self()
+	q.push(h)
+	woke := false
+	defer func() {
+		if !woke {
+			abandonWait(m.rt, q, h)
+		}
+	}()
+	m.rt.Park(h, why)
+	woke = true
 }
 
 func (m *Mailbox[T]) full() bool { return m.capacity > 0 && m.n >= m.capacity }

@@ -28,12 +28,27 @@ func (m *Mutex) Lock() {
 		m.rt.Exit()
 		return
 	}
-	h := m.rt.Self()
-	m.q.push(h)
-	m.rt.Park(h, m.why)
+	m.wait()
 	// Unlock hands ownership over without clearing locked: being woken
 	// means the lock is ours.
 	m.rt.Exit()
+}
+
+// wait queues the caller and blocks until Unlock hands it the lock. If
+// the task ends while queued it just leaves; if it ends after the lock
+// was handed to it, before it could run (and so before any deferred
+// Unlock of its own was set up), it hands the lock on (see abandon.go).
+func (m *Mutex) wait() {
+	h := m.rt.Self()
+	m.q.push(h)
+	woke := false
+	defer func() {
+		if !woke && !m.q.holds(h) {
+			m.release()
+		}
+	}()
+	m.rt.Park(h, m.why)
+	woke = true
 }
 
 // TryLock acquires m if it is free and reports whether it did. It is not a
@@ -55,8 +70,13 @@ func (m *Mutex) Unlock() {
 		m.rt.Exit()
 		panic("clock: unlock of unlocked mutex (" + m.why + ")")
 	}
+	m.release()
+	m.rt.Exit()
+}
+
+// release hands the lock to the oldest waiter, or frees it.
+func (m *Mutex) release() {
 	if !m.q.wakeOne(m.rt) {
 		m.locked = false
 	}
-	m.rt.Exit()
 }

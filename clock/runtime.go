@@ -55,7 +55,9 @@ type Parker interface {
 	Park(h Handle, why string)
 	// Unpark wakes the task parked with h. It reports false when h is not
 	// parked (it already woke, or its task ended with a crash), so the
-	// caller can pass the wake-up on to the next waiter.
+	// caller can pass the wake-up on to the next waiter. A task that ends
+	// after a successful Unpark, before it runs, unwinds from Park; the
+	// primitives then pass the wake-up on themselves (abandon.go).
 	Unpark(h Handle) bool
 }
 

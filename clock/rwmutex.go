@@ -33,9 +33,7 @@ func (m *RWMutex) RLock() {
 		m.rt.Exit()
 		return
 	}
-	h := m.rt.Self()
-	m.q = append(m.q, rwWaiter{h: h})
-	m.rt.Park(h, m.rwhy) // woken with readers already counted for us
+	m.wait(false) // woken with readers already counted for us
 	m.rt.Exit()
 }
 
@@ -62,10 +60,44 @@ func (m *RWMutex) Lock() {
 		m.rt.Exit()
 		return
 	}
-	h := m.rt.Self()
-	m.q = append(m.q, rwWaiter{h: h, writer: true})
-	m.rt.Park(h, m.wwhy) // woken with writer already set for us
+	m.wait(true) // woken with writer already set for us
 	m.rt.Exit()
+}
+
+// wait queues the caller and blocks until grant admits it. If the task
+// ends while still queued, grant will skip it; if it ends after grant
+// admitted it, before it could run, it releases what it was granted
+// (see abandon.go).
+func (m *RWMutex) wait(writer bool) {
+	h := m.rt.Self()
+	m.q = append(m.q, rwWaiter{h: h, writer: writer})
+	woke := false
+	defer func() {
+		if !woke && !m.queued(h) {
+			if writer {
+				m.writer = false
+				m.grant()
+			} else if m.readers--; m.readers == 0 {
+				m.grant()
+			}
+		}
+	}()
+	why := m.rwhy
+	if writer {
+		why = m.wwhy
+	}
+	m.rt.Park(h, why)
+	woke = true
+}
+
+// queued reports whether h is still waiting in the queue.
+func (m *RWMutex) queued(h Handle) bool {
+	for _, w := range m.q {
+		if w.h == h {
+			return true
+		}
+	}
+	return false
 }
 
 // Unlock releases the write hold.

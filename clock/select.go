@@ -44,14 +44,28 @@ func Select(rt Runtime, cases ...Case) (index int, ok bool) {
 			rt.Exit()
 			return index, ok
 		}
-		h := rt.Self()
-		for _, c := range cases {
-			c.waiters().push(h)
+		parkSelect(rt, cases)
+	}
+}
+
+// parkSelect registers the caller on every case's queue and blocks until
+// one of them wakes it. If the task ends while parked, a wake-up it had
+// been given passes on (see abandon.go).
+func parkSelect(rt Runtime, cases []Case) {
+	h := rt.Self()
+	for _, c := range cases {
+		c.waiters().push(h)
+	}
+	woke := false
+	defer func() {
+		if !woke {
+			abandonSelect(rt, cases, h)
 		}
-		rt.Park(h, "select")
-		for _, c := range cases {
-			c.waiters().remove(h)
-		}
+	}()
+	rt.Park(h, "select")
+	woke = true
+	for _, c := range cases {
+		c.waiters().remove(h)
 	}
 }
 

@@ -9,7 +9,11 @@ type Ticker struct {
 	C      *Mailbox[Time]
 	rt     Runtime
 	period time.Duration
-	timer  Timer
+	// timer and stopped are guarded by the runtime lock: in real mode tick
+	// runs on a timer goroutine, possibly before NewTicker has stored the
+	// timer, or while Stop is running.
+	timer   Timer
+	stopped bool
 }
 
 // NewTicker starts a ticker. period must be positive.
@@ -18,17 +22,36 @@ func NewTicker(rt Runtime, name string, period time.Duration) *Ticker {
 		panic("clock: non-positive ticker period")
 	}
 	t := &Ticker{C: NewMailbox[Time](rt, name, 1), rt: rt, period: period}
+	rt.Enter()
 	t.timer = rt.Schedule(period, t.tick)
+	rt.Exit()
 	return t
 }
 
+// tick delivers one tick and re-arms the timer, unless Stop came first.
+// In real mode Stop can run after the timer fired and before tick
+// re-arms it (time.Timer.Stop then reports false): checking stopped under
+// the lock is what keeps such a ticker stopped.
 func (t *Ticker) tick() {
-	t.C.TrySend(t.rt.Now())
-	t.timer.Reset(t.period)
+	now := t.rt.Now()
+	t.rt.Enter()
+	if !t.stopped {
+		if !t.C.full() {
+			t.C.put(now)
+		}
+		t.timer.Reset(t.period)
+	}
+	t.rt.Exit()
 }
 
-// Stop turns the ticker off. It does not close C.
-func (t *Ticker) Stop() { t.timer.Stop() }
+// Stop turns the ticker off: no tick is delivered after it returns. It
+// does not close C.
+func (t *Ticker) Stop() {
+	t.rt.Enter()
+	t.stopped = true
+	t.timer.Stop()
+	t.rt.Exit()
+}
 
 // After returns a mailbox that receives the time once, after d.
 func After(rt Runtime, name string, d time.Duration) *Mailbox[Time] {

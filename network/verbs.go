@@ -114,4 +114,3 @@ func (s *Sim) randomClog() {
 	n := s.order[s.r.IntN(len(s.order))].id
 	s.Clog(n, s.faults.ClogFor.Sample(s.r))
 }
-
