@@ -44,6 +44,28 @@ var (
 	ErrUnreachable = errors.New("unreachable")
 )
 
+// SendError is a synchronous send failure: Err is ErrCongested,
+// ErrNotReady or ErrUnreachable, so errors.Is(err, ErrCongested) works.
+// The simulated network keeps one per link and reason and returns it
+// again, so failing sends, which a congested run makes by the thousand,
+// allocate nothing.
+type SendError struct {
+	From, To NodeID
+	Stream   Stream
+	Err      error
+	Detail   string
+}
+
+func (e *SendError) Error() string {
+	s := fmt.Sprintf("send %s->%s/%s: %v", e.From, e.To, e.Stream, e.Err)
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
 // Endpoint is one node's attachment to a network.
 type Endpoint interface {
 	// ID returns the node this endpoint belongs to.

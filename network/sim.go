@@ -68,10 +68,16 @@ type link struct {
 	n     int
 	last  clock.Time // delivery time of the newest message queued
 	timer clock.Timer
+	// The link's synchronous errors, built once.
+	errFull, errCongested, errNotReady error
 }
 
 // NewSim returns a simulated network over rt with the given faults.
-// trace, if not nil, receives one line per fault event (World.Tracef).
+// trace, if not nil, receives one line per fault event for the text
+// trace; pass nil when the trace is off, so that nothing is formatted or
+// boxed. The lines must not feed the trace hash: the decisions behind them
+// are hashed already, as random draws, and a traced run must hash like an
+// untraced one.
 func NewSim(rt clock.Runtime, f Faults, trace func(format string, args ...any)) *Sim {
 	if err := f.Validate(); err != nil {
 		panic(err)
@@ -114,7 +120,9 @@ func (s *Sim) SetDown(id NodeID) {
 		n.up = false
 		n.incarnation++
 		s.closeInboxes(n)
-		s.tracef("net down %s", id)
+		if s.trace != nil {
+			s.trace("net down %s", id)
+		}
 	}
 }
 
@@ -155,10 +163,10 @@ func (s *Sim) send(from *simNode, to NodeID, st Stream, msg any) error {
 	switch {
 	case dst == nil:
 		s.stats.Rejected++
-		return fmt.Errorf("send %s->%s: %w: unknown node", from.id, to, ErrUnreachable)
+		return &SendError{From: from.id, To: to, Stream: st, Err: ErrUnreachable, Detail: "unknown node"}
 	case !from.up:
 		s.stats.Rejected++
-		return fmt.Errorf("send %s->%s: %w: sender is down", from.id, to, ErrUnreachable)
+		return &SendError{From: from.id, To: to, Stream: st, Err: ErrUnreachable, Detail: "sender is down"}
 	}
 	l := s.link(linkKey{from.id, to, st})
 	if err := s.syncFailure(l); err != nil {
@@ -178,13 +186,17 @@ func (s *Sim) send(from *simNode, to NodeID, st Stream, msg any) error {
 		return nil
 	case s.faults.DropP > 0 && s.r.Float64() < s.faults.DropP:
 		s.stats.DroppedRandom++
-		s.tracef("net drop %v", env)
+		if s.trace != nil {
+			s.trace("net drop %v", env)
+		}
 		return nil
 	}
 	l.enqueue(inflight{env: env, at: now.Add(s.latency()), inc: dst.incarnation})
 	if s.faults.DupP > 0 && s.r.Float64() < s.faults.DupP {
 		s.stats.Duplicated++
-		s.tracef("net dup %v", env)
+		if s.trace != nil {
+			s.trace("net dup %v", env)
+		}
 		l.enqueue(inflight{env: env, at: now.Add(s.latency()), inc: dst.incarnation})
 	}
 	return nil
@@ -194,11 +206,11 @@ func (s *Sim) send(from *simNode, to NodeID, st Stream, msg any) error {
 func (s *Sim) syncFailure(l *link) error {
 	switch {
 	case l.n >= s.faults.LinkCapacity:
-		return fmt.Errorf("send %s->%s/%s: %w: %d messages in flight", l.key.from, l.key.to, l.key.stream, ErrCongested, l.n)
+		return l.errFull
 	case s.faults.CongestedP > 0 && s.r.Float64() < s.faults.CongestedP:
-		return fmt.Errorf("send %s->%s/%s: %w", l.key.from, l.key.to, l.key.stream, ErrCongested)
+		return l.errCongested
 	case s.faults.NotReadyP > 0 && s.r.Float64() < s.faults.NotReadyP:
-		return fmt.Errorf("send %s->%s/%s: %w", l.key.from, l.key.to, l.key.stream, ErrNotReady)
+		return l.errNotReady
 	}
 	return nil
 }
@@ -215,6 +227,9 @@ func (s *Sim) link(k linkKey) *link {
 	l := s.links[k]
 	if l == nil {
 		l = &link{net: s, key: k}
+		l.errFull = &SendError{From: k.from, To: k.to, Stream: k.stream, Err: ErrCongested, Detail: "link at capacity"}
+		l.errCongested = &SendError{From: k.from, To: k.to, Stream: k.stream, Err: ErrCongested}
+		l.errNotReady = &SendError{From: k.from, To: k.to, Stream: k.stream, Err: ErrNotReady}
 		l.timer = s.rt.Schedule(time.Hour, l.deliver)
 		l.timer.Stop()
 		s.links[k] = l
@@ -303,12 +318,6 @@ func (s *Sim) held(from, to NodeID, now clock.Time) clock.Time {
 		until = max(until, r.Holds(from, to, now))
 	}
 	return until
-}
-
-func (s *Sim) tracef(format string, args ...any) {
-	if s.trace != nil {
-		s.trace(format, args...)
-	}
 }
 
 // mapsKeys returns the keys of m in an unspecified order; callers sort.

@@ -6,7 +6,9 @@ import "time"
 func (s *Sim) AddRule(r Rule) {
 	s.expire()
 	s.rules = append(s.rules, r)
-	s.tracef("net rule %s", r)
+	if s.trace != nil {
+		s.trace("net rule %s", r)
+	}
 }
 
 // Partition cuts a and b off from each other, both ways, for d (0: until
@@ -43,7 +45,9 @@ func (s *Sim) Heal() {
 	s.healed = true
 	base := s.faults
 	s.faults = Faults{Latency: base.Latency, LinkCapacity: base.LinkCapacity}
-	s.tracef("net heal")
+	if s.trace != nil {
+		s.trace("net heal")
+	}
 	for _, l := range s.lorder {
 		if l.n > 0 {
 			l.timer.Reset(max(l.q[l.head].at.Sub(s.rt.Now()), 0))

@@ -3,6 +3,7 @@ package sim
 import (
 	"time"
 
+	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/network"
 )
 
@@ -28,10 +29,27 @@ import (
 // on it; a node that restarts attaches again from its boot function.
 func (w *World) Network() *network.Sim {
 	if w.net == nil {
-		w.net = network.NewSim(w, w.cfg.Net, w.Tracef)
+		var trace func(string, ...any)
+		if w.tr.out != nil {
+			trace = func(format string, args ...any) { w.traceLine("net", format, args...) }
+		}
+		w.net = network.NewSim(rooted{w}, w.cfg.Net, trace)
 	}
 	return w.net
 }
+
+// rooted is the runtime the network sees: its timers and tasks belong to
+// the root node, whichever task happens to call into it. A link's
+// delivery timer is created by the first send on the link; without this it
+// would belong to the sender's node and die in that node's first crash,
+// and the link would never deliver again.
+type rooted struct{ *World }
+
+func (r rooted) Schedule(d time.Duration, f func()) clock.Timer {
+	return r.scheduleOn(r.root, d, f)
+}
+
+func (r rooted) Go(name string, f func()) { r.root.Go(name, f) }
 
 // StartFaults starts the fault tasks of the safety phase: the network's
 // random partitions and clogs, and node crashes at the configured rate.

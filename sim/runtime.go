@@ -51,7 +51,11 @@ func (w *World) Sleep(d time.Duration) {
 // Schedule runs f after d on the scheduler, on behalf of the caller's
 // node; f does not run if that node crashes first.
 func (w *World) Schedule(d time.Duration, f func()) clock.Timer {
-	tm := &simTimer{w: w, node: w.curNode, incarnation: w.curNode.incarnation, fn: f}
+	return w.scheduleOn(w.curNode, d, f)
+}
+
+func (w *World) scheduleOn(n *Node, d time.Duration, f func()) clock.Timer {
+	tm := &simTimer{w: w, node: n, incarnation: n.incarnation, fn: f}
 	tm.arm(d)
 	return tm
 }
