@@ -1,0 +1,91 @@
+// Package sim is cdcsim's simulation kernel: a seeded, single-threaded
+// scheduler that replaces goroutines, the clock and the network, so that a
+// run of real protocol code is a function of one uint64 seed.
+//
+// # A run
+//
+// New(cfg) builds a World; World.Run(main) runs main as the first task and
+// schedules until main returns, a check fails, or a budget runs out. The
+// World implements clock.Runtime, which is all model code sees: tasks
+// (Go, Yield), time (Now, Sleep, Schedule), seeded choices (Rand, Choose,
+// Buggify) and the park/unpark mechanism on which package clock builds
+// Mutex, RWMutex, WaitGroup, Mailbox and Select.
+//
+// The loop: fire every event due at the current instant, in (time,
+// sequence) order; if tasks are runnable, let the strategy pick one and
+// resume it until it blocks, yields or returns; run the checks; if nothing
+// is runnable, jump the clock to the next event. Virtual time is an int64
+// of nanoseconds that only moves in those jumps, so an hour of timeouts
+// costs nothing. A step is one task slice or one Schedule callback; steps
+// are numbered from 0, and every trace line and failure carries its step.
+//
+// # Tasks
+//
+// A task is a coroutine built on iter.Pull: a goroutine that only runs
+// when the scheduler resumes it, so exactly one task runs at a time and a
+// switch costs about as much as a function call into another stack. A task
+// yields at every blocking operation; Mutex.Lock yields even when the lock
+// is free, which is what lets a "check outside the lock, act inside it"
+// race interleave. Ending a task (its node crashed, or the run ended)
+// unwinds its stack: deferred calls run, and must neither block nor
+// re-enter the scheduler; one that blocks fails the run as a panic.
+//
+// # Strategies
+//
+// StrategyRandom picks uniformly among the tasks runnable at an instant;
+// StrategyPCT runs the highest-priority task and demotes the running one
+// at d-1 random change points (Burckhardt et al. 2010). The strategy is
+// part of the configuration, drawn per seed.
+//
+// # Nodes and faults
+//
+// NewNode(name, boot) groups tasks and timers under a simulated process.
+// Crash ends its tasks and drops its timers (they never fire, even after a
+// restart); Restart runs boot again. Buggify(site) is a FoundationDB-style
+// fault point: a site is on for a whole run with probability buggify.p,
+// decided from the seed and the site's name, and then fires with
+// probability buggify.q. Network returns the run's simulated network
+// (package network); StartFaults switches on random partitions, clogs and
+// node crashes; Heal switches them off, restarts crashed nodes and begins
+// the liveness phase.
+//
+// # Randomness
+//
+// Everything random derives from Config.Seed. Rand(label) returns a stream
+// seeded from the seed and the label alone, so adding a stream does not
+// shift the others; every draw is folded into the trace hash.
+//
+// # Checks and failures
+//
+// Invariant(name, every, fn) runs after every step (or every N-th);
+// Eventually(name, within, cond) must hold within its budget once the
+// liveness phase begins. A failure has a Kind: panic (a task or callback
+// panicked; with its stack), safety (an invariant), liveness (a goal
+// missed, or a deadlock: every task blocked and no timer pending),
+// nondeterminism (the same seed ran differently twice) or budget (steps,
+// virtual time or wall clock ran out: a run never hangs).
+//
+// # Trace
+//
+// Every decision (task picked, event fired, time jump, random draw, fault
+// fired, task spawned, parked, woken or ended) updates a rolling 64-bit
+// hash; two runs with the same hash made the same decisions. The text
+// trace, one line per event, is kept only when asked for (TraceTo), and
+// never changes the hash. Its columns are: step, virtual time, node, kind,
+// then fields.
+//
+// # Configuration
+//
+// DeriveConfig(seed) draws a whole configuration from the seed (swarm
+// testing: strategy, Buggify on or off, each network fault kind and node
+// crashes on or off with its own rate). Config.String prints it as a block
+// of "key = value" lines; Config.Set and -sim.set pin any key; the faults
+// key applies a preset (none, lite, default, harsh).
+//
+// # Tests
+//
+// Test(t, body) runs body over the seeds the -sim.* flags choose, re-runs
+// a failing seed to tell a real failure from nondeterminism, and reports
+// the seed, the configuration and the one command line that replays it.
+// See the README for the flags.
+package sim
