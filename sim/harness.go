@@ -116,6 +116,7 @@ func runChecked(cfg Config, body func(*World), recheck bool) (*Result, *Failure)
 	var trace io.Writer
 	if flags.trace {
 		trace = os.Stdout
+		fmt.Fprintf(os.Stdout, "configuration:\n%s", indent(cfg.String(), "  "))
 	}
 	first := runOnce(cfg, body, false, trace)
 	if first.Failure == nil && !recheck {

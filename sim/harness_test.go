@@ -46,6 +46,12 @@ func TestHarnessHelperPassing(t *testing.T) {
 	Test(t, busyProgram, Seeds(5))
 }
 
+// A workload on the simulated network, for the configuration round trip.
+func TestHarnessHelperGossip(t *testing.T) {
+	helperOnly(t)
+	Test(t, func(w *World) { gossipProgram(w, func(string, string) bool { return true }) }, Seeds(3))
+}
+
 // runSelf runs this test binary with args and the helper variable set.
 func runSelf(t *testing.T, args ...string) (string, int) {
 	t.Helper()
@@ -152,6 +158,34 @@ func TestHarnessRejectsMalformedFlags(t *testing.T) {
 		out, code := runSelf(t, "-test.run=^TestHarnessHelperPassing$", c.arg)
 		require.Equal(t, 2, code, "%s: %s", c.arg, out)
 		require.Contains(t, out, c.want, c.arg)
+	}
+}
+
+// The configuration block that -sim.trace prints, given back key by key
+// as -sim.set flags, reproduces the run: same hash.
+func TestHarnessPrintedConfigThroughFlags(t *testing.T) {
+	for _, seed := range []string{"4", "11"} {
+		out, code := runSelf(t, "-test.run=^TestHarnessHelperGossip$", "-sim.seed="+seed, "-sim.trace")
+		require.Equal(t, 0, code, out)
+		block := out[strings.Index(out, "configuration:\n")+len("configuration:\n"):]
+		args := []string{"-test.run=^TestHarnessHelperGossip$", "-sim.seed=" + seed}
+		for _, line := range strings.Split(block, "\n") {
+			if !strings.HasPrefix(line, "  ") || !strings.Contains(line, " = ") {
+				break
+			}
+			k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+			args = append(args, "-sim.set="+strings.TrimSpace(k)+"="+strings.TrimSpace(v))
+		}
+		require.Len(t, args, 2+len(Keys()))
+		derived, pinned := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+		_, code = runSelf(t, "-test.run=^TestHarnessHelperGossip$", "-sim.seed="+seed, "-sim.json="+derived)
+		require.Equal(t, 0, code)
+		out, code = runSelf(t, append(args, "-sim.json="+pinned)...)
+		require.Equal(t, 0, code, out)
+		a, b := readJSON(t, derived), readJSON(t, pinned)
+		require.Len(t, a, 1)
+		require.Len(t, b, 1)
+		require.Equal(t, a[0].Hash, b[0].Hash, "seed %s: pinned configuration ran differently", seed)
 	}
 }
 
