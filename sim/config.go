@@ -10,6 +10,7 @@ import (
 
 	"github.com/cdcsim/cdcsim/internal/knob"
 	"github.com/cdcsim/cdcsim/network"
+	"github.com/cdcsim/cdcsim/variant"
 )
 
 // Strategy chooses which runnable task runs next.
@@ -62,6 +63,10 @@ type Config struct {
 	// (0: no crashes); a crashed node restarts after RestartAfter.
 	CrashEvery   time.Duration
 	RestartAfter network.Dist
+
+	// Variants are the model's bugs and patches that are on (package
+	// variant); the zero value is HEAD behaviour.
+	Variants variant.Set
 }
 
 // DefaultConfig returns the configuration of seed with every field at its
@@ -151,6 +156,18 @@ func configKeys() []knob.Key[Config] {
 		knob.Uint64("budget.steps", "step budget", func(c *Config) *uint64 { return &c.MaxSteps }),
 		knob.Duration("budget.time", "virtual-time budget", false, func(c *Config) *time.Duration { return &c.MaxTime }),
 		knob.Duration("budget.wall", "wall-clock budget", false, func(c *Config) *time.Duration { return &c.MaxWall }),
+		{Name: "bug", Doc: "bug variants on, comma-separated (-sim.bug); see package variant",
+			Get: func(c *Config) string { return strings.Join(c.Variants.BugNames(), ",") },
+			Set: func(c *Config, s string) (err error) {
+				c.Variants, err = variant.Parse(s, strings.Join(c.Variants.PatchNames(), ","))
+				return err
+			}},
+		{Name: "patch", Doc: "patch variants on, comma-separated (-sim.patch); see package variant",
+			Get: func(c *Config) string { return strings.Join(c.Variants.PatchNames(), ",") },
+			Set: func(c *Config, s string) (err error) {
+				c.Variants, err = variant.Parse(strings.Join(c.Variants.BugNames(), ","), s)
+				return err
+			}},
 		{Name: "faults", Doc: "fault preset: none, lite, default, harsh (sets every fault field below); swarm: drawn from the seed",
 			Get: func(c *Config) string { return c.Faults },
 			Set: func(c *Config, s string) error {

@@ -30,6 +30,8 @@ func init() {
 	flag.BoolVar(&flags.trace, "sim.trace", false, "print the text trace of every run to stdout")
 	flag.StringVar(&flags.json, "sim.json", "", "append one JSON result line per seed to this file (- for stdout)")
 	flag.Var(&flags.pins, "sim.set", "pin a configuration field, key=value (repeatable); see sim.Keys")
+	flag.Var(pinAlias{&flags.pins, "bug"}, "sim.bug", "turn on a bug variant by name (comma-separated; same as -sim.set=bug=NAME)")
+	flag.Var(pinAlias{&flags.pins, "patch"}, "sim.patch", "turn on a patch variant by name (comma-separated; same as -sim.set=patch=NAME)")
 	flag.BoolVar(&flags.recheck, "sim.recheck", false, "run every seed twice and fail on a hash mismatch (determinism check)")
 	flag.BoolVar(&flags.keepGoing, "sim.keep-going", false, "run every seed even after a failure")
 }
@@ -100,3 +102,14 @@ func (f *pinsFlag) Set(s string) error {
 	f.Pins = append(f.Pins, s)
 	return nil
 }
+
+// pinAlias is a flag that pins one configuration key, so that -sim.bug=x
+// is -sim.set=bug=x.
+type pinAlias struct {
+	pins *pinsFlag
+	key  string
+}
+
+func (a pinAlias) String() string { return "" }
+
+func (a pinAlias) Set(s string) error { return a.pins.Set(a.key + "=" + s) }

@@ -1,0 +1,115 @@
+package wire
+
+import "fmt"
+
+// ActionType is a DispatcherRequest's action (eventpb.ActionType). 3 and
+// 4 were PAUSE and RESUME, removed upstream and not modelled.
+type ActionType int
+
+const (
+	ActionRegister ActionType = 1
+	ActionRemove   ActionType = 2
+	ActionReset    ActionType = 5
+)
+
+func (a ActionType) String() string {
+	switch a {
+	case ActionRegister:
+		return "REGISTER"
+	case ActionRemove:
+		return "REMOVE"
+	case ActionReset:
+		return "RESET"
+	}
+	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+// DispatcherRequest is a collector's request to an event service
+// (PROTOCOL.md 2.1), sent on StreamCommand.
+type DispatcherRequest struct {
+	ChangefeedID ChangefeedID
+	DispatcherID DispatcherID
+	Span         Span
+	// ServerID is the sending collector's node (L): the event service
+	// sends every event for this dispatcher there.
+	ServerID ServerID
+	Mode     Mode
+	Action   ActionType
+	// StartTs: REGISTER carries the dispatcher's startTs; RESET the resetTs
+	// (the sink checkpoint at send time). Unused for REMOVE.
+	StartTs Ts
+	// OnlyReuse is true for a REGISTER to a remote service: succeed only by
+	// reusing an existing subscription.
+	OnlyReuse bool
+	// Epoch is 0 for REGISTER, the newly advanced epoch for RESET.
+	Epoch uint64
+}
+
+func (r *DispatcherRequest) String() string {
+	switch r.Action {
+	case ActionRegister:
+		return fmt.Sprintf("REGISTER(%s from %s, startTs=%d, onlyReuse=%t)", r.DispatcherID, r.ServerID, r.StartTs, r.OnlyReuse)
+	case ActionReset:
+		return fmt.Sprintf("RESET(%s from %s, resetTs=%d, epoch=%d)", r.DispatcherID, r.ServerID, r.StartTs, r.Epoch)
+	}
+	return fmt.Sprintf("%s(%s from %s)", r.Action, r.DispatcherID, r.ServerID)
+}
+
+// DispatcherProgress is one dispatcher's entry in a heartbeat.
+type DispatcherProgress struct {
+	DispatcherID DispatcherID
+	CheckpointTs Ts
+	Epoch        uint64
+}
+
+// DispatcherHeartbeat is the progress a collector reports to one event
+// service every 10 s (v2: with epochs), on StreamCommand.
+type DispatcherHeartbeat struct {
+	From     ServerID
+	Progress []DispatcherProgress
+}
+
+// DispatcherState is an event service's verdict on one dispatcher in a
+// heartbeat response.
+type DispatcherState uint8
+
+const (
+	StateNormal DispatcherState = iota
+	StateRemoved
+)
+
+// DispatcherHeartbeatResponse answers a heartbeat (StreamCommand). Only
+// Removed entries are ever produced (PROTOCOL.md 2.3).
+type DispatcherHeartbeatResponse struct {
+	From   ServerID
+	States []DispatcherStateEntry
+}
+
+// DispatcherStateEntry is one dispatcher's state in a response.
+type DispatcherStateEntry struct {
+	DispatcherID DispatcherID
+	State        DispatcherState
+}
+
+// CongestionControl grants an event service per-changefeed and
+// per-dispatcher memory quota for scans sent to the collector From, every
+// second (PROTOCOL.md 2.2, 3.6), on StreamCommand.
+type CongestionControl struct {
+	From        ServerID
+	Changefeeds []ChangefeedQuota
+}
+
+// ChangefeedQuota is one changefeed's entry in CongestionControl.
+type ChangefeedQuota struct {
+	ChangefeedID       ChangefeedID
+	Available          uint64
+	UsageRatio         float64
+	Dispatchers        []DispatcherQuota
+	MemoryReleaseCount uint64
+}
+
+// DispatcherQuota is one dispatcher's available memory.
+type DispatcherQuota struct {
+	DispatcherID DispatcherID
+	Available    uint64
+}
