@@ -49,7 +49,6 @@ const (
 	tagCrash
 	tagRestart
 	tagTime
-	tagNote
 )
 
 // line writes one line of the text trace. Columns: step, virtual time,

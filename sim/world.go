@@ -282,12 +282,22 @@ func (w *World) traceLine(kind, format string, args ...any) {
 	w.tr.line(w.step, clock.Time(w.now), node, kind, format, args...)
 }
 
-// Tracef adds a line of kind "note" to the text trace and folds its kind
-// into the hash. Model code uses it to say what it decided ("dispatcher 7:
-// REGISTER to node 2"). Nothing is formatted when the trace is off.
+// Tracef adds a line of kind "note" to the text trace. Model code uses it
+// to say what it decided ("dispatcher 7: REGISTER to node 2"). Notes are
+// not decisions (the decisions behind them are hashed already), so they
+// do not feed the hash: a traced run hashes like an untraced one.
 func (w *World) Tracef(format string, args ...any) {
-	w.tr.mix(tagNote)
 	if w.tr.out != nil {
 		w.traceLine("note", format, args...)
 	}
+}
+
+// TraceFunc returns Tracef when the text trace is on and nil when it is
+// off. Hand it to model code as its trace hook: a nil hook lets the model
+// skip formatting, so an untraced run does not even box the arguments.
+func (w *World) TraceFunc() func(format string, args ...any) {
+	if w.tr.out == nil {
+		return nil
+	}
+	return w.Tracef
 }

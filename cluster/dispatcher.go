@@ -1,0 +1,155 @@
+package cluster
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/network"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// Dispatcher is the model's dispatcher (PROTOCOL.md 1.1): the collector's
+// target, with a sink whose checkpoint advances asynchronously after
+// flushes. It records everything it was handed, in order, for the
+// checkers.
+type Dispatcher struct {
+	rt    clock.Runtime
+	r     *rand.Rand
+	id    wire.DispatcherID
+	cf    wire.ChangefeedID
+	span  wire.Span
+	node  wire.ServerID
+	flush network.Dist
+
+	startTs    wire.Ts
+	resolvedTs wire.Ts // the dispatcher's resolved ts: max forwarded resolved, from startTs
+	// pending is tableProgress: events handed to the sink, not yet flushed,
+	// in the order handed. Invariant: every entry has CommitTs >= resolvedTs
+	// at the time it was handed.
+	pending     []Forwarded
+	lastFlushed wire.Ts
+	everFlushed bool
+	timer       clock.Timer
+	wake        func()
+	removed     bool
+
+	// Handed is every DML, DDL and sync point the collector forwarded and
+	// the dispatcher accepted, in order; Flushed the ones its sink wrote.
+	Handed, Flushed []Forwarded
+	// StaleDropped counts events below the resolved ts that the dispatcher
+	// filtered itself ("stale event", the second line of dedup).
+	StaleDropped uint64
+}
+
+// Forwarded is one event that reached the sink.
+type Forwarded struct {
+	Kind     string // "DML", "DDL", "SyncPoint"
+	CommitTs wire.Ts
+	Epoch    uint64
+	Seq      uint64
+	Rows     []uint64
+}
+
+func newDispatcher(rt clock.Runtime, id wire.DispatcherID, cf wire.ChangefeedID, span wire.Span, node wire.ServerID, startTs wire.Ts, flush network.Dist) *Dispatcher {
+	d := &Dispatcher{rt: rt, r: rt.Rand(fmt.Sprintf("cluster/sink/%s", id)), id: id, cf: cf, span: span, node: node,
+		flush: flush, startTs: startTs, resolvedTs: startTs}
+	d.timer = rt.Schedule(0, d.flushOne)
+	d.timer.Stop()
+	return d
+}
+
+func (d *Dispatcher) ID() wire.DispatcherID           { return d.id }
+func (d *Dispatcher) ChangefeedID() wire.ChangefeedID { return d.cf }
+func (d *Dispatcher) Span() wire.Span                 { return d.span }
+func (d *Dispatcher) Mode() wire.Mode                 { return wire.ModeDefault }
+func (d *Dispatcher) StartTs() wire.Ts                { return d.startTs }
+func (d *Dispatcher) Node() wire.ServerID             { return d.node }
+
+// SetStartTs sets a merged dispatcher's start ts before its commit.
+func (d *Dispatcher) SetStartTs(ts wire.Ts) {
+	d.startTs = ts
+	d.resolvedTs = max(d.resolvedTs, ts)
+}
+
+// CheckpointTs is the sink checkpoint (PROTOCOL.md 1.1): with events
+// pending, the smallest pending commitTs minus 1; else the larger of the
+// last flushed commitTs minus 1 and the resolved ts; if nothing was ever
+// flushed, the resolved ts.
+func (d *Dispatcher) CheckpointTs() wire.Ts {
+	if len(d.pending) > 0 {
+		low := d.pending[0].CommitTs
+		for _, p := range d.pending[1:] {
+			low = min(low, p.CommitTs)
+		}
+		return low - 1
+	}
+	if d.everFlushed {
+		return max(d.lastFlushed-1, d.resolvedTs)
+	}
+	return d.resolvedTs
+}
+
+// HandleEvents takes the events the collector validated. Events below the
+// dispatcher's resolved ts are dropped as stale; data goes to the sink,
+// which flushes one event after a sampled delay and then wakes the path:
+// the path stays blocked while anything is pending.
+func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
+	if d.removed {
+		return false
+	}
+	for _, ev := range events {
+		if r, ok := ev.(*wire.ResolvedEvent); ok {
+			d.resolvedTs = max(d.resolvedTs, r.ResolvedTs)
+			continue
+		}
+		f := toForwarded(ev)
+		if f.CommitTs < d.resolvedTs {
+			d.StaleDropped++
+			continue
+		}
+		d.Handed = append(d.Handed, f)
+		d.pending = append(d.pending, f)
+	}
+	if len(d.pending) == 0 {
+		return false
+	}
+	d.wake = wake
+	d.timer.Reset(d.flush.Sample(d.r))
+	return true
+}
+
+// flushOne writes every pending event to the sink, then wakes the path.
+func (d *Dispatcher) flushOne() {
+	if d.removed || len(d.pending) == 0 {
+		return
+	}
+	for _, p := range d.pending {
+		d.lastFlushed = max(d.lastFlushed, p.CommitTs)
+	}
+	d.Flushed = append(d.Flushed, d.pending...)
+	d.pending = d.pending[:0]
+	d.everFlushed = true
+	if w := d.wake; w != nil {
+		d.wake = nil
+		w()
+	}
+}
+
+// close marks the dispatcher removed: nothing more reaches its sink.
+func (d *Dispatcher) close() {
+	d.removed = true
+	d.timer.Stop()
+}
+
+func toForwarded(ev wire.Event) Forwarded {
+	switch e := ev.(type) {
+	case *wire.DMLEvent:
+		return Forwarded{Kind: "DML", CommitTs: e.CommitTs, Epoch: e.Epoch, Seq: e.Seq, Rows: e.Rows}
+	case *wire.DDLEvent:
+		return Forwarded{Kind: "DDL", CommitTs: e.FinishedTs, Epoch: e.Epoch, Seq: e.Seq}
+	case *wire.SyncPointEvent:
+		return Forwarded{Kind: "SyncPoint", CommitTs: e.CommitTs, Epoch: e.Epoch, Seq: e.Seq}
+	}
+	panic(fmt.Sprintf("cluster: dispatcher handed %s", ev))
+}

@@ -1,0 +1,114 @@
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/network"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// role is a component of a node that receives messages.
+type role uint8
+
+const (
+	roleCollector role = iota
+	roleEventService
+	roleCoordinator
+	roles
+)
+
+// fanout is one node's attachment to the network, shared by its
+// components the way TiCDC's message center is shared by topics: one
+// router task per stream reads the node's inbox and hands each message to
+// the component it is for. Each component sees its own network.Endpoint,
+// whose Send goes to the network and whose Inbox is its own mailbox.
+type fanout struct {
+	rt    clock.Runtime
+	ep    network.Endpoint
+	boxes [roles][2]*clock.Mailbox[network.Envelope] // [role][stream index]
+}
+
+var fanoutStreams = [2]network.Stream{wire.StreamCommand, wire.StreamEvent} //dst:allow package-state: a read-only table
+
+func newFanout(rt clock.Runtime, ep network.Endpoint) *fanout {
+	f := &fanout{rt: rt, ep: ep}
+	for r := range roles {
+		for i, st := range fanoutStreams {
+			f.boxes[r][i] = clock.NewUnbounded[network.Envelope](rt, fmt.Sprintf("%s/%d/%s", ep.ID(), r, st))
+		}
+	}
+	return f
+}
+
+// run starts the two router tasks.
+func (f *fanout) run() {
+	for i, st := range fanoutStreams {
+		f.rt.Go("router/"+string(st), func() { f.route(i, st) })
+	}
+}
+
+func (f *fanout) route(i int, st network.Stream) {
+	in := f.ep.Inbox(st)
+	for {
+		env, ok := in.Recv()
+		if !ok {
+			return
+		}
+		f.boxes[roleOf(env.Msg)][i].Send(env)
+	}
+}
+
+// local hands a message from one of the node's components to another,
+// in send order.
+func (f *fanout) local(st network.Stream, msg any) {
+	for i, s := range fanoutStreams {
+		if s == st {
+			f.boxes[roleOf(msg)][i].Send(network.Envelope{From: f.ep.ID(), To: f.ep.ID(), Stream: st, Msg: msg})
+			return
+		}
+	}
+	panic(fmt.Sprintf("cluster: no stream %q", st))
+}
+
+// roleOf says which component a message is for.
+func roleOf(msg any) role {
+	switch msg.(type) {
+	case *wire.DispatcherRequest, *wire.DispatcherHeartbeat, *wire.CongestionControl:
+		return roleEventService
+	case *wire.ReusableEventServiceRequest, *wire.EventStoreState:
+		return roleCoordinator
+	}
+	return roleCollector
+}
+
+// endpoint returns the view of the node's attachment for one component.
+func (f *fanout) endpoint(r role) network.Endpoint { return &roleEndpoint{f: f, r: r} }
+
+type roleEndpoint struct {
+	f *fanout
+	r role
+}
+
+func (e *roleEndpoint) ID() network.NodeID { return e.f.ep.ID() }
+
+// Send delivers a message to the node's own components locally, as
+// TiCDC's message center does through its local target: messages between
+// a collector and its own event service (L) never cross the network, so
+// network faults do not touch them. Everything else goes to the network.
+func (e *roleEndpoint) Send(to network.NodeID, st network.Stream, msg any) error {
+	if to == e.f.ep.ID() {
+		e.f.local(st, msg)
+		return nil
+	}
+	return e.f.ep.Send(to, st, msg)
+}
+
+func (e *roleEndpoint) Inbox(st network.Stream) *clock.Mailbox[network.Envelope] {
+	for i, s := range fanoutStreams {
+		if s == st {
+			return e.f.boxes[e.r][i]
+		}
+	}
+	panic(fmt.Sprintf("cluster: no stream %q", st))
+}

@@ -1,0 +1,195 @@
+package cluster
+
+import (
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/eventservice"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// TsPerSecond is the model's timestamp rate: a Ts counts milliseconds of
+// virtual time (TiDB's TSO keeps physical milliseconds in its high bits;
+// only the order and the one-hour staleness cut-off of the coordinator
+// depend on the unit).
+const TsPerSecond = 1000
+
+// TsAt returns the timestamp of a virtual time.
+func TsAt(t clock.Time) wire.Ts { return wire.Ts(t.Duration() / time.Millisecond) }
+
+// Upstream is the deterministic upstream of every table: transactions
+// committed with increasing commitTs, DDLs now and then, and a resolved
+// ts that trails the clock by one tick. It is the ground truth the
+// checkers compare the sinks against: a change is final once its commitTs
+// is at or below the resolved ts.
+type Upstream struct {
+	rt     clock.Runtime
+	r      *rand.Rand
+	cfg    UpstreamConfig
+	tables []*table // by TableID order
+	nextTx uint64
+}
+
+// UpstreamConfig shapes the generated load.
+type UpstreamConfig struct {
+	Tables int // tables 1..Tables; 0 is the table trigger
+	// KeySpace is the keys of each table, [0, KeySpace); a span covers a
+	// range of them.
+	KeySpace uint64
+	// TxnEvery is the mean time between transactions per table; each
+	// touches 1 to MaxRows rows.
+	TxnEvery time.Duration
+	MaxRows  int
+	// DDLP is the probability that a commit is a DDL instead of a DML.
+	DDLP float64
+	// Tick is how often the resolved ts moves.
+	Tick time.Duration
+}
+
+// DefaultUpstreamConfig is a light steady load.
+func DefaultUpstreamConfig(tables int) UpstreamConfig {
+	return UpstreamConfig{Tables: tables, KeySpace: 1024, TxnEvery: 200 * time.Millisecond, MaxRows: 3, DDLP: 0.01, Tick: 50 * time.Millisecond}
+}
+
+type table struct {
+	id       int64
+	changes  []eventservice.Change // ascending CommitTs. Invariant: CommitTs strictly increasing.
+	keys     [][]uint64            // keys of each change's rows (DML), parallel to changes
+	resolved wire.Ts
+	version  uint64 // table info version, bumped by DDLs
+}
+
+// NewUpstream creates the upstream; Run starts its generator tasks.
+func NewUpstream(rt clock.Runtime, cfg UpstreamConfig) *Upstream {
+	u := &Upstream{rt: rt, r: rt.Rand("cluster/upstream"), cfg: cfg}
+	for id := range int64(cfg.Tables) + 1 {
+		u.tables = append(u.tables, &table{id: id, version: 1})
+	}
+	return u
+}
+
+// Run starts one committer task per table and the resolved-ts ticker.
+func (u *Upstream) Run() {
+	for _, t := range u.tables[1:] {
+		u.rt.Go("upstream/commit", func() { u.commitLoop(t) })
+	}
+	u.rt.Go("upstream/resolve", u.resolveLoop)
+}
+
+func (u *Upstream) commitLoop(t *table) {
+	for {
+		u.rt.Sleep(time.Duration(u.r.ExpFloat64()*float64(u.cfg.TxnEvery)) + time.Millisecond)
+		u.commit(t)
+	}
+}
+
+// commit appends one transaction at a commitTs above both the resolved
+// ts (which it must never be at or below) and the previous commit.
+func (u *Upstream) commit(t *table) {
+	ts := max(TsAt(u.rt.Now()), t.resolved+1)
+	if n := len(t.changes); n > 0 {
+		ts = max(ts, t.changes[n-1].CommitTs+1)
+	}
+	if u.r.Float64() < u.cfg.DDLP {
+		t.version++
+		t.changes = append(t.changes, eventservice.Change{Kind: eventservice.KindDDL, CommitTs: ts, TableInfoVersion: t.version})
+		t.keys = append(t.keys, nil)
+		return
+	}
+	n := 1 + u.r.IntN(u.cfg.MaxRows)
+	rows, keys := make([]uint64, n), make([]uint64, n)
+	for i := range rows {
+		u.nextTx++
+		rows[i], keys[i] = u.nextTx, u.r.Uint64N(u.cfg.KeySpace)
+	}
+	t.changes = append(t.changes, eventservice.Change{Kind: eventservice.KindDML, CommitTs: ts, StartTs: ts - 1, Rows: rows})
+	t.keys = append(t.keys, keys)
+}
+
+// resolveLoop moves every table's resolved ts to just below the clock.
+func (u *Upstream) resolveLoop() {
+	for {
+		u.rt.Sleep(u.cfg.Tick)
+		now := TsAt(u.rt.Now())
+		for _, t := range u.tables {
+			if now > 0 {
+				t.resolved = max(t.resolved, now-1)
+			}
+		}
+	}
+}
+
+// ResolvedTs implements eventservice.Upstream.
+func (u *Upstream) ResolvedTs(span wire.Span) wire.Ts { return u.table(span).resolved }
+
+// Changes implements eventservice.Upstream: the changes of span in
+// (after, upto], with each DML's rows cut to the span's keys (a DML with
+// no row in the span is left out). The table-trigger span sees every
+// table's DDLs.
+func (u *Upstream) Changes(span wire.Span, after, upto wire.Ts) []eventservice.Change {
+	if span.TableID == 0 {
+		return u.ddls(after, upto)
+	}
+	t := u.table(span)
+	lo, _ := slices.BinarySearchFunc(t.changes, after+1, func(c eventservice.Change, ts wire.Ts) int { return cmpTs(c.CommitTs, ts) })
+	var out []eventservice.Change
+	for i := lo; i < len(t.changes) && t.changes[i].CommitTs <= upto; i++ {
+		c := t.changes[i]
+		if c.Kind == eventservice.KindDML {
+			c.Rows = rowsInSpan(c.Rows, t.keys[i], span)
+			if len(c.Rows) == 0 {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Expected returns what a dispatcher of span must eventually forward
+// after startTs up to upto: the ground truth of the no-loss checker.
+func (u *Upstream) Expected(span wire.Span, startTs, upto wire.Ts) []eventservice.Change {
+	return u.Changes(span, startTs, upto)
+}
+
+func (u *Upstream) ddls(after, upto wire.Ts) []eventservice.Change {
+	var out []eventservice.Change
+	for _, t := range u.tables[1:] {
+		for _, c := range t.changes {
+			if c.Kind == eventservice.KindDDL && c.CommitTs > after && c.CommitTs <= upto {
+				out = append(out, c)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b eventservice.Change) int { return cmpTs(a.CommitTs, b.CommitTs) })
+	return out
+}
+
+func (u *Upstream) table(span wire.Span) *table {
+	if span.TableID < 0 || span.TableID >= int64(len(u.tables)) {
+		panic("cluster: upstream has no table for span " + span.String())
+	}
+	return u.tables[span.TableID]
+}
+
+func rowsInSpan(rows, keys []uint64, span wire.Span) []uint64 {
+	var out []uint64
+	for i, k := range keys {
+		if k >= span.StartKey && k < span.EndKey {
+			out = append(out, rows[i])
+		}
+	}
+	return out
+}
+
+func cmpTs(a, b wire.Ts) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

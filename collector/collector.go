@@ -1,0 +1,196 @@
+package collector
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/network"
+	"github.com/cdcsim/cdcsim/session"
+	"github.com/cdcsim/cdcsim/variant"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// Config is an event collector's configuration. Timing fields default to
+// the values of PROTOCOL.md 7; a workload may scale them.
+type Config struct {
+	Runtime clock.Runtime
+	// Node is the collector's node, L: its own event service's ID too.
+	Node wire.ServerID
+	// Endpoint sends on the network and receives the collector's two
+	// streams (wire.StreamEvent and wire.StreamCommand).
+	Endpoint network.Endpoint
+	Variants variant.Set
+	Trace    func(format string, args ...any)
+	// EnableRemoteEventService is debug.event-service.enable-remote-event-service
+	// (default true): whether coordinator answers start remote probing.
+	EnableRemoteEventService bool
+
+	HeartbeatInterval  time.Duration // eventServiceHeartbeatInterval, 10 s
+	CongestionInterval time.Duration // controlCongestion tick, 1 s
+	ResendDelay        time.Duration // after a failed send, 10 ms
+	CongestedDelay     time.Duration // after a "congested" send, 1 s
+	Workers            int           // event-path workers
+	BatchSize          int           // max events in one data batch
+	ReleaseInterval    time.Duration // memory release at most this often, 1 s
+}
+
+// DefaultConfig returns the HEAD configuration of a collector on node.
+func DefaultConfig(rt clock.Runtime, node wire.ServerID, ep network.Endpoint) Config {
+	return Config{Runtime: rt, Node: node, Endpoint: ep, EnableRemoteEventService: true,
+		HeartbeatInterval: 10 * time.Second, CongestionInterval: time.Second,
+		ResendDelay: 10 * time.Millisecond, CongestedDelay: time.Second,
+		Workers: 4, BatchSize: 64, ReleaseInterval: time.Second}
+}
+
+// EventCollector is one node's collector.
+type EventCollector struct {
+	cfg Config
+	rt  clock.Runtime
+	// dispatcherMap is DispatcherID -> entry. Looked up by ID; iterated in
+	// ID order only (dispatcherIDs), never in map order.
+	dispatcherMap map[wire.DispatcherID]*dispatcher
+	areas         map[wire.ChangefeedID]*area
+	requests      *clock.Mailbox[request] // dispatcherMessageChan
+	ds            *dynStream
+	coord         *coordinatorClient
+	stats         Stats
+}
+
+// dispatcher is the collector's entry for one dispatcher: its
+// dispatcherStat (session.Stat), its target and its event path.
+type dispatcher struct {
+	stat   *session.Stat
+	target session.Target
+	path   *path
+}
+
+// Stats counts what the collector did, for reports and checkers.
+type Stats struct {
+	RequestsSent, RequestsDropped, RequestRetries uint64
+	HeartbeatsSent, HeartbeatsDropped             uint64
+	EventsDropped, PathsReleased, EventsReleased  uint64
+	UnknownDispatcherEvents                       uint64
+}
+
+// New returns a collector; Run starts its tasks.
+func New(cfg Config) *EventCollector {
+	if cfg.Runtime == nil || cfg.Endpoint == nil || cfg.Node == "" {
+		panic("collector: Config needs Runtime, Node and Endpoint")
+	}
+	c := &EventCollector{cfg: cfg, rt: cfg.Runtime,
+		dispatcherMap: make(map[wire.DispatcherID]*dispatcher),
+		areas:         make(map[wire.ChangefeedID]*area),
+		requests:      clock.NewUnbounded[request](cfg.Runtime, string(cfg.Node)+"/dispatcherMessageChan"),
+	}
+	c.ds = newDynStream(c)
+	c.coord = newCoordinatorClient(c)
+	return c
+}
+
+// Run starts the collector's tasks (see the package doc).
+func (c *EventCollector) Run() {
+	c.rt.Go("collector/router-event", c.routeEvents)
+	c.rt.Go("collector/router-command", c.routeCommands)
+	c.rt.Go("collector/send", c.sendDispatcherRequests)
+	c.rt.Go("collector/heartbeat", c.sendEventServiceHeartbeats)
+	c.rt.Go("collector/congestion", c.controlCongestion)
+	c.rt.Go("collector/coordinator", c.coord.run)
+	c.ds.start()
+}
+
+// Stats returns the collector's counters.
+func (c *EventCollector) Stats() Stats { return c.stats }
+
+func (c *EventCollector) tracef(format string, args ...any) {
+	if c.cfg.Trace != nil {
+		c.cfg.Trace(string(c.cfg.Node)+" collector: "+format, args...)
+	}
+}
+
+// AddDispatcher is the one-phase add (PROTOCOL.md 1.9):
+// PrepareAddDispatcher without a callback, then a coordinator request for
+// remote candidates unless the span is the table trigger.
+func (c *EventCollector) AddDispatcher(target session.Target, memoryQuota uint64) {
+	c.PrepareAddDispatcher(target, memoryQuota, nil)
+	c.RequestRemoteCandidates(target)
+}
+
+// RequestRemoteCandidates asks the log coordinator for remote services
+// that could serve target (TableID != 0 only).
+func (c *EventCollector) RequestRemoteCandidates(target session.Target) {
+	if target.Span().TableID != 0 {
+		c.coord.request(wire.ReusableEventServiceRequest{From: c.cfg.Node, ID: target.ID(), Span: target.Span(), StartTs: target.StartTs()})
+	}
+}
+
+// PrepareAddDispatcher creates the dispatcher's stat and path and starts
+// the local registration (T1). readyCallback is non-nil only for the
+// two-phase add of a merge.
+func (c *EventCollector) PrepareAddDispatcher(target session.Target, memoryQuota uint64, readyCallback func()) {
+	id := target.ID()
+	if _, dup := c.dispatcherMap[id]; dup {
+		panic(fmt.Sprintf("collector %s: dispatcher %s added twice", c.cfg.Node, id))
+	}
+	stat := session.NewStat(session.Config{
+		Runtime:       c.rt,
+		LocalServerID: c.cfg.Node,
+		Send:          c.enqueueMessageForSend,
+		Variants:      c.cfg.Variants,
+		Trace:         c.cfg.Trace,
+	}, target, readyCallback)
+	a := c.area(target.ChangefeedID(), memoryQuota)
+	d := &dispatcher{stat: stat, target: target}
+	d.path = c.ds.addPath(id, a, d)
+	c.dispatcherMap[id] = d
+	a.dispatchers++
+	c.tracef("add %s (callback %t)", id, readyCallback != nil)
+	stat.Run()
+}
+
+// CommitAddDispatcher is the commit of a two-phase add: the manager has
+// set the merged start ts; RESET(L) follows (T6).
+func (c *EventCollector) CommitAddDispatcher(id wire.DispatcherID) {
+	if d := c.dispatcherMap[id]; d != nil {
+		d.stat.CommitLocalRegistration()
+	}
+}
+
+// RemoveDispatcher removes a dispatcher: T9, then the path is removed
+// (queued events dropped), then the map entry is deleted.
+func (c *EventCollector) RemoveDispatcher(id wire.DispatcherID) {
+	d := c.dispatcherMap[id]
+	if d == nil {
+		return
+	}
+	d.stat.Remove()
+	c.ds.removePath(d.path)
+	delete(c.dispatcherMap, id)
+	d.path.area.dispatchers--
+	c.tracef("remove %s", id)
+}
+
+// Stat returns a dispatcher's session state, for checkers.
+func (c *EventCollector) Stat(id wire.DispatcherID) (*session.Stat, bool) {
+	d := c.dispatcherMap[id]
+	if d == nil {
+		return nil, false
+	}
+	return d.stat, true
+}
+
+// dispatcherIDs returns the IDs of the dispatchers in ascending order: the
+// order in which every loop over dispatchers runs, so that it never
+// depends on map iteration.
+func (c *EventCollector) dispatcherIDs() []wire.DispatcherID {
+	ids := make([]wire.DispatcherID, 0, len(c.dispatcherMap))
+	for id := range c.dispatcherMap { //dst:allow map-range: sorted below
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// DispatcherIDs returns the collector's dispatchers, in ascending order.
+func (c *EventCollector) DispatcherIDs() []wire.DispatcherID { return c.dispatcherIDs() }

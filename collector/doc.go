@@ -1,0 +1,51 @@
+// Package collector models TiCDC's per-node EventCollector
+// (downstreamadapter/eventcollector, PROTOCOL.md 1.5, 1.6, 2.5, 3.6, 4.1):
+// the map of dispatchers and their sessions (package session), the
+// request send queue with tail requeue and retry quotas, the heartbeat and
+// congestion-control loops, heartbeat responses driving T8, the
+// log-coordinator client, and the per-dispatcher event path (TiCDC's
+// dynamic stream) with its memory control.
+//
+// # Tasks
+//
+// Each goroutine of PROTOCOL.md 4.1 is a task, so the interleavings of 4.3
+// can happen:
+//
+//	router/event    the event-stream router: data and signal events to the
+//	                event path, coordinator answers to the client (T2)
+//	router/command  the command-stream router: heartbeat responses (T8)
+//	ds/worker-i     event-path workers: the data path and signal handling
+//	                (T3, T4, T5, T7), serial per dispatcher
+//	send            sendDispatcherRequests: drains the request queue
+//	heartbeat       every 10 s: T10 for every dispatcher, one heartbeat per
+//	                event service
+//	congestion      every 1 s: CongestionControl per current service
+//	coordinator     the log-coordinator client's request loop
+//
+// The dispatcher manager's calls (AddDispatcher, PrepareAddDispatcher,
+// CommitAddDispatcher, RemoveDispatcher) run on the caller's task.
+//
+// # Send queue (PROTOCOL.md 2.5)
+//
+// One task pops a request and sends it. On failure it decrements the
+// request's retry quota if the request is droppable, drops it when the
+// quota is spent, and otherwise pushes it back at the tail of the queue
+// and sleeps 10 ms (1 s after "congested"): so a failed request can be
+// overtaken by later ones, and a REGISTER can land after a REMOVE.
+// Requests to L are not droppable (retried forever), requests to a remote
+// service have 3 attempts, heartbeats 1.
+//
+// # Event path and memory control (PROTOCOL.md 2.5, 3.4, 3.6)
+//
+// Every dispatcher has a path: a FIFO of (sender, event) served by one
+// worker, serially. DML, batch DML and resolved events are delivered in
+// batches; everything else one at a time. A path whose sink returns
+// "block" waits for the sink's wake. Memory is accounted per changefeed
+// (the area): when an area's pending size reaches 1.5x its quota, a
+// droppable event (DML, batch DML, DDL, sync point) arriving for it is
+// replaced by a DropEvent, and the queues of blocked paths are released:
+// discarded without telling the handler, Handshake and Ready included
+// (at most once a second). A resolved event arriving behind a queued
+// resolved event replaces it (a periodic signal), which never creates a
+// seq error since both carry the same seq.
+package collector

@@ -1,0 +1,317 @@
+package collector
+
+import (
+	"fmt"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// item is one queued event of a path, with its sender: Ready and
+// NotReusable carry no server ID of their own, the sender is who counts.
+type item struct {
+	from wire.ServerID
+	ev   wire.Event
+	size uint64
+}
+
+// path is one dispatcher's queue in the dynamic stream. Its worker serves
+// it serially: at most one batch of it is being handled at any time.
+type path struct {
+	id      wire.DispatcherID
+	d       *dispatcher
+	area    *area
+	worker  int
+	queue   []item // Invariant: sum of sizes == pending.
+	pending uint64
+	// scheduled is true while the path sits in its worker's ready queue or
+	// is being served; blocked while the sink holds it (until wake).
+	scheduled bool
+	blocked   bool
+	removed   bool
+	// serving is true while a batch of the path is in the handler; a wake
+	// that arrives then (the sink flushed before the handler returned
+	// "block") is remembered in woken, so the path does not block on a
+	// wake that already happened.
+	serving bool
+	woken   bool
+}
+
+// area is a changefeed's memory accounting (the dynstream's area).
+type area struct {
+	id          wire.ChangefeedID
+	quota       uint64
+	pending     uint64
+	dispatchers int
+	releases    uint64     // MemoryReleaseCount
+	lastRelease clock.Time // memory release at most once per ReleaseInterval
+	released    bool       // whether any release happened
+	paths       []*path    // in creation order, for release
+}
+
+func (a *area) available() uint64 {
+	if a.pending >= a.quota {
+		return 0
+	}
+	return a.quota - a.pending
+}
+
+func (a *area) usage() float64 { return float64(a.pending) / float64(max(a.quota, 1)) }
+
+// overLimit is the dynstream's drop and release threshold: pending at or
+// above 1.5 times the quota.
+func (a *area) overLimit() bool { return 2*a.pending >= 3*a.quota }
+
+// dynStream is the collector's event path: paths served by a fixed set of
+// worker tasks, each with a FIFO of ready paths.
+type dynStream struct {
+	c       *EventCollector
+	workers []*clock.Mailbox[*path]
+}
+
+func newDynStream(c *EventCollector) *dynStream {
+	ds := &dynStream{c: c}
+	for i := range max(c.cfg.Workers, 1) {
+		ds.workers = append(ds.workers, clock.NewUnbounded[*path](c.rt, fmt.Sprintf("%s/ds-worker-%d", c.cfg.Node, i)))
+	}
+	return ds
+}
+
+func (ds *dynStream) start() {
+	for i, q := range ds.workers {
+		ds.c.rt.Go(fmt.Sprintf("collector/ds-worker-%d", i), func() { ds.work(q) })
+	}
+}
+
+func (c *EventCollector) area(id wire.ChangefeedID, quota uint64) *area {
+	a := c.areas[id]
+	if a == nil {
+		a = &area{id: id, quota: max(quota, 1)}
+		c.areas[id] = a
+	}
+	return a
+}
+
+func (ds *dynStream) addPath(id wire.DispatcherID, a *area, d *dispatcher) *path {
+	p := &path{id: id, d: d, area: a, worker: int(uint64(id) % uint64(len(ds.workers)))}
+	a.paths = append(a.paths, p)
+	return p
+}
+
+// removePath is ds.RemovePath: queued events are dropped; later pushes
+// find no path.
+func (ds *dynStream) removePath(p *path) {
+	p.removed = true
+	ds.discard(p)
+	a := p.area
+	for i, x := range a.paths {
+		if x == p {
+			a.paths = append(a.paths[:i], a.paths[i+1:]...)
+			break
+		}
+	}
+}
+
+// push queues an event on its path, applying memory control first.
+func (ds *dynStream) push(p *path, it item) {
+	if p.removed {
+		return
+	}
+	it.size = eventSize(it.ev)
+	a := p.area
+	if a.overLimit() {
+		ds.c.releaseMemory(a)
+		if drop, ok := dropEventFor(it.ev); ok {
+			ds.c.stats.EventsDropped++
+			it = item{from: it.from, ev: drop, size: eventSize(drop)}
+		}
+	}
+	if r, ok := it.ev.(*wire.ResolvedEvent); ok && len(p.queue) > 0 {
+		if last, ok := p.queue[len(p.queue)-1].ev.(*wire.ResolvedEvent); ok && last.Epoch == r.Epoch && last.Seq == r.Seq {
+			p.queue[len(p.queue)-1].ev = r // a periodic signal replaces the queued one
+			return
+		}
+	}
+	p.queue = append(p.queue, it)
+	p.pending += it.size
+	a.pending += it.size
+	ds.schedule(p)
+}
+
+// schedule puts a path with work in its worker's ready queue.
+func (ds *dynStream) schedule(p *path) {
+	if p.scheduled || p.blocked || p.removed || len(p.queue) == 0 {
+		return
+	}
+	p.scheduled = true
+	ds.workers[p.worker].Send(p)
+}
+
+// work serves ready paths, one batch at a time, in the order they became
+// ready.
+func (ds *dynStream) work(q *clock.Mailbox[*path]) {
+	for {
+		p, ok := q.Recv()
+		if !ok {
+			return
+		}
+		ds.serve(p)
+	}
+}
+
+func (ds *dynStream) serve(p *path) {
+	if p.removed || len(p.queue) == 0 {
+		p.scheduled = false
+		return
+	}
+	batch := ds.takeBatch(p)
+	p.serving, p.woken = true, false
+	block := ds.handle(p, batch)
+	p.serving, p.scheduled = false, false
+	if block && !p.woken {
+		p.blocked = true
+		return
+	}
+	ds.schedule(p)
+}
+
+// takeBatch pops the next batch: a run of DML, batch DML and resolved
+// events, or one event of any other kind.
+func (ds *dynStream) takeBatch(p *path) []item {
+	n := 1
+	if batchable(p.queue[0].ev) {
+		for n < len(p.queue) && n < ds.c.cfg.BatchSize && batchable(p.queue[n].ev) && p.queue[n].from == p.queue[0].from {
+			n++
+		}
+	}
+	batch := append([]item(nil), p.queue[:n]...)
+	clear(p.queue[:n])
+	p.queue = p.queue[n:]
+	for _, it := range batch {
+		p.pending -= it.size
+		p.area.pending -= it.size
+	}
+	return batch
+}
+
+// handle is EventsHandler.Handle: signal events to the session's signal
+// handling, everything else to the data path. It returns whether the path
+// must wait for the sink's wake.
+func (ds *dynStream) handle(p *path, batch []item) bool {
+	switch ev := batch[0].ev.(type) {
+	case *wire.ReadyEvent, *wire.NotReusableEvent:
+		p.d.stat.HandleSignalEvent(batch[0].from, ev)
+		return false
+	}
+	events := make([]wire.Event, len(batch))
+	for i, it := range batch {
+		events[i] = it.ev
+	}
+	return p.d.stat.HandleDataEvents(batch[0].from, events, func() { ds.wake(p) })
+}
+
+// wake is the sink's signal that a blocked path may go on. It may be
+// called from any task and never blocks.
+func (ds *dynStream) wake(p *path) {
+	if p.serving {
+		p.woken = true
+		return
+	}
+	if !p.blocked {
+		return
+	}
+	p.blocked = false
+	ds.schedule(p)
+}
+
+// releaseMemory is the dynstream's memory release: the queues of blocked
+// paths holding at least 256 bytes are discarded, largest first, until
+// the area is down to 60 % of its pending size; at most once per
+// ReleaseInterval. Discarded events are not reported to the handler: the
+// next event of that epoch reveals the gap by its seq (PROTOCOL.md 3.6).
+func (c *EventCollector) releaseMemory(a *area) {
+	now := c.rt.Now()
+	if a.released && now.Sub(a.lastRelease) < c.cfg.ReleaseInterval {
+		return
+	}
+	target := a.pending * 6 / 10
+	var victims []*path
+	for _, p := range a.paths {
+		if p.blocked && p.pending >= 256 {
+			victims = append(victims, p)
+		}
+	}
+	sortByPendingDesc(victims)
+	for _, p := range victims {
+		if a.pending <= target {
+			break
+		}
+		c.stats.PathsReleased++
+		c.stats.EventsReleased += uint64(len(p.queue))
+		c.ds.discard(p)
+	}
+	if len(victims) > 0 {
+		a.released, a.lastRelease = true, now
+		a.releases++
+		c.tracef("memory release in %s: %d blocked paths", a.id, len(victims))
+	}
+}
+
+// discard drops every queued event of a path.
+func (ds *dynStream) discard(p *path) {
+	p.area.pending -= p.pending
+	p.pending = 0
+	clear(p.queue)
+	p.queue = p.queue[:0]
+}
+
+func sortByPendingDesc(ps []*path) {
+	for i := 1; i < len(ps); i++ {
+		for j := i; j > 0 && (ps[j].pending > ps[j-1].pending || ps[j].pending == ps[j-1].pending && ps[j].id < ps[j-1].id); j-- {
+			ps[j], ps[j-1] = ps[j-1], ps[j]
+		}
+	}
+}
+
+func batchable(ev wire.Event) bool {
+	switch ev.(type) {
+	case *wire.DMLEvent, *wire.BatchDMLEvent, *wire.ResolvedEvent:
+		return true
+	}
+	return false
+}
+
+// dropEventFor returns the DropEvent that replaces a droppable event.
+func dropEventFor(ev wire.Event) (*wire.DropEvent, bool) {
+	switch e := ev.(type) {
+	case *wire.DMLEvent:
+		return &wire.DropEvent{DispatcherID: e.DispatcherID, DroppedSeq: e.Seq, DroppedEpoch: e.Epoch, DroppedCommitTs: e.CommitTs}, true
+	case *wire.BatchDMLEvent:
+		if len(e.DMLs) == 0 {
+			return nil, false
+		}
+		f := e.DMLs[0]
+		return &wire.DropEvent{DispatcherID: e.DispatcherID, DroppedSeq: f.Seq, DroppedEpoch: f.Epoch, DroppedCommitTs: f.CommitTs}, true
+	case *wire.DDLEvent:
+		return &wire.DropEvent{DispatcherID: e.DispatcherID, DroppedSeq: e.Seq, DroppedEpoch: e.Epoch, DroppedCommitTs: e.FinishedTs}, true
+	case *wire.SyncPointEvent:
+		return &wire.DropEvent{DispatcherID: e.DispatcherID, DroppedSeq: e.Seq, DroppedEpoch: e.Epoch, DroppedCommitTs: e.CommitTs}, true
+	}
+	return nil, false
+}
+
+// eventSize is the model's memory size of an event: what the area's
+// quota is counted in.
+func eventSize(ev wire.Event) uint64 {
+	switch e := ev.(type) {
+	case *wire.DMLEvent:
+		return 64 + 32*uint64(len(e.Rows))
+	case *wire.BatchDMLEvent:
+		var n uint64 = 32
+		for _, d := range e.DMLs {
+			n += 64 + 32*uint64(len(d.Rows))
+		}
+		return n
+	}
+	return 48
+}

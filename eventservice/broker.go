@@ -1,0 +1,143 @@
+package eventservice
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// eventBroker holds the event service's state: the records, the event
+// store, the changefeed quotas and the send workers (TiCDC's eventBroker).
+// Every task that touches it holds mu for one whole step (a request, a
+// heartbeat, a scan tick, a sweep), so in real mode the tasks cannot race,
+// and under the simulator each step is atomic, as the TiCDC code's
+// per-record atomics make the individual updates.
+type eventBroker struct {
+	cfg        *Config
+	rt         clock.Runtime
+	mu         *clock.Mutex
+	eventStore *eventStore
+	// dispatchers and tableTriggerDispatchers map an ID to its slot
+	// (lookup only; iterate sorted keys). A dispatcher's span never
+	// changes, so in practice an ID is only ever in one of them; lookups
+	// try dispatchers first, as TiCDC's getDispatcher does.
+	dispatchers             map[wire.DispatcherID]*dispatcherSlot
+	tableTriggerDispatchers map[wire.DispatcherID]*dispatcherSlot
+	changefeedMap           map[wire.ChangefeedID]*changefeedStatus
+	workers                 []*messageWorker
+	// scanRequests carries records whose scan was requested at once (a
+	// RESET, PR #5554) to the scan task.
+	scanRequests *clock.Mailbox[*dispatcherStat]
+}
+
+// changefeedStatus is the per-changefeed state (TiCDC's changefeedStatus).
+type changefeedStatus struct {
+	id wire.ChangefeedID
+	// dispatchers counts the records of the changefeed; the status is
+	// dropped, and with it the quotas, when the last one goes.
+	dispatchers map[wire.DispatcherID]bool
+	// availableMemoryQuota per collector node, set only by
+	// CongestionControl; a scan for a node without an entry is skipped.
+	availableMemoryQuota map[wire.ServerID]uint64
+}
+
+func newEventBroker(cfg *Config) *eventBroker {
+	b := &eventBroker{
+		cfg:                     cfg,
+		rt:                      cfg.Runtime,
+		mu:                      clock.NewMutex(cfg.Runtime, "eventservice/"+string(cfg.Node)),
+		eventStore:              newEventStore(cfg.Upstream, cfg.DataSharing),
+		dispatchers:             make(map[wire.DispatcherID]*dispatcherSlot),
+		tableTriggerDispatchers: make(map[wire.DispatcherID]*dispatcherSlot),
+		changefeedMap:           make(map[wire.ChangefeedID]*changefeedStatus),
+		scanRequests:            clock.NewUnbounded[*dispatcherStat](cfg.Runtime, "eventservice/scan-requests"),
+	}
+	for i := range cfg.MessageWorkers {
+		b.workers = append(b.workers, newMessageWorker(b, i))
+	}
+	return b
+}
+
+func (c *eventBroker) tracef(format string, args ...any) {
+	if c.cfg.Trace != nil {
+		c.cfg.Trace("es/"+string(c.cfg.Node)+" "+format, args...)
+	}
+}
+
+// getDispatcher looks an ID up in both maps, as every request and
+// heartbeat does.
+func (c *eventBroker) getDispatcher(id wire.DispatcherID) *dispatcherSlot {
+	if slot := c.dispatchers[id]; slot != nil {
+		return slot
+	}
+	return c.tableTriggerDispatchers[id]
+}
+
+func (c *eventBroker) getOrSetChangefeedStatus(id wire.ChangefeedID) *changefeedStatus {
+	st := c.changefeedMap[id]
+	if st == nil {
+		st = &changefeedStatus{id: id, dispatchers: make(map[wire.DispatcherID]bool),
+			availableMemoryQuota: make(map[wire.ServerID]uint64)}
+		c.changefeedMap[id] = st
+	}
+	return st
+}
+
+// removeFromChangefeed forgets id in its changefeed and drops a status
+// left empty, quotas included.
+func (c *eventBroker) removeFromChangefeed(cf wire.ChangefeedID, id wire.DispatcherID) {
+	st := c.changefeedMap[cf]
+	if st == nil {
+		return
+	}
+	delete(st.dispatchers, id)
+	if len(st.dispatchers) == 0 {
+		delete(c.changefeedMap, cf)
+	}
+}
+
+// sortedSlots returns the slots of m in dispatcher-ID order.
+func sortedSlots(m map[wire.DispatcherID]*dispatcherSlot) []*dispatcherSlot {
+	ids := slices.Sorted(maps.Keys(m))
+	out := make([]*dispatcherSlot, len(ids))
+	for i, id := range ids {
+		out[i] = m[id]
+	}
+	return out
+}
+
+// records returns every live record sorted by ID, orphans after the
+// current record of their ID. Called with mu held.
+func (c *eventBroker) records() []RecordSnapshot {
+	var out []RecordSnapshot
+	for _, m := range []map[wire.DispatcherID]*dispatcherSlot{c.dispatchers, c.tableTriggerDispatchers} {
+		for _, slot := range sortedSlots(m) {
+			out = append(out, slot.stat.snapshot(false))
+		}
+	}
+	// An orphan is a record still notified by a subscription but no
+	// longer the one its ID maps to (PROTOCOL.md 6.3 H1).
+	for _, sub := range c.eventStore.subs {
+		for _, s := range sub.subscribers {
+			if c.dispatchers[s.id] != s.slot && !s.slot.stat.isRemoved {
+				out = append(out, s.slot.stat.snapshot(true))
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RecordSnapshot) int {
+		switch {
+		case a.Dispatcher != b.Dispatcher:
+			return cmp.Compare(a.Dispatcher, b.Dispatcher)
+		case a.Orphaned != b.Orphaned:
+			if a.Orphaned {
+				return 1
+			}
+			return -1
+		}
+		return 0
+	})
+	return out
+}

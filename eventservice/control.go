@@ -1,0 +1,124 @@
+package eventservice
+
+import (
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// This file is the control plane (PROTOCOL.md 3.3, one function per
+// row): REGISTER, RESET, REMOVE. Each runs with the broker's mutex held,
+// called by the intake task.
+
+// handleDispatcherRequest routes one request by action.
+func (c *eventBroker) handleDispatcherRequest(req *wire.DispatcherRequest) {
+	switch req.Action {
+	case wire.ActionRegister:
+		c.addDispatcher(req)
+	case wire.ActionReset:
+		c.resetDispatcher(req)
+	case wire.ActionRemove:
+		c.removeDispatcher(req.DispatcherID)
+	default:
+		panic("eventservice: unknown action in " + req.String())
+	}
+}
+
+// addDispatcher handles REGISTER in any state: no dedup. A new epoch-0
+// record replaces whatever the ID maps to, and the record it replaces is
+// neither marked removed nor detached from its subscription (H1). The
+// new record is only installed once the event store and the schema store
+// accepted it: an event-store refusal answers NotReusable, a schema-store
+// failure answers nothing (H3) unless patch h3 is on.
+func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
+	id := req.DispatcherID
+	status := c.getOrSetChangefeedStatus(req.ChangefeedID)
+	d := newDispatcherStat(req, c.rt.Now(), c.cfg)
+	slot := &dispatcherSlot{stat: d}
+	status.dispatchers[id] = true
+	if d.tableTrigger {
+		// The table-trigger span has no event store and no schema-store
+		// registration of its own.
+		d.tableRegistered = true
+		c.tableTriggerDispatchers[id] = slot
+		c.tracef("REGISTER %s (table trigger) from %s startTs=%d: registered", id, req.ServerID, req.StartTs)
+		return
+	}
+	if !c.eventStore.registerDispatcher(id, req.Span, req.StartTs, slot, req.OnlyReuse) {
+		c.removeFromChangefeed(req.ChangefeedID, id)
+		c.tracef("REGISTER %s from %s startTs=%d onlyReuse=%t: not reusable", id, req.ServerID, req.StartTs, req.OnlyReuse)
+		c.sendNotReusableEvent(d)
+		return
+	}
+	if err := c.cfg.SchemaStore.RegisterTable(req.Span, req.StartTs); err != nil {
+		if c.cfg.Variants.Patch(PatchH3) {
+			// Patch h3: keep the record and retry the schema store before
+			// each Ready (checkAndSendReady), so the registration
+			// completes late instead of never.
+			c.dispatchers[id] = slot
+			c.tracef("REGISTER %s from %s startTs=%d: RegisterTable failed, kept for retry (patch h3): %v", id, req.ServerID, req.StartTs, err)
+			return
+		}
+		d.isRemoved = true
+		c.eventStore.unregisterDispatcher(id)
+		c.removeFromChangefeed(req.ChangefeedID, id)
+		c.tracef("REGISTER %s from %s startTs=%d: RegisterTable failed, dropped without reply (H3): %v", id, req.ServerID, req.StartTs, err)
+		return
+	}
+	d.tableRegistered = true
+	if old := c.dispatchers[id]; old != nil {
+		c.tracef("REGISTER %s from %s startTs=%d: overwrites record epoch=%d seq=%d (not removed)", id, req.ServerID, req.StartTs, old.stat.epoch, old.stat.seq)
+	} else {
+		c.tracef("REGISTER %s from %s startTs=%d onlyReuse=%t: registered", id, req.ServerID, req.StartTs, req.OnlyReuse)
+	}
+	c.dispatchers[id] = slot
+}
+
+// resetDispatcher handles RESET(x, t): ignored if the record is absent or
+// its epoch >= x; otherwise the old record is marked removed and a new
+// one, epoch x, startTs t, seq 0, is installed in the same slot with the
+// old one's statistics, and a scan is requested at once (PR #5554), which
+// sends the Handshake and then data.
+func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
+	id := req.DispatcherID
+	slot := c.getDispatcher(id)
+	if slot == nil {
+		c.tracef("RESET %s epoch=%d resetTs=%d: absent, ignored", id, req.Epoch, req.StartTs)
+		return
+	}
+	old := slot.stat
+	if old.epoch >= req.Epoch {
+		c.tracef("RESET %s epoch=%d: stale (record epoch %d), ignored", id, req.Epoch, old.epoch)
+		return
+	}
+	old.isRemoved = true
+	d := newDispatcherStat(req, c.rt.Now(), c.cfg)
+	d.copyStatistics(old)
+	c.getOrSetChangefeedStatus(req.ChangefeedID).dispatchers[id] = true
+	slot.stat = d
+	c.tracef("RESET %s epoch=%d resetTs=%d from %s: replaces epoch %d", id, req.Epoch, req.StartTs, req.ServerID, old.epoch)
+	c.scanRequests.Send(d)
+}
+
+// removeDispatcher handles REMOVE, and the sweep's removals: idempotent;
+// marks the record removed, deletes it, and unregisters it from the event
+// store and the schema store.
+func (c *eventBroker) removeDispatcher(id wire.DispatcherID) {
+	slot, m := c.dispatchers[id], c.dispatchers
+	if slot == nil {
+		slot, m = c.tableTriggerDispatchers[id], c.tableTriggerDispatchers
+	}
+	if slot == nil {
+		c.tracef("REMOVE %s: absent", id)
+		return
+	}
+	d := slot.stat
+	d.isRemoved = true
+	delete(m, id)
+	c.removeFromChangefeed(d.info.ChangefeedID, id)
+	if !d.tableTrigger {
+		c.eventStore.unregisterDispatcher(id)
+		if d.tableRegistered {
+			c.cfg.SchemaStore.UnregisterTable(d.info.Span)
+		}
+	}
+	c.tracef("REMOVE %s: removed record epoch=%d seq=%d", id, d.epoch, d.seq)
+}

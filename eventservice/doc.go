@@ -1,0 +1,180 @@
+// Package eventservice models one node's TiCDC event service: the server
+// side of the dispatcher session protocol (PROTOCOL.md 1.7, 2.3, 2.5,
+// 3.3, 3.6). It keeps TiCDC's names (eventBroker, dispatcherStat for the
+// server's record, addDispatcher, resetDispatcher, removeDispatcher,
+// checkAndSendReady, sendHandshakeIfNeed, handleDispatcherHeartbeat,
+// reportDispatcherStatToStore, ...), so a TiCDC engineer can read it side
+// by side with pkg/eventservice.
+//
+// # Use
+//
+//	svc := eventservice.New(eventservice.Config{
+//		Runtime: w, Node: "n1", Endpoint: ep, Upstream: up,
+//		Coordinator: "n0", Variants: variants,
+//	})
+//	svc.Run() // starts the tasks on the calling node and returns
+//
+// Run starts, through Config.Runtime, the command router, the intake, the
+// scan loop, the sweep, the state upload (only with a Coordinator) and
+// the message workers. Under the simulator they belong to the node that
+// called Run and end when it crashes; a restarted node builds a new
+// Service from nothing, as a restarted process does. Records and
+// Subscriptions are for checkers: every live record sorted by ID, and the
+// event store's subscriptions.
+//
+// # Messages
+//
+// The router reads Config.Commands (by default the endpoint's command
+// inbox): a DispatcherRequest goes to the requests queue
+// (dispatcherInfoChan), a DispatcherHeartbeat to the heartbeat queue
+// (dispatcherHeartbeat), and a CongestionControl is applied at once.
+// Anything else panics, naming the type: a node that shares its command
+// stream between components routes with Handles. Messages are accepted by
+// pointer, as the rest of the model sends them, or by value.
+//
+// Out: Ready, NotReusable, Handshake, BatchDML, DDL, SyncPoint and
+// BatchResolved events go to the record's ServerID on wire.StreamEvent;
+// DispatcherHeartbeatResponse on wire.StreamCommand to the heartbeat's
+// sender; EventStoreState on wire.StreamCommand to Config.Coordinator.
+// Every message is a fresh pointer, never changed after it is sent.
+//
+// # Tasks and the lock
+//
+// One task (the intake) selects over the two queues with clock.Select,
+// so each class is FIFO and the classes interleave by a seeded choice
+// (PROTOCOL.md 2.5; a heartbeat of epoch e+1 may be handled before the
+// RESET that creates e+1). The scan task wakes every ScanInterval, and
+// at once for a scan a RESET requested. The sweep task runs every
+// SweepInterval. All three hold the broker's clock.Mutex for one whole
+// step (one request, one heartbeat, one tick), so a step is atomic with
+// respect to the others; TiCDC's finer-grained atomics allow more
+// interleavings inside a step, none of which the protocol depends on.
+// Nothing blocks while the lock is held: events are handed to message
+// workers through unbounded mailboxes, and the heartbeat response and
+// state upload sends do not block.
+//
+// # The record table (PROTOCOL.md 3.3)
+//
+//	REGISTER, any state   addDispatcher: no dedup; a new epoch-0 record in a
+//	                      new slot replaces the ID's slot; the replaced
+//	                      record is not marked removed and stays subscribed
+//	                      (H1: Records lists it as Orphaned). Event store:
+//	                      onlyReuse needs data sharing and an initialised
+//	                      covering subscription whose [checkpointTs,
+//	                      resolvedTs] holds start_ts, else NotReusable and
+//	                      no record. Then SchemaStore.RegisterTable: on
+//	                      failure the record is dropped with no reply (H3).
+//	                      TableID 0: a separate map, no event store.
+//	notify / 50 ms tick   checkAndSendReady: while epoch 0, Ready first at
+//	                      once, then after gaps of 2, 4, 8, 10, 10 ... s.
+//	RESET(x, t)           resetDispatcher: absent -> ignored; epoch >= x ->
+//	                      stale, ignored; else the old record is marked
+//	                      removed and a new one (epoch x, startTs t, seq 0,
+//	                      sentResolvedTs t, statistics copied) takes its
+//	                      slot, and a scan runs at once: Handshake(seq 1,
+//	                      ts t), then data.
+//	REMOVE                removeDispatcher: idempotent; removed, deleted,
+//	                      unregistered from event and schema store.
+//	heartbeat(id, cp, e)  handleDispatcherHeartbeat: absent -> Removed in
+//	                      one response per heartbeat; epoch != e -> ignored;
+//	                      equal -> checkpoint := max, heartbeat time
+//	                      refreshed.
+//	sweep, every 10 s     reportDispatcherStatToStore: handshaked records
+//	                      with no accepted heartbeat for 3600 s are removed.
+//	CongestionControl     handleCongestionControl: changefeed quota per
+//	                      collector, dispatcher quota.
+//
+// # Data emission
+//
+// A record scans (sentResolvedTs, receivedResolvedTs], where
+// receivedResolvedTs is the last resolved ts its subscription notified.
+// Changes come from the Upstream in commitTs order; each DML, DDL and
+// SyncPoint takes the next seq; consecutive DMLs are batched, at most
+// MaxDMLBatch per BatchDMLEvent; then a ResolvedEvent carries the last
+// seq and the scan's upper bound, and sentResolvedTs moves there. A range
+// with no DML and no DDL needs no event-store scan, hence no quota: its
+// sync points and resolved event go at once. A range with data needs the
+// changefeed quota for the collector (unset: skipped silently) and both
+// quotas at or above ScanLimitBytes (else skipped, and the last watermark
+// resent at most once per SignalResolvedInterval). Each dispatcher's
+// messages go through one message worker, which keeps resolved events per
+// collector and sends them as one BatchResolvedEvent before any other
+// message to that collector, when ResolvedCacheSize are cached, and at
+// most ResolvedFlushInterval after the first. A send that fails with
+// network.ErrCongested is retried every SendRetry, forever, blocking that
+// worker; any other error drops the message, and the collector finds the
+// gap by seq.
+//
+// # The event store
+//
+// The event store is modelled as far as the protocol sees it: a
+// subscription per span with a checkpoint (min of its dispatchers'
+// checkpoints, pushed every sweep), a resolved ts (polled from the
+// Upstream every ScanInterval; a move notifies every subscriber and marks
+// the subscription initialised) and its subscribers, each an ID and the
+// slot its notifier loads. The rows are read from the Upstream, the
+// ground truth, so the store holds none. Unregistering detaches the ID's
+// current registration only, which is why a subscription overwritten by
+// H1 leaks.
+//
+// # Patch h3
+//
+// PROTOCOL.md 6.3 H3: a failed RegisterTable leaves the collector in
+// WaitLocal forever. variant.Patches describes patch "h3" as answering
+// NotReusable, but the collector panics on NotReusable from its local
+// service (3.1, T5), so this package implements the smallest change that
+// removes the permanent WaitLocal instead: the record is kept, and
+// RegisterTable is retried at each trigger before any Ready (or scan);
+// the Ready goes out once it succeeds. No message, no collector change.
+//
+// # Modelling choices where PROTOCOL.md is silent
+//
+//   - Ready, like every scan, is evaluated on a resolved-ts notification,
+//     and a notification is a move of the subscription's resolved ts seen
+//     by the ScanInterval poll: with a live upstream that is every tick;
+//     with a stalled one there is no Ready (I11's premise, #4873). The
+//     table-trigger span is ticked every ScanInterval regardless.
+//   - A REGISTER's record is installed only once the event store and the
+//     schema store accepted it (TiCDC stores it last), so a failing
+//     REGISTER leaves an existing record in place. On a schema-store
+//     failure the event-store registration is undone.
+//   - With data sharing, a plain REGISTER reuses an exact or smallest
+//     covering subscription whose range holds start_ts; TiCDC then also
+//     creates an exact "pending" subscription and switches to it later,
+//     which is not modelled.
+//   - A subscription left without subscribers is dropped at once (TiCDC
+//     waits for an idle period), so leak checks are exact.
+//   - A RESET's new record starts its heartbeat clock at the RESET, and
+//     its dispatcher quota at the scan limit (TiCDC's newDispatcherStat);
+//     receivedResolvedTs, checkpointTs and the resolved-ts pacing are
+//     copied (copyStatistics). The RESET request's ServerID becomes the
+//     target of the new record's events.
+//   - Quotas are not spent: the model has no byte sizes, so a scan needs
+//     the quotas to be at or above the scan limit, and the limit does not
+//     grow. A scan always covers its whole range (no interruption, no
+//     half-scanned transaction).
+//   - Resolved events are flushed by a timer armed when the first one is
+//     cached, not by a free-running 25 ms ticker; the bound is the same.
+//   - Four message workers by default (TiCDC runs 32); a dispatcher's
+//     worker is its ID modulo the count.
+//   - The state upload is a full EventStoreState on the command stream
+//     every StateUploadInterval (TiCDC sends incremental changes).
+//   - Ts is a plain counter; the tests take it as milliseconds, like the
+//     coordinator's one-hour cut-off.
+//
+// # Not modelled
+//
+// Redo mode (one stream per mode), filters, sync-point generation from
+// the changefeed's interval (sync points come from the Upstream), scan
+// windows and rate limits, the schema store's DDL resolved ts (the
+// Upstream's resolved ts covers both), IsReadyToSend, the one-minute
+// uninitialised-dispatcher log, the event store's GC and its iterator
+// assertions, and bounded intake and send queues (all unbounded here).
+//
+// # Trace
+//
+// With Config.Trace set, every decision is one line, prefixed
+// "es/<node>": REGISTER, RESET and REMOVE outcomes, Ready and Handshake
+// sends, scans and skipped scans, heartbeat entries ignored and responses
+// sent, sweeps, dropped sends.
+package eventservice

@@ -1,0 +1,244 @@
+package eventservice
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// This file is the bootstrap and data plane (PROTOCOL.md 3.3 "resolved-ts
+// notify" row and last paragraph, 3.6): Ready back-off, Handshake, scans
+// and their seqs. Everything runs on the scan task with the broker's
+// mutex held.
+
+// onScanTick is one ScanInterval tick: the event store polls the upstream
+// and notifies the dispatchers of every subscription whose resolved ts
+// moved, then the table-trigger dispatchers are ticked.
+func (c *eventBroker) onScanTick() {
+	c.eventStore.advance(c.onNotify)
+	c.tickTableTriggerDispatchers()
+}
+
+// onNotify is the event store's notifier: it loads the slot's current
+// record, as TiCDC's closure loads its atomic pointer, and scans if the
+// resolved ts moved for it.
+func (c *eventBroker) onNotify(slot *dispatcherSlot, ts wire.Ts) {
+	d := slot.stat
+	if d.isRemoved || !d.onResolvedTs(ts) {
+		return
+	}
+	c.scanReady(d)
+}
+
+// scanNow runs a scan requested at once (after a RESET), unless the
+// record was replaced or removed since.
+func (c *eventBroker) scanNow(d *dispatcherStat) {
+	if d.isRemoved {
+		return
+	}
+	if d.tableTrigger {
+		c.scanTableTrigger(d)
+		return
+	}
+	c.scanReady(d)
+}
+
+// scanReady is the path of every trigger: Ready while epoch 0, else the
+// Handshake if not yet sent, then the scan. Ready and Handshake come
+// before any quota check (PROTOCOL.md 3.6).
+func (c *eventBroker) scanReady(d *dispatcherStat) {
+	if !c.checkAndSendReady(d) {
+		return
+	}
+	c.sendHandshakeIfNeed(d)
+	c.doScan(d)
+}
+
+// checkAndSendReady reports whether d may scan (epoch > 0). While epoch
+// 0 it sends Ready if the back-off allows: the first at once, then after
+// gaps of 2, 4, 8 s and then ReadyMaxInterval, each evaluated only when a
+// trigger arrives. A record kept by patch h3 first retries the schema
+// store: nothing goes out for a table that is not registered.
+func (c *eventBroker) checkAndSendReady(d *dispatcherStat) bool {
+	if !d.tableRegistered && !c.maybeRegisterTable(d) {
+		return false
+	}
+	if d.epoch != 0 {
+		return true
+	}
+	now := c.rt.Now()
+	if now.Sub(d.lastReadySendTime) < d.readyInterval {
+		return false
+	}
+	c.tracef("Ready %s to %s (next after %s)", d.id, d.info.ServerID, min(2*d.readyInterval, c.cfg.ReadyMaxInterval))
+	c.enqueue(d, &wire.ReadyEvent{DispatcherID: d.id})
+	d.lastReadySendTime = now
+	d.readyInterval = min(2*d.readyInterval, c.cfg.ReadyMaxInterval)
+	return false
+}
+
+// maybeRegisterTable retries the schema store for a record kept by patch
+// h3 and reports whether it is registered now.
+func (c *eventBroker) maybeRegisterTable(d *dispatcherStat) bool {
+	if err := c.cfg.SchemaStore.RegisterTable(d.info.Span, d.startTs); err != nil {
+		c.tracef("RegisterTable %s retry failed (patch h3): %v", d.id, err)
+		return false
+	}
+	d.tableRegistered = true
+	c.tracef("RegisterTable %s retry succeeded (patch h3)", d.id)
+	return true
+}
+
+// sendHandshakeIfNeed starts the epoch: seq 1, ts = startTs.
+func (c *eventBroker) sendHandshakeIfNeed(d *dispatcherStat) {
+	if d.isHandshaked() {
+		return
+	}
+	d.seq = 1
+	version := uint64(0)
+	if v, ok := c.cfg.Upstream.(TableInfoVersioner); ok {
+		version = v.TableInfoVersion(d.info.Span, d.startTs)
+	}
+	c.tracef("Handshake %s epoch=%d ts=%d to %s", d.id, d.epoch, d.startTs, d.info.ServerID)
+	c.enqueue(d, &wire.HandshakeEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: 1, ResolvedTs: d.startTs, TableInfoVersion: version})
+}
+
+// doScan sends what the upstream holds in (sentResolvedTs,
+// receivedResolvedTs]. A range without DMLs and DDLs needs no event-store
+// scan, so no quota: its sync points and the new resolved ts go out at
+// once. Otherwise the changefeed quota for the collector must be set and,
+// like the dispatcher's own, cover the scan limit; a scan skipped for
+// lack of quota may resend the last watermark (sendSignalResolvedTs).
+func (c *eventBroker) doScan(d *dispatcherStat) {
+	start, end := d.sentResolvedTs, d.receivedResolvedTs
+	if end <= start {
+		c.sendSignalResolvedTs(d)
+		return
+	}
+	changes := c.cfg.Upstream.Changes(d.info.Span, start, end)
+	checkChanges(d, changes, start, end)
+	if hasData(changes) {
+		status := c.changefeedMap[d.info.ChangefeedID]
+		quota, ok := uint64(0), false
+		if status != nil {
+			quota, ok = status.availableMemoryQuota[d.info.ServerID]
+		}
+		switch {
+		case !ok:
+			c.tracef("scan %s skipped: no quota for %s yet", d.id, d.info.ServerID)
+			return
+		case quota < c.cfg.ScanLimitBytes || d.availableMemoryQuota < c.cfg.ScanLimitBytes:
+			c.tracef("scan %s skipped: quota changefeed=%d dispatcher=%d", d.id, quota, d.availableMemoryQuota)
+			c.sendSignalResolvedTs(d)
+			return
+		}
+	}
+	c.emitChanges(d, changes)
+	c.sendResolvedTs(d, end)
+}
+
+func hasData(changes []Change) bool {
+	return slices.ContainsFunc(changes, func(ch Change) bool { return ch.Kind == KindDML || ch.Kind == KindDDL })
+}
+
+// checkChanges asserts what the Upstream promised: commitTs order inside
+// (after, upto].
+func checkChanges(d *dispatcherStat, changes []Change, after, upto wire.Ts) {
+	prev := after
+	for _, ch := range changes {
+		if ch.CommitTs <= after || ch.CommitTs > upto || ch.CommitTs < prev {
+			panic(fmt.Sprintf("eventservice: upstream change %s at %d for %s is out of order or outside (%d, %d]",
+				ch.Kind, ch.CommitTs, d.id, after, upto))
+		}
+		prev = ch.CommitTs
+	}
+}
+
+// emitChanges sends changes in commitTs order, each taking the next seq:
+// runs of consecutive DMLs go in BatchDMLEvents of at most MaxDMLBatch.
+func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
+	var batch []wire.DMLEvent
+	flush := func() {
+		if len(batch) > 0 {
+			c.enqueue(d, &wire.BatchDMLEvent{DispatcherID: d.id, DMLs: batch})
+			batch = nil
+		}
+	}
+	for _, ch := range changes {
+		switch ch.Kind {
+		case KindDML:
+			batch = append(batch, wire.DMLEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(),
+				CommitTs: ch.CommitTs, StartTs: ch.StartTs, Rows: slices.Clone(ch.Rows)})
+			if len(batch) == c.cfg.MaxDMLBatch {
+				flush()
+			}
+		case KindDDL:
+			flush()
+			c.enqueue(d, &wire.DDLEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(),
+				FinishedTs: ch.CommitTs, TableInfoVersion: ch.TableInfoVersion})
+		case KindSyncPoint:
+			flush()
+			c.enqueue(d, &wire.SyncPointEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(), CommitTs: ch.CommitTs})
+		default:
+			panic(fmt.Sprintf("eventservice: upstream change of unknown kind %s for %s", ch.Kind, d.id))
+		}
+	}
+	flush()
+	if len(changes) > 0 {
+		c.tracef("scan %s epoch=%d: %d changes, seq now %d", d.id, d.epoch, len(changes), d.seq)
+	}
+}
+
+// sendResolvedTs sends watermark with the epoch's current seq, which does
+// not advance: a lost data event cannot be covered by a later resolved
+// ts (PR #2558).
+func (c *eventBroker) sendResolvedTs(d *dispatcherStat, watermark wire.Ts) {
+	if watermark < d.sentResolvedTs {
+		panic(fmt.Sprintf("eventservice: resolved ts of %s would go back from %d to %d", d.id, d.sentResolvedTs, watermark))
+	}
+	c.enqueueResolved(d, wire.ResolvedEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.seq, ResolvedTs: watermark})
+	d.sentResolvedTs = watermark
+	d.lastSentResolvedTsTime = c.rt.Now()
+}
+
+// sendSignalResolvedTs resends the last watermark while scans are
+// skipped, at most once per SignalResolvedInterval, so the collector
+// knows the stream is alive. The model's scans are never interrupted, so
+// no transaction is ever half-scanned.
+func (c *eventBroker) sendSignalResolvedTs(d *dispatcherStat) {
+	if c.rt.Now().Sub(d.lastSentResolvedTsTime) < c.cfg.SignalResolvedInterval {
+		return
+	}
+	c.sendResolvedTs(d, d.sentResolvedTs)
+}
+
+// tickTableTriggerDispatchers ticks every table-trigger record, in ID
+// order: Ready while epoch 0, else the Handshake and its DDLs.
+func (c *eventBroker) tickTableTriggerDispatchers() {
+	for _, slot := range sortedSlots(c.tableTriggerDispatchers) {
+		c.scanTableTrigger(slot.stat)
+	}
+}
+
+// scanTableTrigger reads the trigger span's DDLs and sync points up to
+// the upstream's resolved ts. No quota is checked, as in TiCDC.
+func (c *eventBroker) scanTableTrigger(d *dispatcherStat) {
+	if !c.checkAndSendReady(d) {
+		return
+	}
+	c.sendHandshakeIfNeed(d)
+	start := d.sentResolvedTs
+	end := c.cfg.Upstream.ResolvedTs(d.info.Span)
+	d.receivedResolvedTs = max(d.receivedResolvedTs, end)
+	if end <= start {
+		return
+	}
+	changes := c.cfg.Upstream.Changes(d.info.Span, start, end)
+	checkChanges(d, changes, start, end)
+	if slices.ContainsFunc(changes, func(ch Change) bool { return ch.Kind == KindDML }) {
+		panic(fmt.Sprintf("eventservice: upstream returned a DML for the table-trigger span of %s", d.id))
+	}
+	c.emitChanges(d, changes)
+	c.sendResolvedTs(d, end)
+}
