@@ -32,7 +32,7 @@ func Bugs() []Info {
 func Patches() []Info {
 	return []Info{
 		{"h1", "H1: ignore a Removed response for a registration already in progress, so T8 never sends a duplicate REGISTER"},
-		{"h3", "H3: an event service whose schema-store registration fails answers NotReusable instead of nothing"},
+		{"h3", "H3: an event service whose schema-store registration fails keeps the record and retries RegisterTable before any Ready, instead of dropping it silently (NotReusable from L would panic the collector, T5)"},
 		{"h4", "H4: clear readyCallback in commitLocalRegistration, not on first use, so a re-registration before the commit sends no RESET"},
 	}
 }
