@@ -125,9 +125,12 @@ func SwarmFaults(r *rand.Rand) Faults {
 
 // Validate checks the invariants of every field.
 func (f *Faults) Validate() error {
-	for _, p := range []float64{f.DropP, f.DupP, f.SpikeP, f.CongestedP, f.NotReadyP} {
-		if p < 0 || p > 1 {
-			return fmt.Errorf("network fault probabilities must be in [0, 1]")
+	for _, p := range []struct {
+		key string
+		v   float64
+	}{{"net.drop", f.DropP}, {"net.dup", f.DupP}, {"net.spike", f.SpikeP}, {"net.congested", f.CongestedP}, {"net.not-ready", f.NotReadyP}} {
+		if !(p.v >= 0 && p.v <= 1) { // written so that NaN fails too
+			return fmt.Errorf("%s = %v: network fault probabilities must be in [0, 1]", p.key, p.v)
 		}
 	}
 	if f.LinkCapacity < 1 {

@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/cdcsim/cdcsim/clock"
 )
@@ -15,7 +16,7 @@ type Rule interface {
 	// Blocks reports whether the rule stops a message from -> to at now.
 	Blocks(from, to NodeID, now clock.Time) bool
 	// Holds returns the time until which delivery from -> to is held back,
-	// or 0 if it is not held.
+	// 0 if it is not held, or Forever if it is held until Heal.
 	Holds(from, to NodeID, now clock.Time) clock.Time
 	// Expired reports whether the rule no longer applies at now.
 	Expired(now clock.Time) bool
@@ -24,6 +25,9 @@ type Rule interface {
 
 // Until is the end of a rule; 0 means until Heal.
 type Until clock.Time
+
+// Forever is what Holds returns for a link held until Heal.
+const Forever = clock.Time(math.MaxInt64)
 
 func (u Until) expired(now clock.Time) bool { return u != 0 && now >= clock.Time(u) }
 
@@ -57,10 +61,13 @@ type Clog struct {
 
 func (c Clog) Blocks(NodeID, NodeID, clock.Time) bool { return false }
 func (c Clog) Holds(from, to NodeID, now clock.Time) clock.Time {
-	if (from == c.Node || to == c.Node) && !c.End.expired(now) {
-		return clock.Time(c.End)
+	switch {
+	case from != c.Node && to != c.Node || c.End.expired(now):
+		return 0
+	case c.End == 0:
+		return Forever // until Heal: an End of 0 must not read as "not held"
 	}
-	return 0
+	return clock.Time(c.End)
 }
 func (c Clog) Expired(now clock.Time) bool { return c.End.expired(now) }
 func (c Clog) String() string              { return fmt.Sprintf("clog(%s, %s)", c.Node, c.End) }

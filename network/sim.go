@@ -94,7 +94,8 @@ func (s *Sim) Stats() Stats { return s.stats }
 
 // Attach connects node id with fresh inboxes for the given streams. A node
 // attached again (a restart) starts a new incarnation: messages in flight
-// to the old one are lost, and the old inboxes are closed.
+// to the old one are lost, the old inboxes are closed, and the old
+// endpoints can no longer send.
 func (s *Sim) Attach(id NodeID, streams ...Stream) Endpoint {
 	n := s.nodes[id]
 	if n == nil {
@@ -110,7 +111,7 @@ func (s *Sim) Attach(id NodeID, streams ...Stream) Endpoint {
 	for _, st := range streams {
 		n.inboxes[st] = clock.NewUnbounded[Envelope](s.rt, fmt.Sprintf("%s/%s", id, st))
 	}
-	return &simEndpoint{net: s, node: n}
+	return &simEndpoint{net: s, node: n, inc: n.incarnation, inboxes: n.inboxes}
 }
 
 // SetDown marks a node crashed: messages to and from it vanish and its
@@ -137,15 +138,21 @@ func (s *Sim) closeInboxes(n *simNode) {
 // Up reports whether id is attached and not down.
 func (s *Sim) Up(id NodeID) bool { n := s.nodes[id]; return n != nil && n.up }
 
+// simEndpoint is one incarnation's attachment. An endpoint of an earlier
+// incarnation keeps its own, closed, inboxes and can no longer send: a
+// task of the old incarnation that outlived the restart must not read
+// the new one's messages or send in its name.
 type simEndpoint struct {
-	net  *Sim
-	node *simNode
+	net     *Sim
+	node    *simNode
+	inc     uint32
+	inboxes map[Stream]*clock.Mailbox[Envelope] // lookup only
 }
 
 func (e *simEndpoint) ID() NodeID { return e.node.id }
 
 func (e *simEndpoint) Inbox(st Stream) *clock.Mailbox[Envelope] {
-	m := e.node.inboxes[st]
+	m := e.inboxes[st]
 	if m == nil {
 		panic(fmt.Sprintf("network: node %s has no stream %q", e.node.id, st))
 	}
@@ -153,12 +160,12 @@ func (e *simEndpoint) Inbox(st Stream) *clock.Mailbox[Envelope] {
 }
 
 func (e *simEndpoint) Send(to NodeID, st Stream, msg any) error {
-	return e.net.send(e.node, to, st, msg)
+	return e.net.send(e.node, e.inc, to, st, msg)
 }
 
 // send decides a message's fate: a synchronous error, a silent loss, or a
 // place in its link's queue (twice, if duplicated).
-func (s *Sim) send(from *simNode, to NodeID, st Stream, msg any) error {
+func (s *Sim) send(from *simNode, inc uint32, to NodeID, st Stream, msg any) error {
 	dst := s.nodes[to]
 	switch {
 	case dst == nil:
@@ -167,6 +174,9 @@ func (s *Sim) send(from *simNode, to NodeID, st Stream, msg any) error {
 	case !from.up:
 		s.stats.Rejected++
 		return &SendError{From: from.id, To: to, Stream: st, Err: ErrUnreachable, Detail: "sender is down"}
+	case from.incarnation != inc:
+		s.stats.Rejected++
+		return &SendError{From: from.id, To: to, Stream: st, Err: ErrUnreachable, Detail: "endpoint of an earlier incarnation"}
 	}
 	l := s.link(linkKey{from.id, to, st})
 	if err := s.syncFailure(l); err != nil {
@@ -270,7 +280,11 @@ func (l *link) deliver() {
 		if m.at > now {
 			break
 		}
-		if until := s.held(l.key.from, l.key.to, now); until > now {
+		switch until := s.held(l.key.from, l.key.to, now); {
+		case until == Forever:
+			l.timer.Stop() // Heal re-arms it
+			return
+		case until > now:
 			l.timer.Reset(until.Sub(now))
 			return
 		}
