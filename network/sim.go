@@ -114,8 +114,10 @@ func (s *Sim) Attach(id NodeID, streams ...Stream) Endpoint {
 	return &simEndpoint{net: s, node: n, inc: n.incarnation, inboxes: n.inboxes}
 }
 
-// SetDown marks a node crashed: messages to and from it vanish and its
-// inboxes close. Attach brings it back.
+// SetDown marks a node crashed: messages in flight to it vanish, its
+// inboxes close, and it can send nothing more. Messages it sent before the
+// crash are already on the wire and are still delivered, as packets a
+// process wrote before dying are. Attach brings it back.
 func (s *Sim) SetDown(id NodeID) {
 	if n := s.nodes[id]; n != nil && n.up {
 		n.up = false

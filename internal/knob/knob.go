@@ -88,7 +88,7 @@ func Prob[C any](name, doc string, field func(*C) *float64) Key[C] {
 		func(c *C) string { return FormatFloat(*field(c)) },
 		func(c *C, s string) error {
 			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || v < 0 || v > 1 {
+			if err != nil || !(v >= 0 && v <= 1) { // written so that NaN fails too
 				return fmt.Errorf("want a probability in [0, 1]")
 			}
 			*field(c) = v

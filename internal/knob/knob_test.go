@@ -54,6 +54,7 @@ func TestBadValuesAreRefused(t *testing.T) {
 		{"n", "x", `bad value "x" for n: want an integer in [1, 10]`},
 		{"u", "0", `bad value "0" for u: want a positive integer`},
 		{"p", "-0.1", `bad value "-0.1" for p: want a probability in [0, 1]`},
+		{"p", "NaN", `bad value "NaN" for p: want a probability in [0, 1]`},
 		{"d", "-1s", `bad value "-1s" for d: want a Go duration such as 90s`},
 		{"zzz", "1", `unknown configuration key "zzz"; known keys: n, u, p, d`},
 	} {
