@@ -11,9 +11,12 @@ package clock
 // task unwinds instead of returning from Park, passes such a wake-up on
 // to the next waiter, as if the dead task had never been there.
 //
-// The abandon steps run with the runtime lock in whatever state the
-// unwinding left it. Under the simulator the lock is a no-op; in real
-// mode Park never unwinds.
+// A task unwinds from Park with the runtime lock held: under the
+// simulator when its node crashes (the lock is a no-op there), in real
+// mode after Real.Stop (Park takes the lock again before it unwinds). So
+// the abandon steps run with the lock held, and each then releases it
+// with Exit, because the primitive that parked will not reach its own
+// Exit.
 
 // holds reports whether h is queued on q, and removes it if it is.
 func (q *waitq) holds(h Handle) bool {

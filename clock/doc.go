@@ -23,6 +23,28 @@
 // That last rule is what lets a "check outside the lock, act inside it"
 // race (PROTOCOL.md 6.1 F1) actually interleave in simulation.
 //
+// # Guards
+//
+// A Guard is the other lock: for state shared between tasks over short
+// critical sections that never reach a scheduling point. Under the
+// simulator it is not a scheduling point and costs a flag, so adding one
+// changes neither a run nor its hash; it does panic if it is locked while
+// held, which means its holder blocked or yielded with it. In real mode it
+// is a real mutex (the runtime provides it through the optional
+// GuardLocker interface, which only Real implements). Use a Mutex where a
+// critical section may block or where the interleaving at the lock is the
+// point (a session's requestMu); use a Guard to make plain shared fields
+// safe on real goroutines: take it, copy what a blocking call needs,
+// release it, then call.
+//
+// # Stopping a real run
+//
+// Real.Stop ends a run on goroutines: every Park and Sleep of a task then
+// unwinds it (its deferred calls run, as on a crash under the simulator),
+// tasks already blocked are woken to unwind, pending Schedule callbacks do
+// nothing and Go starts nothing; Real.Wait returns once every task has
+// ended, so a test can check the end state and find no goroutine left.
+//
 // # Callbacks
 //
 // Schedule(d, f) runs f after d on the runtime's own context (the

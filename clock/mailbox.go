@@ -117,6 +117,7 @@ func (m *Mailbox[T]) park(q *waitq, why string) {
 	defer func() {
 		if !woke {
 			abandonWait(m.rt, q, h)
+			m.rt.Exit()
 		}
 	}()
 	m.rt.Park(h, why)

@@ -43,8 +43,11 @@ func (m *Mutex) wait() {
 	m.q.push(h)
 	woke := false
 	defer func() {
-		if !woke && !m.q.holds(h) {
-			m.release()
+		if !woke {
+			if !m.q.holds(h) {
+				m.release()
+			}
+			m.rt.Exit()
 		}
 	}()
 	m.rt.Park(h, m.why)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,9 +17,18 @@ import (
 type Real struct {
 	start time.Time
 	mu    sync.Mutex // the big lock of Parker
-	tasks sync.WaitGroup
 	rmu   sync.Mutex // guards r
 	r     *rand.Rand
+
+	// done is closed by Stop; stopped is set just before, for a cheap
+	// check.
+	done    chan struct{}
+	stopped atomic.Bool
+	// tmu guards running and the decision to start a task or a callback
+	// against Stop; idle is signalled when running drops to 0.
+	tmu     sync.Mutex
+	idle    sync.Cond
+	running int // tasks started with Go and Schedule callbacks still running
 }
 
 // NewReal returns a real runtime whose clock starts now.
@@ -26,24 +36,99 @@ func NewReal() *Real {
 	var seed [2]uint64
 	seed[0] = new(maphash.Hash).Sum64() // a random seed without importing crypto/rand
 	seed[1] = uint64(time.Now().UnixNano())
-	return &Real{start: time.Now(), r: rand.New(rand.NewPCG(seed[0], seed[1]))}
+	r := &Real{start: time.Now(), r: rand.New(rand.NewPCG(seed[0], seed[1])), done: make(chan struct{})}
+	r.idle.L = &r.tmu
+	return r
+}
+
+// realStopped is what Park and Sleep panic with after Stop, to unwind the
+// calling task; the wrapper of Go recovers it. Should a goroutine that is
+// not a task block after Stop, the panic reaches the top and says why.
+type realStopped struct{}
+
+func (realStopped) Error() string {
+	return "clock: the real runtime was stopped (a goroutine that is not one of its tasks blocked after Stop)"
+}
+
+// unwindIfStopped ends the calling task if Stop was called.
+func (r *Real) unwindIfStopped() {
+	if r.stopped.Load() {
+		panic(realStopped{})
+	}
+}
+
+// Stop ends the run: from now on every Park and Sleep of a task unwinds
+// it instead of blocking (its deferred calls run, and the wrapper of Go
+// ends it quietly), tasks already blocked in Park or Sleep are woken to
+// unwind, Schedule callbacks that have not started do nothing, and Go
+// starts nothing. Tasks that are running go on until their next Park or
+// Sleep. Call Wait to wait until they have all ended. Stopping twice is
+// harmless.
+//
+// Stop is meant for the end of a run: a goroutine that is not a task (a
+// test's own) and blocks on a primitive of this runtime after Stop
+// panics.
+func (r *Real) Stop() {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	if r.stopped.Load() {
+		return
+	}
+	r.stopped.Store(true)
+	close(r.done)
+}
+
+// begin counts a task or callback about to start; it reports false, and
+// counts nothing, after Stop.
+func (r *Real) begin() bool {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	if r.stopped.Load() {
+		return false
+	}
+	r.running++
+	return true
+}
+
+// end uncounts a task or callback that ended.
+func (r *Real) end() {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	r.running--
+	if r.running == 0 {
+		r.idle.Broadcast()
+	}
 }
 
 // Now returns the wall time elapsed since NewReal.
 func (r *Real) Now() Time { return Time(time.Since(r.start)) }
 
-// Sleep sleeps for d of wall time.
+// Sleep sleeps for d of wall time. After Stop it unwinds the task.
 func (r *Real) Sleep(d time.Duration) {
+	r.unwindIfStopped()
 	if d <= 0 {
 		runtime.Gosched()
 		return
 	}
-	time.Sleep(d)
+	t := time.NewTimer(d)
+	select {
+	case <-t.C:
+	case <-r.done:
+		t.Stop()
+		panic(realStopped{})
+	}
 }
 
-// Schedule runs f after d on a timer goroutine.
+// Schedule runs f after d on a timer goroutine. After Stop, f no longer
+// runs.
 func (r *Real) Schedule(d time.Duration, f func()) Timer {
-	return realTimer{time.AfterFunc(d, f)}
+	return realTimer{time.AfterFunc(d, func() {
+		if !r.begin() {
+			return
+		}
+		defer r.end()
+		f()
+	})}
 }
 
 type realTimer struct{ t *time.Timer }
@@ -51,17 +136,43 @@ type realTimer struct{ t *time.Timer }
 func (t realTimer) Stop() bool                 { return t.t.Stop() }
 func (t realTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
 
-// Go starts f on a goroutine. Wait waits for every such goroutine.
+// Go starts f on a goroutine; after Stop it starts nothing. A task
+// unwound by Stop ends quietly; any other panic goes on and crashes the
+// process, as a goroutine's panic does.
 func (r *Real) Go(name string, f func()) {
-	r.tasks.Add(1)
+	if !r.begin() {
+		return
+	}
 	go func() {
-		defer r.tasks.Done()
+		defer r.end()
+		defer func() {
+			if p := recover(); p != nil {
+				if _, ok := p.(realStopped); !ok {
+					panic(p)
+				}
+			}
+		}()
 		f()
 	}()
 }
 
-// Wait blocks until every task started with Go has returned.
-func (r *Real) Wait() { r.tasks.Wait() }
+// Wait blocks until every task started with Go has returned, and every
+// Schedule callback that was running has returned. After Stop, the tasks
+// end at their next Park or Sleep, so Wait returns once the running ones
+// get there.
+func (r *Real) Wait() {
+	r.tmu.Lock()
+	defer r.tmu.Unlock()
+	for r.running > 0 {
+		r.idle.Wait()
+	}
+}
+
+var _ GuardLocker = (*Real)(nil)
+
+// GuardLocker implements the optional interface of NewGuard: in real mode
+// a Guard is a real mutex.
+func (r *Real) GuardLocker() Locker { return new(sync.Mutex) }
 
 // Yield calls runtime.Gosched.
 func (r *Real) Yield() { runtime.Gosched() }
@@ -93,12 +204,19 @@ func (r *Real) Exit() { r.mu.Unlock() }
 func (r *Real) Self() Handle { return make(chan struct{}, 1) }
 
 // Park releases the big lock, waits for Unpark(h), and takes the lock
-// again.
+// again. After Stop it unwinds the task instead, with the lock held, as
+// the park sites expect (abandon.go).
 func (r *Real) Park(h Handle, why string) {
 	c := h.(chan struct{})
+	r.unwindIfStopped()
 	r.mu.Unlock()
-	<-c
-	r.mu.Lock()
+	select {
+	case <-c:
+		r.mu.Lock()
+	case <-r.done:
+		r.mu.Lock()
+		panic(realStopped{})
+	}
 }
 
 // Unpark wakes h; it reports false if h was already woken.

@@ -52,6 +52,10 @@ type Parker interface {
 	Self() Handle
 	// Park blocks the calling task until Unpark(h). why says what it waits
 	// for (for example "recv requests") in deadlock reports and traces.
+	// Instead of returning, Park may end the task by unwinding it (its
+	// node crashed under the simulator; Real.Stop in real mode). It then
+	// unwinds with the lock held, and the park site's deferred abandon
+	// step releases it (abandon.go).
 	Park(h Handle, why string)
 	// Unpark wakes the task parked with h. It reports false when h is not
 	// parked (it already woke, or its task ended with a crash), so the

@@ -73,13 +73,16 @@ func (m *RWMutex) wait(writer bool) {
 	m.q = append(m.q, rwWaiter{h: h, writer: writer})
 	woke := false
 	defer func() {
-		if !woke && !m.queued(h) {
-			if writer {
-				m.writer = false
-				m.grant()
-			} else if m.readers--; m.readers == 0 {
-				m.grant()
+		if !woke {
+			if !m.queued(h) {
+				if writer {
+					m.writer = false
+					m.grant()
+				} else if m.readers--; m.readers == 0 {
+					m.grant()
+				}
 			}
+			m.rt.Exit()
 		}
 	}()
 	why := m.rwhy

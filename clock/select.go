@@ -60,6 +60,7 @@ func parkSelect(rt Runtime, cases []Case) {
 	defer func() {
 		if !woke {
 			abandonSelect(rt, cases, h)
+			rt.Exit()
 		}
 	}()
 	rt.Park(h, "select")

@@ -50,6 +50,13 @@ func (g *WaitGroup) Wait() {
 	}
 	h := g.rt.Self()
 	g.q.push(h)
+	woke := false
+	defer func() {
+		if !woke { // unwound from Park: Add wakes every waiter, so there is no wake-up to pass on
+			g.rt.Exit()
+		}
+	}()
 	g.rt.Park(h, g.why)
+	woke = true
 	g.rt.Exit()
 }

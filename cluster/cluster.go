@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -13,15 +14,20 @@ import (
 )
 
 // Config describes a cluster. Timing constants of the components default
-// to PROTOCOL.md 7 inside their packages; Scale shrinks every interval of
-// the collector and event service by the same factor, for real mode.
+// to PROTOCOL.md 7 inside their packages; Scale multiplies every interval
+// of the collector, event service, coordinator, upstream, sink and merge
+// task by the same factor, so that a run of a few seconds in real mode
+// sees heartbeats, Ready back-off and sweeps.
 type Config struct {
 	Nodes       int // nodes n1..nN; the log coordinator runs on n1
 	Changefeed  wire.ChangefeedID
 	MemoryQuota uint64 // per changefeed, per collector
 	Upstream    UpstreamConfig
 	// SinkFlush is how long a sink takes to flush what it was handed.
-	SinkFlush   network.Dist
+	SinkFlush network.Dist
+	// Scale multiplies every interval (see timing.go): 1 (or 0) is HEAD's
+	// timing, 0.02 turns the 10 s heartbeat into 200 ms.
+	Scale       float64
 	Variants    variant.Set
 	DataSharing bool
 	Trace       func(format string, args ...any)
@@ -30,7 +36,7 @@ type Config struct {
 // DefaultConfig is a three-node cluster over eight tables.
 func DefaultConfig() Config {
 	return Config{Nodes: 3, Changefeed: "cf", MemoryQuota: 1 << 20, Upstream: DefaultUpstreamConfig(8),
-		SinkFlush: network.Uniform(time.Millisecond, 50*time.Millisecond)}
+		SinkFlush: network.Uniform(time.Millisecond, 50*time.Millisecond), Scale: 1}
 }
 
 // NodeStarter starts a node: under the simulator it is World.NewNode
@@ -39,19 +45,28 @@ type NodeStarter func(name string, boot func())
 
 // Cluster is the system under test: nodes with their collectors, event
 // services and dispatchers, one log coordinator, and the upstream.
+//
+// In real mode the cluster is shared between the workload's goroutine
+// and the nodes' boot tasks: mu guards Dispatchers, nextID and every
+// node's fields. The exported fields are for code that reads them when
+// nothing else runs (under the simulator, or in real mode after the
+// runtime's Wait); during a live real run use the accessors
+// (AllDispatchers, NodeDispatchers, AllUp).
 type Cluster struct {
 	cfg      Config
 	rt       clock.Runtime
 	net      network.Network
 	Upstream *Upstream
-	nodes    []*Node
+	nodes    []*Node // fixed by New
+	mu       *clock.Guard
 	// Dispatchers is every dispatcher ever created, in creation order: the
 	// checkers read their sinks after they are gone too.
 	Dispatchers []*Dispatcher
 	nextID      wire.DispatcherID
 }
 
-// Node is one node's current incarnation.
+// Node is one node's current incarnation. ID never changes; the other
+// fields are guarded by the cluster's mu.
 type Node struct {
 	ID        wire.ServerID
 	Collector *collector.EventCollector
@@ -63,13 +78,17 @@ type Node struct {
 }
 
 // New builds a cluster on a runtime and a network, starting every node
-// with start and the upstream's generator. Call it from a task.
+// with start and the upstream's generator. Call it from a task (in real
+// mode, any goroutine: then wait for AllUp before adding dispatchers).
 func New(rt clock.Runtime, net network.Network, start NodeStarter, cfg Config) *Cluster {
-	c := &Cluster{cfg: cfg, rt: rt, net: net, Upstream: NewUpstream(rt, cfg.Upstream)}
+	c := &Cluster{cfg: cfg, rt: rt, net: net, Upstream: NewUpstream(rt, cfg.scaledUpstream()), mu: clock.NewGuard(rt)}
 	c.Upstream.Run()
+	// Every node exists before any boots: a boot (a goroutine in real
+	// mode) reads the node list.
 	for i := range cfg.Nodes {
-		n := &Node{ID: wire.ServerID(fmt.Sprintf("n%d", i+1))}
-		c.nodes = append(c.nodes, n)
+		c.nodes = append(c.nodes, &Node{ID: wire.ServerID(fmt.Sprintf("n%d", i+1))})
+	}
+	for _, n := range c.nodes {
 		start(string(n.ID), func() { c.boot(n) })
 	}
 	return c
@@ -77,6 +96,46 @@ func New(rt clock.Runtime, net network.Network, start NodeStarter, cfg Config) *
 
 // Nodes returns the nodes in order.
 func (c *Cluster) Nodes() []*Node { return c.nodes }
+
+// AllUp reports whether every node has booted.
+func (c *Cluster) AllUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.nodes {
+		if !n.Up {
+			return false
+		}
+	}
+	return true
+}
+
+// AllDispatchers returns a copy of Dispatchers.
+func (c *Cluster) AllDispatchers() []*Dispatcher {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.Dispatchers)
+}
+
+// NodeDispatchers returns a copy of the dispatchers living on n.
+func (c *Cluster) NodeDispatchers(n *Node) []*Dispatcher {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(n.Dispatchers)
+}
+
+// collectorOf returns n's current collector.
+func (c *Cluster) collectorOf(n *Node) *collector.EventCollector {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return n.Collector
+}
+
+// boots returns how many times n has booted.
+func (c *Cluster) boots(n *Node) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return n.Boots
+}
 
 // Node returns a node by ID.
 func (c *Cluster) Node(id wire.ServerID) *Node {
@@ -92,35 +151,42 @@ func (c *Cluster) Node(id wire.ServerID) *Node {
 // does, and starts their tasks. Dispatchers of a previous incarnation are
 // gone; the workload's scheduler adds them again.
 func (c *Cluster) boot(n *Node) {
+	c.mu.Lock()
 	n.Boots++
+	old := n.Dispatchers
+	n.Dispatchers = nil
+	c.mu.Unlock()
 	var spans []wire.Span
 	var checkpoints []wire.Ts
-	for _, d := range n.Dispatchers {
+	for _, d := range old {
 		spans, checkpoints = append(spans, d.span), append(checkpoints, d.CheckpointTs())
 		d.close()
 	}
-	n.Dispatchers = nil
 	f := newFanout(c.rt, c.net.Attach(n.ID, wire.StreamCommand, wire.StreamEvent))
 	f.run()
 	coord := c.nodes[0].ID
-	n.Service = eventservice.New(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.endpoint(roleEventService),
-		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace})
-	n.Service.Run()
-	cc := collector.DefaultConfig(c.rt, n.ID, f.endpoint(roleCollector))
+	svc := eventservice.New(c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.endpoint(roleEventService),
+		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace}))
+	svc.Run()
+	cc := c.cfg.scaleCollector(collector.DefaultConfig(c.rt, n.ID, f.endpoint(roleCollector)))
 	cc.Variants, cc.Trace = c.cfg.Variants, c.cfg.Trace
-	n.Collector = collector.New(cc)
-	n.Collector.Run()
+	coll := collector.New(cc)
+	coll.Run()
 	if n.ID == coord {
 		c.startCoordinator(f.endpoint(roleCoordinator))
 	}
-	n.Up = true
+	c.mu.Lock()
+	n.Service, n.Collector, n.Up = svc, coll, true
+	c.mu.Unlock()
 	c.readd(n, spans, checkpoints)
 }
 
 // newDispatcher creates a dispatcher of span on node n.
 func (c *Cluster) newDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispatcher {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.nextID++
-	d := newDispatcher(c.rt, c.nextID, c.cfg.Changefeed, span, n.ID, startTs, c.cfg.SinkFlush)
+	d := newDispatcher(c.rt, c.nextID, c.cfg.Changefeed, span, n.ID, startTs, c.cfg.scaledSinkFlush())
 	c.Dispatchers = append(c.Dispatchers, d)
 	n.Dispatchers = append(n.Dispatchers, d)
 	return d
@@ -130,7 +196,7 @@ func (c *Cluster) newDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 // from startTs.
 func (c *Cluster) AddDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispatcher {
 	d := c.newDispatcher(n, span, startTs)
-	n.Collector.AddDispatcher(d, c.cfg.MemoryQuota)
+	c.collectorOf(n).AddDispatcher(d, c.cfg.MemoryQuota)
 	return d
 }
 
@@ -138,13 +204,20 @@ func (c *Cluster) AddDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 // closes its sink.
 func (c *Cluster) RemoveDispatcher(d *Dispatcher) {
 	n := c.Node(d.node)
-	for i, x := range n.Dispatchers {
-		if x == d {
-			n.Collector.RemoveDispatcher(d.id)
-			d.close()
-			n.Dispatchers = append(n.Dispatchers[:i], n.Dispatchers[i+1:]...)
-			return
-		}
+	c.mu.Lock()
+	coll, live := n.Collector, slices.Contains(n.Dispatchers, d)
+	c.mu.Unlock()
+	if !live {
+		return
+	}
+	coll.RemoveDispatcher(d.id)
+	d.close()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Found again: the list may have changed while the collector's
+	// removal blocked.
+	if i := slices.Index(n.Dispatchers, d); i >= 0 {
+		n.Dispatchers = slices.Delete(n.Dispatchers, i, i+1)
 	}
 }
 

@@ -13,5 +13,5 @@ func (c *Cluster) startCoordinator(ep network.Endpoint) {
 	for i, n := range c.nodes {
 		nodes[i] = n.ID
 	}
-	coordinator.New(coordinator.Config{Runtime: c.rt, Node: ep.ID(), Endpoint: ep, Nodes: nodes, Trace: c.cfg.Trace}).Run()
+	coordinator.New(c.cfg.scaleCoordinator(coordinator.Config{Runtime: c.rt, Node: ep.ID(), Endpoint: ep, Nodes: nodes, Trace: c.cfg.Trace})).Run()
 }

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/network"
@@ -13,15 +14,23 @@ import (
 // target, with a sink whose checkpoint advances asynchronously after
 // flushes. It records everything it was handed, in order, for the
 // checkers.
+//
+// Its state is shared: HandleEvents runs on a collector worker, the flush
+// in a Schedule callback, CheckpointTs is read by the session from any
+// task, close by the manager. mu guards every field below it; the fields
+// above never change. The exported fields are for checkers that read
+// them when nothing runs any more (under the simulator, or in real mode
+// after the runtime's Wait); while a run is live use the accessors.
 type Dispatcher struct {
 	rt    clock.Runtime
-	r     *rand.Rand
 	id    wire.DispatcherID
 	cf    wire.ChangefeedID
 	span  wire.Span
 	node  wire.ServerID
 	flush network.Dist
 
+	mu         *clock.Guard
+	r          *rand.Rand
 	startTs    wire.Ts
 	resolvedTs wire.Ts // the dispatcher's resolved ts: max forwarded resolved, from startTs
 	// pending is tableProgress: events handed to the sink, not yet flushed,
@@ -53,7 +62,11 @@ type Forwarded struct {
 
 func newDispatcher(rt clock.Runtime, id wire.DispatcherID, cf wire.ChangefeedID, span wire.Span, node wire.ServerID, startTs wire.Ts, flush network.Dist) *Dispatcher {
 	d := &Dispatcher{rt: rt, r: rt.Rand(fmt.Sprintf("cluster/sink/%s", id)), id: id, cf: cf, span: span, node: node,
-		flush: flush, startTs: startTs, resolvedTs: startTs}
+		flush: flush, startTs: startTs, resolvedTs: startTs, mu: clock.NewGuard(rt)}
+	// In real mode the callback may fire before Stop below: it then finds
+	// nothing pending. timer is guarded like the rest.
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.timer = rt.Schedule(0, d.flushOne)
 	d.timer.Stop()
 	return d
@@ -63,11 +76,19 @@ func (d *Dispatcher) ID() wire.DispatcherID           { return d.id }
 func (d *Dispatcher) ChangefeedID() wire.ChangefeedID { return d.cf }
 func (d *Dispatcher) Span() wire.Span                 { return d.span }
 func (d *Dispatcher) Mode() wire.Mode                 { return wire.ModeDefault }
-func (d *Dispatcher) StartTs() wire.Ts                { return d.startTs }
 func (d *Dispatcher) Node() wire.ServerID             { return d.node }
+
+// StartTs returns the start ts (SetStartTs changes it for a merge).
+func (d *Dispatcher) StartTs() wire.Ts {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.startTs
+}
 
 // SetStartTs sets a merged dispatcher's start ts before its commit.
 func (d *Dispatcher) SetStartTs(ts wire.Ts) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.startTs = ts
 	d.resolvedTs = max(d.resolvedTs, ts)
 }
@@ -77,6 +98,8 @@ func (d *Dispatcher) SetStartTs(ts wire.Ts) {
 // last flushed commitTs minus 1 and the resolved ts; if nothing was ever
 // flushed, the resolved ts.
 func (d *Dispatcher) CheckpointTs() wire.Ts {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if len(d.pending) > 0 {
 		low := d.pending[0].CommitTs
 		for _, p := range d.pending[1:] {
@@ -95,6 +118,8 @@ func (d *Dispatcher) CheckpointTs() wire.Ts {
 // which flushes one event after a sampled delay and then wakes the path:
 // the path stays blocked while anything is pending.
 func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.removed {
 		return false
 	}
@@ -119,9 +144,12 @@ func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 	return true
 }
 
-// flushOne writes every pending event to the sink, then wakes the path.
+// flushOne writes every pending event to the sink, then wakes the path
+// (after releasing mu: the wake takes the collector's guard).
 func (d *Dispatcher) flushOne() {
+	d.mu.Lock()
 	if d.removed || len(d.pending) == 0 {
+		d.mu.Unlock()
 		return
 	}
 	for _, p := range d.pending {
@@ -130,14 +158,26 @@ func (d *Dispatcher) flushOne() {
 	d.Flushed = append(d.Flushed, d.pending...)
 	d.pending = d.pending[:0]
 	d.everFlushed = true
-	if w := d.wake; w != nil {
-		d.wake = nil
+	w := d.wake
+	d.wake = nil
+	d.mu.Unlock()
+	if w != nil {
 		w()
 	}
 }
 
+// FlushedCopy returns a copy of Flushed, safe to call while the run is
+// live.
+func (d *Dispatcher) FlushedCopy() []Forwarded {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.Flushed)
+}
+
 // close marks the dispatcher removed: nothing more reaches its sink.
 func (d *Dispatcher) close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.removed = true
 	d.timer.Stop()
 }

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/wire"
@@ -38,16 +39,17 @@ func (c *Cluster) Merge(n *Node, sources []*Dispatcher) *Dispatcher {
 		span.StartKey, span.EndKey = min(span.StartKey, s.span.StartKey), max(span.EndKey, s.span.EndKey)
 		startTs = min(startTs, s.CheckpointTs())
 	}
-	boots := n.Boots
+	boots := c.boots(n)
 	merged := c.newDispatcher(n, span, startTs)
-	ready := false
-	n.Collector.PrepareAddDispatcher(merged, c.cfg.MemoryQuota, func() { ready = true })
+	var ready atomic.Bool // set by the session, on a collector worker
+	coll := c.collectorOf(n)
+	coll.PrepareAddDispatcher(merged, c.cfg.MemoryQuota, func() { ready.Store(true) })
 	if c.cfg.Variants.Bug(BugProbeDuringMerge) {
-		n.Collector.RequestRemoteCandidates(merged)
+		coll.RequestRemoteCandidates(merged)
 	}
-	for !ready {
-		c.rt.Sleep(mergePoll)
-		if n.Boots != boots {
+	for !ready.Load() {
+		c.rt.Sleep(c.cfg.scaled(mergePoll))
+		if c.boots(n) != boots {
 			return nil
 		}
 	}
@@ -58,13 +60,13 @@ func (c *Cluster) Merge(n *Node, sources []*Dispatcher) *Dispatcher {
 // doMerge is the second phase: remove the sources, set the merged start
 // ts, commit.
 func (c *Cluster) doMerge(n *Node, merged *Dispatcher, sources []*Dispatcher) {
-	startTs := merged.startTs
+	startTs := merged.StartTs()
 	for _, s := range sources {
 		startTs = min(startTs, s.CheckpointTs())
 		c.RemoveDispatcher(s)
 	}
 	merged.SetStartTs(startTs)
-	n.Collector.CommitAddDispatcher(merged.id)
+	c.collectorOf(n).CommitAddDispatcher(merged.id)
 }
 
 // Split replaces a dispatcher by two over the halves of its span, each

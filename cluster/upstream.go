@@ -26,9 +26,12 @@ func TsAt(t clock.Time) wire.Ts { return wire.Ts(t.Duration() / time.Millisecond
 // is at or below the resolved ts.
 type Upstream struct {
 	rt     clock.Runtime
-	r      *rand.Rand
 	cfg    UpstreamConfig
-	tables []*table // by TableID order
+	tables []*table // by TableID order; the slice never changes
+	// mu guards r, nextTx and every table's fields: the committer and
+	// resolver tasks write them while event services read.
+	mu     *clock.Guard
+	r      *rand.Rand
 	nextTx uint64
 }
 
@@ -63,7 +66,7 @@ type table struct {
 
 // NewUpstream creates the upstream; Run starts its generator tasks.
 func NewUpstream(rt clock.Runtime, cfg UpstreamConfig) *Upstream {
-	u := &Upstream{rt: rt, r: rt.Rand("cluster/upstream"), cfg: cfg}
+	u := &Upstream{rt: rt, r: rt.Rand("cluster/upstream"), cfg: cfg, mu: clock.NewGuard(rt)}
 	for id := range int64(cfg.Tables) + 1 {
 		u.tables = append(u.tables, &table{id: id, version: 1})
 	}
@@ -80,7 +83,10 @@ func (u *Upstream) Run() {
 
 func (u *Upstream) commitLoop(t *table) {
 	for {
-		u.rt.Sleep(time.Duration(u.r.ExpFloat64()*float64(u.cfg.TxnEvery)) + time.Millisecond)
+		u.mu.Lock()
+		gap := time.Duration(u.r.ExpFloat64()*float64(u.cfg.TxnEvery)) + time.Millisecond
+		u.mu.Unlock()
+		u.rt.Sleep(gap)
 		u.commit(t)
 	}
 }
@@ -88,6 +94,8 @@ func (u *Upstream) commitLoop(t *table) {
 // commit appends one transaction at a commitTs above both the resolved
 // ts (which it must never be at or below) and the previous commit.
 func (u *Upstream) commit(t *table) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	ts := max(TsAt(u.rt.Now()), t.resolved+1)
 	if n := len(t.changes); n > 0 {
 		ts = max(ts, t.changes[n-1].CommitTs+1)
@@ -113,22 +121,31 @@ func (u *Upstream) resolveLoop() {
 	for {
 		u.rt.Sleep(u.cfg.Tick)
 		now := TsAt(u.rt.Now())
+		u.mu.Lock()
 		for _, t := range u.tables {
 			if now > 0 {
 				t.resolved = max(t.resolved, now-1)
 			}
 		}
+		u.mu.Unlock()
 	}
 }
 
 // ResolvedTs implements eventservice.Upstream.
-func (u *Upstream) ResolvedTs(span wire.Span) wire.Ts { return u.table(span).resolved }
+func (u *Upstream) ResolvedTs(span wire.Span) wire.Ts {
+	t := u.table(span)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return t.resolved
+}
 
 // Changes implements eventservice.Upstream: the changes of span in
 // (after, upto], with each DML's rows cut to the span's keys (a DML with
 // no row in the span is left out). The table-trigger span sees every
 // table's DDLs.
 func (u *Upstream) Changes(span wire.Span, after, upto wire.Ts) []eventservice.Change {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	if span.TableID == 0 {
 		return u.ddls(after, upto)
 	}
@@ -154,6 +171,8 @@ func (u *Upstream) Expected(span wire.Span, startTs, upto wire.Ts) []eventservic
 	return u.Changes(span, startTs, upto)
 }
 
+// ddls returns every table's DDLs in (after, upto]. Called with u.mu
+// held.
 func (u *Upstream) ddls(after, upto wire.Ts) []eventservice.Change {
 	var out []eventservice.Change
 	for _, t := range u.tables[1:] {

@@ -34,6 +34,11 @@ type Config struct {
 	Workers            int           // event-path workers
 	BatchSize          int           // max events in one data batch
 	ReleaseInterval    time.Duration // memory release at most this often, 1 s
+	// The log-coordinator client's pauses: before requeueing a request
+	// while the coordinator is unknown (1 s), and between send attempts
+	// (100 ms). Zero means the default.
+	CoordinatorUnknownDelay time.Duration
+	CoordinatorRetryDelay   time.Duration
 }
 
 // DefaultConfig returns the HEAD configuration of a collector on node.
@@ -41,13 +46,21 @@ func DefaultConfig(rt clock.Runtime, node wire.ServerID, ep network.Endpoint) Co
 	return Config{Runtime: rt, Node: node, Endpoint: ep, EnableRemoteEventService: true,
 		HeartbeatInterval: 10 * time.Second, CongestionInterval: time.Second,
 		ResendDelay: 10 * time.Millisecond, CongestedDelay: time.Second,
-		Workers: 4, BatchSize: 64, ReleaseInterval: time.Second}
+		Workers: 4, BatchSize: 64, ReleaseInterval: time.Second,
+		CoordinatorUnknownDelay: coordinatorUnknownDelay, CoordinatorRetryDelay: coordinatorSendDelay}
 }
 
 // EventCollector is one node's collector.
 type EventCollector struct {
 	cfg Config
 	rt  clock.Runtime
+	// mu guards the state the collector's tasks, the manager's calls and
+	// the sink's wake share: dispatcherMap, areas and every area's and
+	// path's fields, stats, and the coordinator client's coordinator. It
+	// is a Guard, never held across a scheduling point: a session call,
+	// a Sleep or a blocking receive is made after taking a snapshot under
+	// it and releasing it. Under the simulator it changes nothing.
+	mu *clock.Guard
 	// dispatcherMap is DispatcherID -> entry. Looked up by ID; iterated in
 	// ID order only (dispatcherIDs), never in map order.
 	dispatcherMap map[wire.DispatcherID]*dispatcher
@@ -79,7 +92,7 @@ func New(cfg Config) *EventCollector {
 	if cfg.Runtime == nil || cfg.Endpoint == nil || cfg.Node == "" {
 		panic("collector: Config needs Runtime, Node and Endpoint")
 	}
-	c := &EventCollector{cfg: cfg, rt: cfg.Runtime,
+	c := &EventCollector{cfg: cfg, rt: cfg.Runtime, mu: clock.NewGuard(cfg.Runtime),
 		dispatcherMap: make(map[wire.DispatcherID]*dispatcher),
 		areas:         make(map[wire.ChangefeedID]*area),
 		requests:      clock.NewUnbounded[request](cfg.Runtime, string(cfg.Node)+"/dispatcherMessageChan"),
@@ -101,7 +114,11 @@ func (c *EventCollector) Run() {
 }
 
 // Stats returns the collector's counters.
-func (c *EventCollector) Stats() Stats { return c.stats }
+func (c *EventCollector) Stats() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
 
 func (c *EventCollector) tracef(format string, args ...any) {
 	if c.cfg.Trace != nil {
@@ -129,7 +146,17 @@ func (c *EventCollector) RequestRemoteCandidates(target session.Target) {
 // the local registration (T1). readyCallback is non-nil only for the
 // two-phase add of a merge.
 func (c *EventCollector) PrepareAddDispatcher(target session.Target, memoryQuota uint64, readyCallback func()) {
+	stat := c.insertDispatcher(target, memoryQuota, readyCallback)
+	c.tracef("add %s (callback %t)", target.ID(), readyCallback != nil)
+	stat.Run()
+}
+
+// insertDispatcher creates a dispatcher's stat and path and puts it in
+// the map, under mu; the caller then starts the registration.
+func (c *EventCollector) insertDispatcher(target session.Target, memoryQuota uint64, readyCallback func()) *session.Stat {
 	id := target.ID()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if _, dup := c.dispatcherMap[id]; dup {
 		panic(fmt.Sprintf("collector %s: dispatcher %s added twice", c.cfg.Node, id))
 	}
@@ -145,14 +172,22 @@ func (c *EventCollector) PrepareAddDispatcher(target session.Target, memoryQuota
 	d.path = c.ds.addPath(id, a, d)
 	c.dispatcherMap[id] = d
 	a.dispatchers++
-	c.tracef("add %s (callback %t)", id, readyCallback != nil)
-	stat.Run()
+	return stat
+}
+
+// lookup returns a dispatcher's entry, nil if the collector does not
+// have it. The entry's fields (stat, target, path) never change, so the
+// caller may use them after mu is released.
+func (c *EventCollector) lookup(id wire.DispatcherID) *dispatcher {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dispatcherMap[id]
 }
 
 // CommitAddDispatcher is the commit of a two-phase add: the manager has
 // set the merged start ts; RESET(L) follows (T6).
 func (c *EventCollector) CommitAddDispatcher(id wire.DispatcherID) {
-	if d := c.dispatcherMap[id]; d != nil {
+	if d := c.lookup(id); d != nil {
 		d.stat.CommitLocalRegistration()
 	}
 }
@@ -160,20 +195,22 @@ func (c *EventCollector) CommitAddDispatcher(id wire.DispatcherID) {
 // RemoveDispatcher removes a dispatcher: T9, then the path is removed
 // (queued events dropped), then the map entry is deleted.
 func (c *EventCollector) RemoveDispatcher(id wire.DispatcherID) {
-	d := c.dispatcherMap[id]
+	d := c.lookup(id)
 	if d == nil {
 		return
 	}
 	d.stat.Remove()
+	c.mu.Lock()
 	c.ds.removePath(d.path)
 	delete(c.dispatcherMap, id)
 	d.path.area.dispatchers--
+	c.mu.Unlock()
 	c.tracef("remove %s", id)
 }
 
 // Stat returns a dispatcher's session state, for checkers.
 func (c *EventCollector) Stat(id wire.DispatcherID) (*session.Stat, bool) {
-	d := c.dispatcherMap[id]
+	d := c.lookup(id)
 	if d == nil {
 		return nil, false
 	}
@@ -184,6 +221,8 @@ func (c *EventCollector) Stat(id wire.DispatcherID) (*session.Stat, bool) {
 // order in which every loop over dispatchers runs, so that it never
 // depends on map iteration.
 func (c *EventCollector) dispatcherIDs() []wire.DispatcherID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	ids := make([]wire.DispatcherID, 0, len(c.dispatcherMap))
 	for id := range c.dispatcherMap { //dst:allow map-range: sorted below
 		ids = append(ids, id)

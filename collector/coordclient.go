@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -13,12 +14,16 @@ import (
 // (T2). A lost request or answer means the dispatcher never probes
 // remotes; nothing retries it.
 type coordinatorClient struct {
-	c           *EventCollector
-	coordinator wire.ServerID // learned from LogCoordinatorBroadcast; "" until then
+	c *EventCollector
+	// coordinator is learned from LogCoordinatorBroadcast; "" until then.
+	// Guarded by the collector's mu: the event router writes it, run
+	// reads it.
+	coordinator wire.ServerID
 	queue       *clock.Mailbox[wire.ReusableEventServiceRequest]
 }
 
-// Retry rules of the client (PROTOCOL.md 7).
+// Retry rules of the client (PROTOCOL.md 7). The two delays are the
+// defaults of Config.CoordinatorUnknownDelay and CoordinatorRetryDelay.
 const (
 	coordinatorUnknownDelay = time.Second
 	coordinatorSendAttempts = 20
@@ -29,7 +34,18 @@ func newCoordinatorClient(c *EventCollector) *coordinatorClient {
 	return &coordinatorClient{c: c, queue: clock.NewUnbounded[wire.ReusableEventServiceRequest](c.rt, string(c.cfg.Node)+"/coordinator-requests")}
 }
 
-func (cc *coordinatorClient) setCoordinator(id wire.ServerID) { cc.coordinator = id }
+func (cc *coordinatorClient) setCoordinator(id wire.ServerID) {
+	cc.c.mu.Lock()
+	defer cc.c.mu.Unlock()
+	cc.coordinator = id
+}
+
+// current returns the coordinator as last learned, "" if none yet.
+func (cc *coordinatorClient) current() wire.ServerID {
+	cc.c.mu.Lock()
+	defer cc.c.mu.Unlock()
+	return cc.coordinator
+}
 
 func (cc *coordinatorClient) request(r wire.ReusableEventServiceRequest) { cc.queue.Send(r) }
 
@@ -42,20 +58,20 @@ func (cc *coordinatorClient) run() {
 		if !ok {
 			return
 		}
-		if cc.coordinator == "" {
+		if cc.current() == "" {
 			cc.queue.Send(r)
-			cc.c.rt.Sleep(coordinatorUnknownDelay)
+			cc.c.rt.Sleep(cmp.Or(cc.c.cfg.CoordinatorUnknownDelay, coordinatorUnknownDelay))
 			continue
 		}
 		for attempt := 1; attempt <= coordinatorSendAttempts; attempt++ {
-			if cc.c.cfg.Endpoint.Send(cc.coordinator, wire.StreamCommand, &r) == nil {
+			if cc.c.cfg.Endpoint.Send(cc.current(), wire.StreamCommand, &r) == nil {
 				break
 			}
 			if attempt == coordinatorSendAttempts {
 				cc.c.tracef("coordinator request for %s given up", r.ID)
 				break
 			}
-			cc.c.rt.Sleep(coordinatorSendDelay)
+			cc.c.rt.Sleep(cmp.Or(cc.c.cfg.CoordinatorRetryDelay, coordinatorSendDelay))
 		}
 	}
 }
@@ -63,7 +79,7 @@ func (cc *coordinatorClient) run() {
 // handleResponse runs on the event-stream router: T2 if the dispatcher is
 // still here and the feature is on.
 func (cc *coordinatorClient) handleResponse(resp *wire.ReusableEventServiceResponse) {
-	d := cc.c.dispatcherMap[resp.ID]
+	d := cc.c.lookup(resp.ID)
 	if d == nil || !cc.c.cfg.EnableRemoteEventService || len(resp.Nodes) == 0 {
 		return
 	}

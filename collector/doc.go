@@ -25,6 +25,15 @@
 // The dispatcher manager's calls (AddDispatcher, PrepareAddDispatcher,
 // CommitAddDispatcher, RemoveDispatcher) run on the caller's task.
 //
+// # Shared state
+//
+// The state the tasks above share (the dispatcher map, the areas and
+// paths, the counters, the coordinator client's coordinator) is guarded
+// by one clock.Guard, never held across a scheduling point: a session
+// call or a Sleep happens after a snapshot is taken and the guard is
+// released. Under the simulator the guard changes nothing; on real
+// goroutines it keeps the collector free of data races.
+//
 // # Send queue (PROTOCOL.md 2.5)
 //
 // One task pops a request and sends it. On failure it decrements the

@@ -17,6 +17,8 @@ type item struct {
 
 // path is one dispatcher's queue in the dynamic stream. Its worker serves
 // it serially: at most one batch of it is being handled at any time.
+// id, d, area and worker never change; the other fields are guarded by
+// the collector's mu.
 type path struct {
 	id      wire.DispatcherID
 	d       *dispatcher
@@ -37,7 +39,8 @@ type path struct {
 	woken   bool
 }
 
-// area is a changefeed's memory accounting (the dynstream's area).
+// area is a changefeed's memory accounting (the dynstream's area). id
+// never changes; the other fields are guarded by the collector's mu.
 type area struct {
 	id          wire.ChangefeedID
 	quota       uint64
@@ -83,6 +86,7 @@ func (ds *dynStream) start() {
 	}
 }
 
+// area returns the changefeed's area, creating it. Called with c.mu held.
 func (c *EventCollector) area(id wire.ChangefeedID, quota uint64) *area {
 	a := c.areas[id]
 	if a == nil {
@@ -92,6 +96,7 @@ func (c *EventCollector) area(id wire.ChangefeedID, quota uint64) *area {
 	return a
 }
 
+// addPath creates a dispatcher's path. Called with c.mu held.
 func (ds *dynStream) addPath(id wire.DispatcherID, a *area, d *dispatcher) *path {
 	p := &path{id: id, d: d, area: a, worker: int(uint64(id) % uint64(len(ds.workers)))}
 	a.paths = append(a.paths, p)
@@ -99,7 +104,7 @@ func (ds *dynStream) addPath(id wire.DispatcherID, a *area, d *dispatcher) *path
 }
 
 // removePath is ds.RemovePath: queued events are dropped; later pushes
-// find no path.
+// find no path. Called with c.mu held.
 func (ds *dynStream) removePath(p *path) {
 	p.removed = true
 	ds.discard(p)
@@ -113,6 +118,8 @@ func (ds *dynStream) removePath(p *path) {
 }
 
 // push queues an event on its path, applying memory control first.
+// Called with c.mu held: the worker's mailbox is unbounded, so
+// scheduling the path never blocks.
 func (ds *dynStream) push(p *path, it item) {
 	if p.removed {
 		return
@@ -126,9 +133,12 @@ func (ds *dynStream) push(p *path, it item) {
 			it = item{from: it.from, ev: drop, size: eventSize(drop)}
 		}
 	}
-	if r, ok := it.ev.(*wire.ResolvedEvent); ok && len(p.queue) > 0 {
-		if last, ok := p.queue[len(p.queue)-1].ev.(*wire.ResolvedEvent); ok && last.Epoch == r.Epoch && last.Seq == r.Seq {
-			p.queue[len(p.queue)-1].ev = r // a periodic signal replaces the queued one
+	if _, ok := it.ev.(*wire.ResolvedEvent); ok && len(p.queue) > 0 {
+		if _, ok := p.queue[len(p.queue)-1].ev.(*wire.ResolvedEvent); ok {
+			// A periodic signal replaces the queued one, whatever its epoch,
+			// as TiCDC's dynstream does (PROTOCOL.md 2.5); the sizes are equal.
+			it.size = p.queue[len(p.queue)-1].size
+			p.queue[len(p.queue)-1] = it
 			return
 		}
 	}
@@ -138,7 +148,8 @@ func (ds *dynStream) push(p *path, it item) {
 	ds.schedule(p)
 }
 
-// schedule puts a path with work in its worker's ready queue.
+// schedule puts a path with work in its worker's ready queue. Called
+// with c.mu held.
 func (ds *dynStream) schedule(p *path) {
 	if p.scheduled || p.blocked || p.removed || len(p.queue) == 0 {
 		return
@@ -159,14 +170,22 @@ func (ds *dynStream) work(q *clock.Mailbox[*path]) {
 	}
 }
 
+// serve handles one batch of p. The handler calls into the session,
+// which blocks, so mu is held only before and after it.
 func (ds *dynStream) serve(p *path) {
+	mu := ds.c.mu
+	mu.Lock()
 	if p.removed || len(p.queue) == 0 {
 		p.scheduled = false
+		mu.Unlock()
 		return
 	}
 	batch := ds.takeBatch(p)
 	p.serving, p.woken = true, false
+	mu.Unlock()
 	block := ds.handle(p, batch)
+	mu.Lock()
+	defer mu.Unlock()
 	p.serving, p.scheduled = false, false
 	if block && !p.woken {
 		p.blocked = true
@@ -176,7 +195,7 @@ func (ds *dynStream) serve(p *path) {
 }
 
 // takeBatch pops the next batch: a run of DML, batch DML and resolved
-// events, or one event of any other kind.
+// events, or one event of any other kind. Called with c.mu held.
 func (ds *dynStream) takeBatch(p *path) []item {
 	n := 1
 	if batchable(p.queue[0].ev) {
@@ -211,8 +230,10 @@ func (ds *dynStream) handle(p *path, batch []item) bool {
 }
 
 // wake is the sink's signal that a blocked path may go on. It may be
-// called from any task and never blocks.
+// called from any task or callback, without mu, and never blocks.
 func (ds *dynStream) wake(p *path) {
+	ds.c.mu.Lock()
+	defer ds.c.mu.Unlock()
 	if p.serving {
 		p.woken = true
 		return
@@ -229,6 +250,7 @@ func (ds *dynStream) wake(p *path) {
 // the area is down to 60 % of its pending size; at most once per
 // ReleaseInterval. Discarded events are not reported to the handler: the
 // next event of that epoch reveals the gap by its seq (PROTOCOL.md 3.6).
+// Called with c.mu held.
 func (c *EventCollector) releaseMemory(a *area) {
 	now := c.rt.Now()
 	if a.released && now.Sub(a.lastRelease) < c.cfg.ReleaseInterval {
@@ -257,7 +279,7 @@ func (c *EventCollector) releaseMemory(a *area) {
 	}
 }
 
-// discard drops every queued event of a path.
+// discard drops every queued event of a path. Called with c.mu held.
 func (ds *dynStream) discard(p *path) {
 	p.area.pending -= p.pending
 	p.pending = 0

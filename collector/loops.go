@@ -1,6 +1,9 @@
 package collector
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/wire"
@@ -41,6 +44,8 @@ func (c *EventCollector) routeEvent(env network.Envelope) {
 // dispatcher the collector does not have (removed, or never added here)
 // is dropped, as a push to a removed dynstream path is.
 func (c *EventCollector) push(from wire.ServerID, ev wire.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	d := c.dispatcherMap[ev.Dispatcher()]
 	if d == nil {
 		c.stats.UnknownDispatcherEvents++
@@ -73,7 +78,7 @@ func (c *EventCollector) handleDispatcherHeartbeatResponse(from wire.ServerID, r
 		if st.State != wire.StateRemoved {
 			continue
 		}
-		if d := c.dispatcherMap[st.DispatcherID]; d != nil {
+		if d := c.lookup(st.DispatcherID); d != nil {
 			retried := d.stat.RetryCurrentRegistrationIfRemovedFrom(from)
 			c.tracef("%s removed from %s: re-registered %t", st.DispatcherID, from, retried)
 		}
@@ -82,7 +87,9 @@ func (c *EventCollector) handleDispatcherHeartbeatResponse(from wire.ServerID, r
 
 // sendEventServiceHeartbeats runs T10 for every dispatcher every
 // HeartbeatInterval and sends one heartbeat per target service
-// (groupHeartbeat), in service order.
+// (groupHeartbeat), in service order: sorted by ServerID, so the order
+// depends on neither map iteration nor which dispatcher met a service
+// first (TiCDC ranges over a map here).
 func (c *EventCollector) sendEventServiceHeartbeats() {
 	tick := clock.NewTicker(c.rt, string(c.cfg.Node)+"/heartbeat", c.cfg.HeartbeatInterval)
 	for {
@@ -92,7 +99,7 @@ func (c *EventCollector) sendEventServiceHeartbeats() {
 		var order []wire.ServerID
 		byService := map[wire.ServerID]*wire.DispatcherHeartbeat{}
 		for _, id := range c.dispatcherIDs() {
-			d := c.dispatcherMap[id]
+			d := c.lookup(id)
 			if d == nil {
 				continue // removed while T10 yielded
 			}
@@ -108,6 +115,7 @@ func (c *EventCollector) sendEventServiceHeartbeats() {
 			}
 			hb.Progress = append(hb.Progress, p)
 		}
+		slices.Sort(order)
 		for _, to := range order {
 			c.enqueueHeartbeat(to, byService[to])
 		}
@@ -143,7 +151,10 @@ func (c *EventCollector) newCongestionControlMessages() []congestionMessage {
 	var out []congestionMessage
 	index := map[wire.ServerID]int{}
 	for _, id := range c.dispatcherIDs() {
-		d := c.dispatcherMap[id]
+		d := c.lookup(id)
+		if d == nil {
+			continue // removed while an earlier EventServiceID yielded
+		}
 		to := d.stat.EventServiceID()
 		if to == "" {
 			continue
@@ -154,12 +165,17 @@ func (c *EventCollector) newCongestionControlMessages() []congestionMessage {
 			index[to] = i
 			out = append(out, congestionMessage{to: to, msg: &wire.CongestionControl{From: c.cfg.Node}})
 		}
+		c.mu.Lock()
 		out[i].msg.Changefeeds = addQuota(out[i].msg.Changefeeds, d)
+		c.mu.Unlock()
 	}
+	// In service order, as the heartbeats go.
+	slices.SortFunc(out, func(a, b congestionMessage) int { return strings.Compare(string(a.to), string(b.to)) })
 	return out
 }
 
-// addQuota adds d's available memory to its changefeed's entry.
+// addQuota adds d's available memory to its changefeed's entry. Called
+// with c.mu held.
 func addQuota(cfs []wire.ChangefeedQuota, d *dispatcher) []wire.ChangefeedQuota {
 	a := d.path.area
 	for i := range cfs {

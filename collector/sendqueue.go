@@ -60,7 +60,9 @@ func (c *EventCollector) sendDispatcherRequests() {
 				continue
 			}
 		}
+		c.mu.Lock()
 		c.stats.RequestRetries++
+		c.mu.Unlock()
 		c.requests.Send(r)
 		if errors.Is(err, network.ErrCongested) {
 			c.rt.Sleep(c.cfg.CongestedDelay)
@@ -71,6 +73,8 @@ func (c *EventCollector) sendDispatcherRequests() {
 }
 
 func (c *EventCollector) countSent(r request) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if _, hb := r.msg.(*wire.DispatcherHeartbeat); hb {
 		c.stats.HeartbeatsSent++
 		return
@@ -79,10 +83,13 @@ func (c *EventCollector) countSent(r request) {
 }
 
 func (c *EventCollector) countDropped(r request, err error) {
+	c.mu.Lock()
 	if _, hb := r.msg.(*wire.DispatcherHeartbeat); hb {
 		c.stats.HeartbeatsDropped++
+		c.mu.Unlock()
 		return
 	}
 	c.stats.RequestsDropped++
+	c.mu.Unlock()
 	c.tracef("drop %v to %s after its last attempt: %v", r.msg, r.to, err)
 }

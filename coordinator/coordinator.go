@@ -38,6 +38,11 @@ type Config struct {
 	Trace func(format string, args ...any)
 }
 
+// WithDefaults returns c with every zero knob set to its default: the
+// configuration New runs with. A workload that scales the timing starts
+// from it.
+func (c Config) WithDefaults() Config { return c.withDefaults() }
+
 func (c Config) withDefaults() Config {
 	if c.BroadcastInterval == 0 {
 		c.BroadcastInterval = time.Second

@@ -150,6 +150,9 @@ type Config struct {
 
 	// ScanInterval is the resolved-ts notify and table-trigger tick (50 ms).
 	ScanInterval time.Duration
+	// ReadyStartInterval is the first Ready back-off step (1 s): the gap
+	// doubles after each send, up to ReadyMaxInterval.
+	ReadyStartInterval time.Duration
 	// ReadyMaxInterval caps the Ready resend back-off (10 s).
 	ReadyMaxInterval time.Duration
 	// SweepInterval is how often checkpoints go to the event store and
@@ -168,6 +171,11 @@ type Config struct {
 	// StateUploadInterval spaces event-store state uploads (10 s).
 	StateUploadInterval time.Duration
 }
+
+// WithDefaults returns c with every zero knob set to its default: the
+// configuration New runs with. A workload that scales the timing starts
+// from it.
+func (c Config) WithDefaults() Config { return c.withDefaults() }
 
 // withDefaults returns c with every zero knob set to its default.
 func (c Config) withDefaults() Config {
@@ -188,6 +196,7 @@ func (c Config) withDefaults() Config {
 		c.ScanLimitBytes = 1024
 	}
 	setDur(&c.ScanInterval, 50*time.Millisecond)
+	setDur(&c.ReadyStartInterval, readyIntervalStart)
 	setDur(&c.ReadyMaxInterval, 10*time.Second)
 	setDur(&c.SweepInterval, 10*time.Second)
 	setDur(&c.HeartbeatTimeout, 3600*time.Second)
@@ -217,7 +226,7 @@ func (c *Config) validate() error {
 	case c.MessageWorkers < 0 || c.MaxDMLBatch < 0 || c.ResolvedCacheSize < 0:
 		return fmt.Errorf("eventservice: negative worker, batch or cache size")
 	}
-	for _, d := range []time.Duration{c.ScanInterval, c.ReadyMaxInterval, c.SweepInterval, c.HeartbeatTimeout,
+	for _, d := range []time.Duration{c.ScanInterval, c.ReadyStartInterval, c.ReadyMaxInterval, c.SweepInterval, c.HeartbeatTimeout,
 		c.ResolvedFlushInterval, c.SignalResolvedInterval, c.SendRetry, c.StateUploadInterval} {
 		if d < 0 {
 			return fmt.Errorf("eventservice: negative interval %s", d)

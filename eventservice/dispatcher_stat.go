@@ -1,6 +1,7 @@
 package eventservice
 
 import (
+	"cmp"
 	"math"
 	"time"
 
@@ -12,9 +13,9 @@ import (
 // in the past that any interval has elapsed, and safe to subtract from.
 const neverTime = clock.Time(math.MinInt64 / 2)
 
-// readyIntervalStart is the first Ready back-off step (PROTOCOL.md 7):
-// the interval starts at 1 s and doubles after each send, so the gaps are
-// 2, 4, 8, then the cap.
+// readyIntervalStart is the default first Ready back-off step
+// (PROTOCOL.md 7, Config.ReadyStartInterval): the interval starts at 1 s
+// and doubles after each send, so the gaps are 2, 4, 8, then the cap.
 const readyIntervalStart = time.Second
 
 // dispatcherSlot is TiCDC's atomic.Pointer[dispatcherStat]: the cell the
@@ -94,7 +95,7 @@ func newDispatcherStat(req *wire.DispatcherRequest, now clock.Time, cfg *Config)
 		receivedResolvedTs:        req.StartTs,
 		tableTrigger:              req.Span.TableID == 0,
 		lastReadySendTime:         neverTime,
-		readyInterval:             min(readyIntervalStart, cfg.ReadyMaxInterval),
+		readyInterval:             min(cmp.Or(cfg.ReadyStartInterval, readyIntervalStart), cfg.ReadyMaxInterval),
 		lastReceivedHeartbeatTime: now,
 		lastSentResolvedTsTime:    now,
 		availableMemoryQuota:      cfg.ScanLimitBytes,

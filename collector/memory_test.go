@@ -1,0 +1,113 @@
+package collector
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cdcsim/cdcsim/wire"
+	"github.com/stretchr/testify/require"
+)
+
+// PROTOCOL.md 2.5, 3.6, 3.4 step 6: once the area's pending size is at
+// least 1.5x its quota (100 B here), every droppable event arriving for it
+// (DML, DDL, sync point, batch DML) is replaced by a DropEvent carrying
+// its epoch and seq, while resolved events and handshakes are kept. No
+// path is released: d2, the ballast holding the area over the limit, and
+// d1 each hold less than 256 B. When d1's sink frees the path, the first
+// drop of the current epoch resets it (T7): RESET(L) at epoch 2 from cp;
+// the later drops, now of a stale epoch, are ignored, and the new epoch's
+// handshake opens epoch 2. None of it reaches the sink.
+func TestDroppableEventsBecomeDropEventsAtOneAndAHalfTimesTheQuota(t *testing.T) {
+	var q1, q2 []string
+	var st Stats
+	d1, d2 := newTarget(1, 0), newTarget(2, 0)
+	h := run(t, options{}, func(h *harness) {
+		h.onLocal(d1, 100)
+		h.onLocal(d2, 100)
+		d1.block, d2.block = true, true
+		h.events(L, dml(1, 1, 2), dml(2, 1, 2))
+		h.settle()
+		h.events(L, dml(2, 1, 3), dml(2, 1, 4), dml(2, 1, 5)) // 192 B >= 150 B
+		h.settle()
+		h.events(L, dml(1, 1, 3), ddl(1, 1, 4), syncPoint(1, 1, 5),
+			&wire.BatchDMLEvent{DispatcherID: 1, DMLs: []wire.DMLEvent{*dml(1, 1, 6), *dml(1, 1, 7)}},
+			resolved(1, 1, 7, 500),
+			&wire.HandshakeEvent{DispatcherID: 1, Epoch: 2, Seq: 1, ResolvedTs: 150})
+		h.settle()
+		q1, q2, st = h.queued(1), h.queued(2), h.c.Stats()
+		d1.cp, d1.block = 150, false
+		d1.wake()
+		h.settle()
+	})
+	require.Equal(t, []string{"Drop3/e1", "Drop4/e1", "Drop5/e1", "Drop6/e1", "R7@500", "HS/e2"}, q1)
+	require.Equal(t, []string{"DML3", "DML4", "DML5"}, q2, "events that arrived below the limit are kept")
+	require.EqualValues(t, 4, st.EventsDropped)
+	require.EqualValues(t, 0, st.PathsReleased)
+
+	reqs := h.requests(L)
+	require.Equal(t, "RESET d1 epoch=2 startTs=150", reqs[len(reqs)-1])
+	require.Len(t, received[*wire.DispatcherRequest](h, L), 2*2+1, "REGISTER and RESET per dispatcher, and one RESET for the drop")
+	s := h.snapshot(1)
+	require.EqualValues(t, 2, s.Epoch)
+	require.EqualValues(t, 1, s.LastEventSeq, "epoch 2's handshake was accepted")
+	require.Equal(t, "DML2", d1.handled(), "drops never reach the sink")
+}
+
+// PROTOCOL.md 2.5, 3.6, 7: at the same 1.5x threshold (quota 200 B) memory
+// release discards the whole queue of every blocked path holding at least
+// 256 B, Ready and Handshake included, without telling the handler; at
+// most once per ReleaseInterval: a second crossing 20 ms later only drops
+// (the event that crossed is still replaced by a DropEvent), the next one
+// after the interval releases again. d3, blocked with 64 B, is never a
+// victim. The release shows in CongestionControl's MemoryReleaseCount and,
+// when the path moves again, as a seq gap that resets the epoch (T7).
+func TestMemoryReleaseDiscardsBlockedPathsAtMostOncePerInterval(t *testing.T) {
+	var before, afterFirst, afterSkip, afterSecond, d3q []string
+	var stFirst, stSkip, stSecond Stats
+	d1, d3 := newTarget(1, 0), newTarget(3, 0)
+	h := run(t, options{}, func(h *harness) {
+		h.onLocal(d1, 200)
+		h.onLocal(d3, 200)
+		d1.block, d3.block = true, true
+		h.events(L, dml(1, 1, 2), dml(3, 1, 2))
+		h.settle()
+		h.events(L, dml(3, 1, 3), &wire.ReadyEvent{DispatcherID: 1}, &wire.HandshakeEvent{DispatcherID: 1, Epoch: 1, Seq: 1, ResolvedTs: startTs},
+			bigDML(1, 1, 3, 6))
+		h.settle()
+		before = h.queued(1)
+		h.events(L, bigDML(1, 1, 4, 6)) // 416 B: release, and this one dropped
+		h.settle()
+		afterFirst, stFirst = h.queued(1), h.c.Stats()
+		h.events(L, bigDML(1, 1, 5, 6), bigDML(1, 1, 6, 6)) // over again at once: drop only
+		h.settle()
+		afterSkip, stSkip = h.queued(1), h.c.Stats()
+		h.w.Sleep(h.cfg.ReleaseInterval)
+		h.events(L, resolved(1, 1, 6, 600))
+		h.settle()
+		afterSecond, stSecond, d3q = h.queued(1), h.c.Stats(), h.queued(3)
+		d1.block = false
+		d1.wake()
+		h.sleepUntil(h.w.Now().Duration() + 1100*time.Millisecond) // a congestion tick
+	})
+	require.Equal(t, []string{"Ready", "HS/e1", "DML3"}, before)
+	require.Equal(t, []string{"Drop4/e1"}, afterFirst)
+	require.EqualValues(t, 1, stFirst.PathsReleased)
+	require.EqualValues(t, 3, stFirst.EventsReleased)
+	require.EqualValues(t, 1, stFirst.EventsDropped)
+
+	require.Equal(t, []string{"Drop4/e1", "DML5", "Drop6/e1"}, afterSkip)
+	require.EqualValues(t, 1, stSkip.PathsReleased, "no second release within the interval")
+	require.EqualValues(t, 2, stSkip.EventsDropped)
+
+	require.Equal(t, []string{"R6@600"}, afterSecond)
+	require.EqualValues(t, 2, stSecond.PathsReleased)
+	require.EqualValues(t, 3+3, stSecond.EventsReleased)
+	require.Equal(t, []string{"DML3"}, d3q, "a blocked path under 256 B is not released")
+
+	require.Equal(t, "DML2", d1.handled(), "released events never reach the sink")
+	reqs := h.requests(L)
+	require.Equal(t, "RESET d1 epoch=2 startTs=100", reqs[len(reqs)-1], "the resolved event's seq 6 reveals the gap after seq 2")
+	ccs := received[*wire.CongestionControl](h, L)
+	require.NotEmpty(t, ccs)
+	require.EqualValues(t, 2, ccs[len(ccs)-1].Changefeeds[0].MemoryReleaseCount)
+}
