@@ -19,11 +19,14 @@ SIMFLAGS ?= $(if $(HEAD),-sim.set=patch=,)
 
 .PHONY: test run nightly replay bench lint
 
-# The test command CI runs (.ci/run): vet, gofmt, every test, then the
-# kernel and its primitives again under the race detector.
+# The test command CI runs (.ci/run): vet, gofmt, every test, then under
+# the race detector the kernel, its primitives, the model's packages and
+# the real-mode cluster (the simulated cluster tests are single-threaded
+# by construction and slow under -race). About three minutes on 2 cores.
 test: lint
 	go test -count=1 ./...
-	go test -count=1 -race ./sim ./clock
+	go test -count=1 -race ./sim ./clock ./session ./collector ./network ./eventservice ./coordinator
+	go test -count=1 -race -run 'TestRealMode|TestSteady' ./cluster
 
 # The main job: a seed sweep from a fresh random seed, every seed run
 # twice to check determinism (about a minute for 200 seeds). Prints one
