@@ -138,6 +138,7 @@ func (c *EventCollector) AddDispatcher(target session.Target, memoryQuota uint64
 // that could serve target (TableID != 0 only).
 func (c *EventCollector) RequestRemoteCandidates(target session.Target) {
 	if target.Span().TableID != 0 {
+		c.tracef("request remote candidates for %s", target.ID())
 		c.coord.request(wire.ReusableEventServiceRequest{From: c.cfg.Node, ID: target.ID(), Span: target.Span(), StartTs: target.StartTs()})
 	}
 }
