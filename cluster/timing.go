@@ -36,7 +36,7 @@ func (c Config) unscaled() bool { return c.Scale == 0 || c.Scale == 1 }
 
 func (c Config) scaleCollector(cc collector.Config) collector.Config {
 	for _, d := range []*time.Duration{&cc.HeartbeatInterval, &cc.CongestionInterval, &cc.ResendDelay,
-		&cc.CongestedDelay, &cc.ReleaseInterval, &cc.CoordinatorUnknownDelay, &cc.CoordinatorRetryDelay} {
+		&cc.CongestedDelay, &cc.ReleaseInterval, &cc.CoordinatorUnknownDelay, &cc.CoordinatorRetryDelay, &cc.StuckWindow} {
 		*d = c.scaled(*d)
 	}
 	return cc

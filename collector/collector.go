@@ -39,6 +39,15 @@ type Config struct {
 	// (100 ms). Zero means the default.
 	CoordinatorUnknownDelay time.Duration
 	CoordinatorRetryDelay   time.Duration
+	// ReceiveChannels and ReceiveChannelSize shape the receive channels
+	// between the event-stream router and the event path (32 x 8192).
+	ReceiveChannels    int
+	ReceiveChannelSize int
+	// StuckWindow and StuckUsage are the stuck-area detector's: an area
+	// still receiving, not shrinking for StuckWindow (5 s) and above
+	// StuckUsage (60 %) of its quota is released.
+	StuckWindow time.Duration
+	StuckUsage  float64
 }
 
 // DefaultConfig returns the HEAD configuration of a collector on node.
@@ -47,7 +56,9 @@ func DefaultConfig(rt clock.Runtime, node wire.ServerID, ep network.Endpoint) Co
 		HeartbeatInterval: 10 * time.Second, CongestionInterval: time.Second,
 		ResendDelay: 10 * time.Millisecond, CongestedDelay: time.Second,
 		Workers: 4, BatchSize: 64, ReleaseInterval: time.Second,
-		CoordinatorUnknownDelay: coordinatorUnknownDelay, CoordinatorRetryDelay: coordinatorSendDelay}
+		CoordinatorUnknownDelay: coordinatorUnknownDelay, CoordinatorRetryDelay: coordinatorSendDelay,
+		ReceiveChannels: defaultReceiveChannels, ReceiveChannelSize: defaultReceiveChannelSize,
+		StuckWindow: defaultStuckWindow, StuckUsage: defaultStuckUsage}
 }
 
 // EventCollector is one node's collector.
@@ -66,6 +77,8 @@ type EventCollector struct {
 	dispatcherMap map[wire.DispatcherID]*dispatcher
 	areas         map[wire.ChangefeedID]*area
 	requests      *clock.Mailbox[request] // dispatcherMessageChan
+	recv          []*clock.Mailbox[item]  // receiveChannels
+	feedback      *clock.Mailbox[*area]   // the event path's release feedback
 	ds            *dynStream
 	coord         *coordinatorClient
 	stats         Stats
@@ -96,7 +109,21 @@ func New(cfg Config) *EventCollector {
 		dispatcherMap: make(map[wire.DispatcherID]*dispatcher),
 		areas:         make(map[wire.ChangefeedID]*area),
 		requests:      clock.NewUnbounded[request](cfg.Runtime, string(cfg.Node)+"/dispatcherMessageChan"),
+		feedback:      clock.NewUnbounded[*area](cfg.Runtime, string(cfg.Node)+"/ds-feedback"),
 	}
+	if c.cfg.ReceiveChannels <= 0 {
+		c.cfg.ReceiveChannels = defaultReceiveChannels
+	}
+	if c.cfg.ReceiveChannelSize <= 0 {
+		c.cfg.ReceiveChannelSize = defaultReceiveChannelSize
+	}
+	if c.cfg.StuckWindow <= 0 {
+		c.cfg.StuckWindow = defaultStuckWindow
+	}
+	if c.cfg.StuckUsage <= 0 {
+		c.cfg.StuckUsage = defaultStuckUsage
+	}
+	c.recv = newReceiveChannels(c.rt, cfg.Node, c.cfg.ReceiveChannels, c.cfg.ReceiveChannelSize)
 	c.ds = newDynStream(c)
 	c.coord = newCoordinatorClient(c)
 	return c
@@ -110,6 +137,7 @@ func (c *EventCollector) Run() {
 	c.rt.Go("collector/heartbeat", c.sendEventServiceHeartbeats)
 	c.rt.Go("collector/congestion", c.controlCongestion)
 	c.rt.Go("collector/coordinator", c.coord.run)
+	c.startReceive()
 	c.ds.start()
 }
 

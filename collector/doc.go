@@ -12,7 +12,9 @@
 // can happen:
 //
 //	router/event    the event-stream router: data and signal events to the
-//	                event path, coordinator answers to the client (T2)
+//	                receive channels, coordinator answers to the client (T2)
+//	runDispatchMessage-i  one per receive channel (32): pushes into the
+//	                event path (ds.Push only, no session call)
 //	router/command  the command-stream router: heartbeat responses (T8)
 //	ds/worker-i     event-path workers: the data path and signal handling
 //	                (T3, T4, T5, T7), serial per dispatcher
@@ -21,6 +23,8 @@
 //	                event service
 //	congestion      every 1 s: CongestionControl per current service
 //	coordinator     the log-coordinator client's request loop
+//	processDSFeedback  carries out memory-release feedback (ds.Release)
+//	checkStuckAreas the stuck-area detector, every ReleaseInterval
 //
 // The dispatcher manager's calls (AddDispatcher, PrepareAddDispatcher,
 // CommitAddDispatcher, RemoveDispatcher) run on the caller's task.
@@ -52,9 +56,14 @@
 // "block" waits for the sink's wake. Memory is accounted per changefeed
 // (the area): when an area's pending size reaches 1.5x its quota, a
 // droppable event (DML, batch DML, DDL, sync point) arriving for it is
-// replaced by a DropEvent, and the queues of blocked paths are released:
-// discarded without telling the handler, Handshake and Ready included
-// (at most once a second). A resolved event arriving behind a queued
+// replaced by a DropEvent, and release feedback is posted: the
+// processDSFeedback task then discards the queues of blocked paths holding
+// at least 256 bytes, without telling the handler, Handshake and Ready
+// included (at most once a second). The stuck-area detector posts the
+// same feedback for an area still receiving, not shrinking for 5 s and
+// above 60 % of its quota. Events reach the path through 32 bounded
+// receive channels, one per (sender, dispatcher) stream, so the router
+// blocks while a channel is full. A resolved event arriving behind a queued
 // resolved event replaces it (a periodic signal), which never creates a
 // seq error since both carry the same seq.
 package collector

@@ -50,6 +50,13 @@ type area struct {
 	lastRelease clock.Time // memory release at most once per ReleaseInterval
 	released    bool       // whether any release happened
 	paths       []*path    // in creation order, for release
+	// releaseQueued is set while release feedback for the area waits for
+	// the feedback task; arrivals, lastPending and lastShrink feed the
+	// stuck-area detector.
+	releaseQueued bool
+	arrivals      uint64
+	lastPending   uint64
+	lastShrink    clock.Time
 }
 
 func (a *area) available() uint64 {
@@ -126,8 +133,9 @@ func (ds *dynStream) push(p *path, it item) {
 	}
 	it.size = eventSize(it.ev)
 	a := p.area
+	a.arrivals++
 	if a.overLimit() {
-		ds.c.releaseMemory(a)
+		ds.c.requestRelease(a)
 		if drop, ok := dropEventFor(it.ev); ok {
 			ds.c.stats.EventsDropped++
 			it = item{from: it.from, ev: drop, size: eventSize(drop)}

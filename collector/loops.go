@@ -31,10 +31,10 @@ func (c *EventCollector) routeEvent(env network.Envelope) {
 		c.coord.handleResponse(m)
 	case *wire.BatchResolvedEvent:
 		for i := range m.Events {
-			c.push(env.From, &m.Events[i])
+			c.dispatch(env.From, &m.Events[i])
 		}
 	case wire.Event:
-		c.push(env.From, m)
+		c.dispatch(env.From, m)
 	default:
 		panic("collector: unexpected event-stream message " + env.String())
 	}
