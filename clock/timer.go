@@ -65,3 +65,18 @@ func After(rt Runtime, name string, d time.Duration) *Mailbox[Time] {
 func AfterFunc(rt Runtime, name string, d time.Duration, f func()) Timer {
 	return rt.Schedule(d, func() { rt.Go(name, f) })
 }
+
+// Every runs f every period, for ever: the body of a periodic task such
+// as a heartbeat or a sweep loop. Start it as a task (rt.Go(name, func()
+// { clock.Every(rt, name, period, f) })); it ends with its task, when its
+// node crashes or the run ends. Ticks that f is too slow for are dropped,
+// as with Ticker.
+func Every(rt Runtime, name string, period time.Duration, f func()) {
+	t := NewTicker(rt, name, period)
+	for {
+		if _, ok := t.C.Recv(); !ok {
+			return
+		}
+		f()
+	}
+}

@@ -91,11 +91,7 @@ func (c *EventCollector) handleDispatcherHeartbeatResponse(from wire.ServerID, r
 // depends on neither map iteration nor which dispatcher met a service
 // first (TiCDC ranges over a map here).
 func (c *EventCollector) sendEventServiceHeartbeats() {
-	tick := clock.NewTicker(c.rt, string(c.cfg.Node)+"/heartbeat", c.cfg.HeartbeatInterval)
-	for {
-		if _, ok := tick.C.Recv(); !ok {
-			return
-		}
+	clock.Every(c.rt, string(c.cfg.Node)+"/heartbeat", c.cfg.HeartbeatInterval, func() {
 		var order []wire.ServerID
 		byService := map[wire.ServerID]*wire.DispatcherHeartbeat{}
 		for _, id := range c.dispatcherIDs() {
@@ -119,7 +115,7 @@ func (c *EventCollector) sendEventServiceHeartbeats() {
 		for _, to := range order {
 			c.enqueueHeartbeat(to, byService[to])
 		}
-	}
+	})
 }
 
 // controlCongestion sends, every CongestionInterval, one CongestionControl
@@ -127,17 +123,13 @@ func (c *EventCollector) sendEventServiceHeartbeats() {
 // available memory of the dispatchers it serves. It is sent directly, not
 // through the request queue; a failure is only logged.
 func (c *EventCollector) controlCongestion() {
-	tick := clock.NewTicker(c.rt, string(c.cfg.Node)+"/congestion", c.cfg.CongestionInterval)
-	for {
-		if _, ok := tick.C.Recv(); !ok {
-			return
-		}
+	clock.Every(c.rt, string(c.cfg.Node)+"/congestion", c.cfg.CongestionInterval, func() {
 		for _, m := range c.newCongestionControlMessages() {
 			if err := c.cfg.Endpoint.Send(m.to, wire.StreamCommand, m.msg); err != nil {
 				c.tracef("congestion control to %s: %v", m.to, err)
 			}
 		}
-	}
+	})
 }
 
 type congestionMessage struct {

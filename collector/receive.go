@@ -99,11 +99,7 @@ func (c *EventCollector) processDSFeedback() {
 // checkStuckAreas is the dynstream's stuck-area detector, run every
 // ReleaseInterval.
 func (c *EventCollector) checkStuckAreas() {
-	tick := clock.NewTicker(c.rt, string(c.cfg.Node)+"/stuck-areas", c.cfg.ReleaseInterval)
-	for {
-		if _, ok := tick.C.Recv(); !ok {
-			return
-		}
+	clock.Every(c.rt, string(c.cfg.Node)+"/stuck-areas", c.cfg.ReleaseInterval, func() {
 		c.mu.Lock()
 		now := c.rt.Now()
 		for _, a := range c.sortedAreas() {
@@ -118,7 +114,7 @@ func (c *EventCollector) checkStuckAreas() {
 			}
 		}
 		c.mu.Unlock()
-	}
+	})
 }
 
 // sortedAreas returns the areas in changefeed order. Called with c.mu

@@ -185,18 +185,14 @@ func (c *Coordinator) handleReusableEventServiceRequest(sender wire.ServerID, re
 // runBroadcast tells every node where the coordinator is, every
 // BroadcastInterval. Failed sends are skipped; the next round retries.
 func (c *Coordinator) runBroadcast() {
-	ticker := clock.NewTicker(c.cfg.Runtime, "coordinator/broadcast-tick", c.cfg.BroadcastInterval)
 	msg := &wire.LogCoordinatorBroadcast{CoordinatorID: c.cfg.Node}
-	for {
-		if _, ok := ticker.C.Recv(); !ok {
-			return
-		}
+	clock.Every(c.cfg.Runtime, "coordinator/broadcast-tick", c.cfg.BroadcastInterval, func() {
 		for _, n := range c.cfg.Nodes {
 			if err := c.cfg.Endpoint.Send(n, wire.StreamEvent, msg); err != nil {
 				c.tracef("broadcast to %s not sent: %v", n, err)
 			}
 		}
-	}
+	})
 }
 
 // statesLocked returns the stored states sorted by node.

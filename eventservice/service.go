@@ -172,33 +172,25 @@ func (s *Service) runScan() {
 
 // runSweep is TiCDC's reportDispatcherStatToStore loop.
 func (s *Service) runSweep() {
-	ticker := clock.NewTicker(s.cfg.Runtime, "eventservice/sweep-tick", s.cfg.SweepInterval)
-	for {
-		if _, ok := ticker.C.Recv(); !ok {
-			return
-		}
+	clock.Every(s.cfg.Runtime, "eventservice/sweep-tick", s.cfg.SweepInterval, func() {
 		s.b.mu.Lock()
 		s.b.reportDispatcherStatToStore()
 		s.b.mu.Unlock()
-	}
+	})
 }
 
 // runUpload sends the event store's subscriptions to the log coordinator
 // every StateUploadInterval (PROTOCOL.md 1.8). A failed send is only
 // traced: the next upload replaces it.
 func (s *Service) runUpload() {
-	ticker := clock.NewTicker(s.cfg.Runtime, "eventservice/upload-tick", s.cfg.StateUploadInterval)
-	for {
-		if _, ok := ticker.C.Recv(); !ok {
-			return
-		}
+	clock.Every(s.cfg.Runtime, "eventservice/upload-tick", s.cfg.StateUploadInterval, func() {
 		s.b.mu.Lock()
 		state := &wire.EventStoreState{From: s.cfg.Node, Subscriptions: s.b.eventStore.state()}
 		s.b.mu.Unlock()
 		if err := s.cfg.Endpoint.Send(s.cfg.Coordinator, wire.StreamCommand, state); err != nil {
 			s.b.tracef("event store state to %s not sent: %v", s.cfg.Coordinator, err)
 		}
-	}
+	})
 }
 
 // Records returns every live record, sorted by dispatcher ID; an orphan
