@@ -31,6 +31,10 @@ type Config struct {
 	Variants    variant.Set
 	DataSharing bool
 	Trace       func(format string, args ...any)
+	// Observe, if set, is told of every request a collector queues and of
+	// both phases of every two-phase add (observe.go): for checkers only,
+	// it changes nothing the cluster does.
+	Observe func(Observation)
 }
 
 // DefaultConfig is a three-node cluster over eight tables.
@@ -169,7 +173,7 @@ func (c *Cluster) boot(n *Node) {
 		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace}))
 	svc.Run()
 	cc := c.cfg.scaleCollector(collector.DefaultConfig(c.rt, n.ID, f.endpoint(roleCollector)))
-	cc.Variants, cc.Trace = c.cfg.Variants, c.cfg.Trace
+	cc.Variants, cc.Trace, cc.ObserveRequest = c.cfg.Variants, c.cfg.Trace, c.observeRequests(n)
 	coll := collector.New(cc)
 	coll.Run()
 	if n.ID == coord {

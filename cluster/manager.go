@@ -43,6 +43,7 @@ func (c *Cluster) Merge(n *Node, sources []*Dispatcher) *Dispatcher {
 	merged := c.newDispatcher(n, span, startTs)
 	var ready atomic.Bool // set by the session, on a collector worker
 	coll := c.collectorOf(n)
+	c.observe(Observation{Kind: ObservedPrepare, Node: n.ID, Dispatcher: merged.id})
 	coll.PrepareAddDispatcher(merged, c.cfg.MemoryQuota, func() { ready.Store(true) })
 	if c.cfg.Variants.Bug(BugProbeDuringMerge) {
 		coll.RequestRemoteCandidates(merged)
@@ -66,6 +67,7 @@ func (c *Cluster) doMerge(n *Node, merged *Dispatcher, sources []*Dispatcher) {
 		c.RemoveDispatcher(s)
 	}
 	merged.SetStartTs(startTs)
+	c.observe(Observation{Kind: ObservedCommit, Node: n.ID, Dispatcher: merged.id})
 	c.collectorOf(n).CommitAddDispatcher(merged.id)
 }
 

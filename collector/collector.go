@@ -23,6 +23,14 @@ type Config struct {
 	Endpoint network.Endpoint
 	Variants variant.Set
 	Trace    func(format string, args ...any)
+	// ObserveRequest, if set, is told of every message the collector
+	// queues for an event service, at the moment it is queued and in
+	// queue order: a *wire.DispatcherRequest (from a session transition,
+	// with its requestMu held) or a *wire.DispatcherHeartbeat. It is for
+	// checkers that need the request stream (PROTOCOL.md 5 I1, I13); it
+	// must not block, yield or call into the collector, and it changes
+	// nothing the collector does.
+	ObserveRequest func(to wire.ServerID, msg any)
 	// EnableRemoteEventService is debug.event-service.enable-remote-event-service
 	// (default true): whether coordinator answers start remote probing.
 	EnableRemoteEventService bool

@@ -26,6 +26,7 @@ type request struct {
 // appends to the unbounded queue (PROTOCOL.md 4.2).
 func (c *EventCollector) enqueueMessageForSend(to wire.ServerID, req *wire.DispatcherRequest) {
 	r := request{to: to, msg: req}
+	c.observe(to, req)
 	if to != c.cfg.Node {
 		r.droppable, r.retryQuota = true, commonMsgRetryQuota
 	}
@@ -37,7 +38,15 @@ func (c *EventCollector) enqueueMessageForSend(to wire.ServerID, req *wire.Dispa
 // enqueueHeartbeat queues a heartbeat: droppable, dropped on its first
 // failure.
 func (c *EventCollector) enqueueHeartbeat(to wire.ServerID, hb *wire.DispatcherHeartbeat) {
+	c.observe(to, hb)
 	c.requests.Send(request{to: to, msg: hb, droppable: true, retryQuota: 1})
+}
+
+// observe reports a queued message to Config.ObserveRequest, if set.
+func (c *EventCollector) observe(to wire.ServerID, msg any) {
+	if c.cfg.ObserveRequest != nil {
+		c.cfg.ObserveRequest(to, msg)
+	}
 }
 
 // sendDispatcherRequests drains the queue. A failed request goes back to

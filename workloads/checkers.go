@@ -1,0 +1,341 @@
+package workloads
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/session"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// CheckState is what the checkers keep between calls: for each
+// dispatcher, how far its sink's history was checked and the last values
+// seen (for monotonicity), plus what Observe learnt from the request
+// stream. One CheckState serves one run; its Observe method must be the
+// cluster's Config.Observe.
+//
+// It is only read and written between simulator steps (the invariants) or
+// synchronously by the model's tasks (Observe), never concurrently, so it
+// needs no lock. Maps are only looked up, never ranged over.
+type CheckState struct {
+	byID    map[wire.DispatcherID]*dispatcherState
+	byIndex []*dispatcherState // byID of c.Dispatchers[i], filled by at
+	// removedFromLocal holds the dispatchers whose collector queued a
+	// REMOVE to its own node: T9 (the only transition that sends REMOVE
+	// to L) has run.
+	removedFromLocal map[wire.DispatcherID]bool
+	// preparing holds the merged dispatchers between ObservedPrepare and
+	// ObservedCommit.
+	preparing map[wire.DispatcherID]bool
+	// The first violation Observe saw for I1, I2 and I13: Observe runs
+	// inside a transition and cannot fail the run, so the next invariant
+	// check reports it.
+	i1Err, i2Err, i13Err error
+
+	// step, if set, numbers the simulator's steps (Install sets it):
+	// the session snapshots are then taken once per step and shared by the
+	// checkers, snaps[i] being c.Dispatchers[i]'s at snapStep.
+	step     func() uint64
+	snapStep uint64
+	snaps    []cachedSnapshot
+}
+
+type cachedSnapshot struct {
+	snap session.Snapshot
+	ok   bool
+}
+
+// dispatcherState is one dispatcher's checked history.
+type dispatcherState struct {
+	// I3, I4: how far each went along the sink's Handed.
+	i3, i4 handedCursor
+	// I2: the highest session epoch seen; the RESETs queued so far.
+	epochSeen uint64
+	resets    uint64        // the epoch of the last RESET queued
+	resetTo   wire.ServerID // where it went
+	// I5: Flushed[:flushed] went into flushedAt; every change of the span
+	// in (start, verifiedTo] was found there.
+	flushed    int
+	flushedAt  map[wire.Ts]string
+	verifiedTo wire.Ts
+	verified   bool
+}
+
+// NewCheckState returns the state of a run that has checked nothing yet.
+func NewCheckState() *CheckState {
+	return &CheckState{byID: map[wire.DispatcherID]*dispatcherState{},
+		removedFromLocal: map[wire.DispatcherID]bool{}, preparing: map[wire.DispatcherID]bool{}}
+}
+
+// at returns the state of c.Dispatchers[i] (a faster of).
+func (st *CheckState) at(c *cluster.Cluster, i int) *dispatcherState {
+	for len(st.byIndex) < len(c.Dispatchers) {
+		st.byIndex = append(st.byIndex, st.of(c.Dispatchers[len(st.byIndex)].ID()))
+	}
+	return st.byIndex[i]
+}
+
+func (st *CheckState) of(id wire.DispatcherID) *dispatcherState {
+	ds := st.byID[id]
+	if ds == nil {
+		ds = &dispatcherState{}
+		st.byID[id] = ds
+	}
+	return ds
+}
+
+// Observe is the cluster's Config.Observe: it follows the request stream
+// (PROTOCOL.md 2.1) and the two-phase adds. It runs on the model's tasks,
+// sometimes inside a session transition, so it only records; violations
+// are reported by the next call of the checker they belong to.
+func (st *CheckState) Observe(o cluster.Observation) {
+	switch o.Kind {
+	case cluster.ObservedPrepare:
+		st.preparing[o.Dispatcher] = true
+	case cluster.ObservedCommit:
+		delete(st.preparing, o.Dispatcher)
+	case cluster.ObservedRequest:
+		if r, ok := o.Msg.(*wire.DispatcherRequest); ok {
+			st.observeRequest(o.Node, o.To, r)
+		}
+	}
+}
+
+func (st *CheckState) observeRequest(from, to wire.ServerID, r *wire.DispatcherRequest) {
+	id := r.DispatcherID
+	if r.Action == wire.ActionRemove && to == from {
+		st.removedFromLocal[id] = true
+		return
+	}
+	if st.removedFromLocal[id] && st.i1Err == nil {
+		st.i1Err = fmt.Errorf("%s queued %s to %s after its REMOVE to L %s", from, r, to, from)
+	}
+	if r.Action != wire.ActionReset {
+		return
+	}
+	if st.preparing[id] && st.i13Err == nil {
+		st.i13Err = fmt.Errorf("%s queued %s to %s for a two-phase add before its commit", from, r, to)
+	}
+	ds := st.of(id)
+	if r.Epoch != ds.resets+1 && st.i2Err == nil {
+		st.i2Err = fmt.Errorf("%s queued %s to %s: the previous RESET had epoch %d", from, r, to, ds.resets)
+	}
+	ds.resets, ds.resetTo = r.Epoch, to
+}
+
+// snapshots returns the session state of every dispatcher of c, in the
+// order of c.Dispatchers (see snapshot), once per step when st.step is
+// set.
+func (st *CheckState) snapshots(c *cluster.Cluster) []cachedSnapshot {
+	if st.step != nil && st.snapStep == st.step() && len(st.snaps) == len(c.Dispatchers) {
+		return st.snaps
+	}
+	st.snaps = st.snaps[:0]
+	for _, d := range c.Dispatchers {
+		snap, ok := snapshot(c, d)
+		st.snaps = append(st.snaps, cachedSnapshot{snap, ok})
+	}
+	if st.step != nil {
+		st.snapStep = st.step()
+	}
+	return st.snaps
+}
+
+// snapshot returns the session state of d in the collector of d's node's
+// current incarnation; ok is false once the collector no longer has it
+// (removed, or the node restarted).
+func snapshot(c *cluster.Cluster, d *cluster.Dispatcher) (session.Snapshot, bool) {
+	n := c.Node(d.Node())
+	if n.Collector == nil {
+		return session.Snapshot{}, false
+	}
+	s, ok := n.Collector.Stat(d.ID())
+	if !ok {
+		return session.Snapshot{}, false
+	}
+	return s.Snapshot(), true
+}
+
+// CheckI1NoRequestAfterRemove: no REGISTER, RESET or remote probe is
+// queued for a session after it was removed (PROTOCOL.md 5 I1, 6.1 F2).
+// A request after REMOVE re-creates server state nobody will clean up.
+//
+// It watches the request stream at the moment requests are queued (the
+// network-level version does not hold: a REGISTER requeued after a failed
+// send may still reach a server after the REMOVE). T9 is the only
+// transition that sends REMOVE to L, and it sets removed before sending,
+// under requestMu, so any REGISTER or RESET queued after a REMOVE to L
+// came from a removed session. Needs st.Observe installed as the cluster's
+// observer.
+func CheckI1NoRequestAfterRemove(_ *cluster.Cluster, st *CheckState) error {
+	return st.i1Err
+}
+
+// CheckI2EpochMonotonic: per dispatcher the session epoch never
+// decreases, every RESET carries the epoch after the previous RESET's
+// (1, 2, 3, ...: strictly +1 per RESET), and outside a transition the
+// session's epoch is the last RESET's (PROTOCOL.md 5 I2). The server
+// accepts a RESET only above its record's epoch and the collector rejects
+// stale streams by epoch equality; a skipped or repeated epoch breaks
+// both.
+//
+// Transient states: a snapshot taken while a task holds requestMu
+// (InTransition) may have advanced the epoch before queueing the RESET,
+// so the equality is only checked outside transitions.
+func CheckI2EpochMonotonic(c *cluster.Cluster, st *CheckState) error {
+	if st.i2Err != nil {
+		return st.i2Err
+	}
+	for i, cs := range st.snapshots(c) {
+		d, snap := c.Dispatchers[i], cs.snap
+		if !cs.ok {
+			continue
+		}
+		ds := st.at(c, i)
+		if snap.Epoch < ds.epochSeen {
+			return fmt.Errorf("dispatcher %s on %s: session epoch went from %d back to %d", d.ID(), d.Node(), ds.epochSeen, snap.Epoch)
+		}
+		ds.epochSeen = snap.Epoch
+		if !snap.InTransition && snap.Epoch != ds.resets {
+			return fmt.Errorf("dispatcher %s on %s: session epoch %d but the last RESET queued had epoch %d", d.ID(), d.Node(), snap.Epoch, ds.resets)
+		}
+	}
+	return nil
+}
+
+// CheckI6OneServicePerEpoch: each epoch > 0 is bound to the one service
+// its RESET went to; outside a transition, a session at epoch e > 0 with
+// a current service has the RESET's destination as current (PROTOCOL.md
+// 5 I2 consequence, I6). Otherwise accepted data (of the current epoch)
+// would come from one service while heartbeats go to another; the I6
+// caveat (T6 resetting L while a remote is current) is what this catches.
+//
+// Transient states: T3 and T4' change current and reset in one
+// transition, so InTransition snapshots are skipped; a removed session
+// has no current and is skipped.
+func CheckI6OneServicePerEpoch(c *cluster.Cluster, st *CheckState) error {
+	for i, cs := range st.snapshots(c) {
+		d, snap := c.Dispatchers[i], cs.snap
+		if !cs.ok || snap.InTransition || snap.Epoch == 0 || snap.CurrentEventServiceID == "" {
+			continue
+		}
+		ds := st.at(c, i)
+		if ds.resets == snap.Epoch && ds.resetTo != snap.CurrentEventServiceID {
+			return fmt.Errorf("dispatcher %s on %s: epoch %d was reset on %s but the current service is %s",
+				d.ID(), d.Node(), snap.Epoch, ds.resetTo, snap.CurrentEventServiceID)
+		}
+	}
+	return nil
+}
+
+// CheckI12OneProbe: at most one remote probe is outstanding, and the
+// candidates are well formed (PROTOCOL.md 5 I12, 3.1 T2, T5', T3, T4').
+// Outside a transition: remaining candidates imply a pending probe (T5”
+// clears the pending remote only when none are left); the pending remote
+// is never L (T8 on L sets localReadyPending instead); the candidates hold
+// neither L, nor the pending remote, nor a duplicate (the probe visits
+// each node once); and once a service is current the candidates are
+// gone (any accepted Ready clears them, and T2 needs no current).
+// Structurally the session has one pendingRemote field, so "one probe"
+// is what these relations keep true.
+func CheckI12OneProbe(c *cluster.Cluster, st *CheckState) error {
+	for i, cs := range st.snapshots(c) {
+		d, snap := c.Dispatchers[i], cs.snap
+		if !cs.ok || snap.InTransition {
+			continue
+		}
+		if why := probeViolation(d.Node(), snap); why != "" {
+			return fmt.Errorf("dispatcher %s on %s: %s: current %q, pending %q, candidates %v",
+				d.ID(), d.Node(), why, snap.CurrentEventServiceID, snap.PendingRemoteEventServiceID, snap.RemoteCandidates)
+		}
+	}
+	return nil
+}
+
+// probeViolation is I12's rule for a snapshot outside a transition of a
+// session on node local: "" if it holds, else what is wrong.
+func probeViolation(local wire.ServerID, snap session.Snapshot) string {
+	pend, cands := snap.PendingRemoteEventServiceID, snap.RemoteCandidates
+	switch {
+	case len(cands) > 0 && pend == "":
+		return "candidates left but no probe pending"
+	case pend == local:
+		return "the pending remote probe is L"
+	case len(cands) > 0 && snap.CurrentEventServiceID != "":
+		return "candidates kept after a Ready was accepted"
+	case slices.Contains(cands, local) || slices.Contains(cands, pend):
+		return "a candidate is L or the pending remote"
+	case hasDuplicate(cands):
+		return "a candidate appears twice"
+	}
+	return ""
+}
+
+// CheckI13NoResetBeforeCommit: a two-phase add (merge) sends no RESET
+// before CommitAddDispatcher, and a session whose ready callback is still
+// set is at epoch 0 (PROTOCOL.md 5 I13, 3.2 e, 6.1 F3, 6.3 H4). A RESET
+// before the commit starts the merged dispatcher's data before its start
+// ts is settled, and the commit then resets it again.
+//
+// The request stream tells "prepared but not committed" apart from
+// "committed" (the session cannot: with HEAD's one-shot callback the two
+// look alike), so H4 is caught where it happens. The epoch-0 rule holds
+// for HEAD and for patch h4 (which keeps the callback until T6 and clears
+// it before the RESET); InTransition snapshots are skipped.
+func CheckI13NoResetBeforeCommit(c *cluster.Cluster, st *CheckState) error {
+	if st.i13Err != nil {
+		return st.i13Err
+	}
+	for i, cs := range st.snapshots(c) {
+		d, snap := c.Dispatchers[i], cs.snap
+		if cs.ok && callbackViolation(snap) {
+			return fmt.Errorf("dispatcher %s on %s: ready callback still set at epoch %d", d.ID(), d.Node(), snap.Epoch)
+		}
+	}
+	return nil
+}
+
+// CheckI9NoLocalOrphans: once the cluster is quiet (faults healed, no
+// adds or removes for a while, every node up), no event service keeps a
+// record for a dispatcher of its own node's collector that the collector
+// no longer has (PROTOCOL.md 5 I9: every REMOVE eventually reaches L).
+// Requests to L never cross the network and are retried forever, so a
+// leaked local record is a bug; records on remote services are
+// best-effort (REMOVEs to remotes may be dropped) and are not checked.
+// Orphaned records (6.3 H1) on L count too.
+//
+// Not an invariant: call it at a quiescent point, after the last
+// removal's REMOVE had time to be delivered.
+func CheckI9NoLocalOrphans(c *cluster.Cluster) error {
+	for _, n := range c.Nodes() {
+		if n.Service == nil || n.Collector == nil {
+			continue
+		}
+		have := n.Collector.DispatcherIDs()
+		for _, r := range n.Service.Records() {
+			if r.TableTrigger || r.ServerID != n.ID || r.Removed {
+				continue
+			}
+			if _, found := slices.BinarySearch(have, r.Dispatcher); !found {
+				return fmt.Errorf("event service %s keeps a record of %s (epoch %d, orphaned %t) that its collector does not have", n.ID, r.Dispatcher, r.Epoch, r.Orphaned)
+			}
+		}
+	}
+	return nil
+}
+
+// callbackViolation is I13's snapshot rule: outside a transition, a
+// session whose ready callback is still set is at epoch 0.
+func callbackViolation(snap session.Snapshot) bool {
+	return !snap.InTransition && snap.ReadyCallbackSet && snap.Epoch != 0
+}
+
+func hasDuplicate(ids []wire.ServerID) bool {
+	for i, id := range ids {
+		if slices.Contains(ids[i+1:], id) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,40 @@
+package workloads_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/sim"
+	"github.com/cdcsim/cdcsim/workloads"
+)
+
+// Table churn under the swarm's faults: eight tables replicate steadily
+// while four more are added and removed again and again on nodes that
+// are up, every one to five seconds, for the whole safety phase. Every
+// removal exercises T9 (I1: nothing after REMOVE; I9: L forgets it);
+// every add a fresh registration racing the faults.
+func TestChurn(t *testing.T) {
+	sim.Test(t, func(w *sim.World) {
+		cfg := cluster.DefaultConfig()
+		cfg.Upstream = cluster.DefaultUpstreamConfig(12)
+		r := workloads.Start(w, cfg)
+		r.AddTables(1, 8)
+		rnd := w.Rand("workloads/churn")
+		r.Faults(3*time.Minute, func(healed func() bool) {
+			for !healed() {
+				w.Sleep(time.Second + time.Duration(rnd.Int64N(int64(4*time.Second))))
+				table := 9 + rnd.Int64N(4)
+				if live := r.LiveDispatchers(table); len(live) > 0 {
+					if d := live[0]; r.Up(r.C.Node(d.Node())) {
+						r.C.RemoveDispatcher(d)
+					}
+					continue
+				}
+				if n := r.C.Nodes()[rnd.IntN(len(r.C.Nodes()))]; r.Up(n) {
+					r.C.AddDispatcher(n, r.C.TableSpan(table), cluster.TsAt(w.Now()))
+				}
+			}
+		})
+	}, sim.Seeds(20), sim.Configure(workloads.Patched))
+}

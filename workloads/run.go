@@ -1,0 +1,145 @@
+package workloads
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/sim"
+)
+
+// ExpensiveEvery is how often (in steps) Install runs the expensive
+// checkers; the simulator runs them once more at the end of the run.
+const ExpensiveEvery = 2000
+
+// Install registers every checker of this package with w, each under the
+// name of its invariant: the cheap ones after every step (I3 must: see
+// its doc), I5 every ExpensiveEvery steps. st must be the observer of c
+// (Start does both).
+func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
+	st.step = w.Step
+	for _, inv := range []struct {
+		name  string
+		every int
+		check func(*cluster.Cluster, *CheckState) error
+	}{
+		{"I1 no request after remove", 1, CheckI1NoRequestAfterRemove},
+		{"I2 epoch monotonic", 1, CheckI2EpochMonotonic},
+		{"I3 current epoch in order", 1, CheckI3CurrentEpochInOrder},
+		{"I4 commitTs order", 1, CheckI4CommitTsOrder},
+		{"I5 no data loss", ExpensiveEvery, CheckI5NoDataLoss},
+		{"I6 one service per epoch", 1, CheckI6OneServicePerEpoch},
+		{"I12 one probe", 1, CheckI12OneProbe},
+		{"I13 no reset before commit", 1, CheckI13NoResetBeforeCommit},
+	} {
+		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
+	}
+}
+
+// Run is one workload's cluster with its checkers installed.
+type Run struct {
+	W     *sim.World
+	C     *cluster.Cluster
+	State *CheckState
+	nodes map[string]*sim.Node
+	// quiet is set once the cluster settled after the heal: from then on
+	// the I9 invariant checks.
+	quiet bool
+}
+
+// Start builds a cluster from cfg on w's network (with w's variants and
+// trace, and the checkers' observer), installs every checker, registers
+// the liveness goal that every live dispatcher catches up after the heal,
+// and waits a second for the nodes to boot. Call it from the test body.
+func Start(w *sim.World, cfg cluster.Config) *Run {
+	st := NewCheckState()
+	cfg.Variants, cfg.Trace, cfg.Observe = w.Config().Variants, w.TraceFunc(), st.Observe
+	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}}
+	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
+	Install(w, r.C, st)
+	w.Invariant("I9 no local orphans", 1, func() error {
+		if !r.quiet {
+			return nil
+		}
+		return CheckI9NoLocalOrphans(r.C)
+	})
+	w.Eventually("every live dispatcher catches up", 2*time.Minute, r.caughtUp)
+	w.Sleep(time.Second)
+	return r
+}
+
+// caughtUp is the liveness goal (PROTOCOL.md 5 I11): every dispatcher of
+// every node's current incarnation has a checkpoint within 5 s of the
+// upstream's resolved ts.
+func (r *Run) caughtUp() error {
+	resolved := r.C.Upstream.ResolvedTs(r.C.TableSpan(1))
+	for _, n := range r.C.Nodes() {
+		for _, d := range n.Dispatchers {
+			if cp := d.CheckpointTs(); cp+5*cluster.TsPerSecond < resolved {
+				st, _ := n.Collector.Stat(d.ID())
+				return fmt.Errorf("dispatcher %s on %s: checkpoint %d, upstream resolved %d; session %+v", d.ID(), n.ID, cp, resolved, st.Snapshot())
+			}
+		}
+	}
+	return nil
+}
+
+// Up reports whether node n is running (not crashed and waiting for its
+// restart). A workload adds and removes dispatchers only on nodes that
+// are up: a crashed node's sessions may be frozen inside a transition.
+func (r *Run) Up(n *cluster.Node) bool { return r.nodes[string(n.ID)].Up() }
+
+// AddTables adds one dispatcher per table first..last, round robin over
+// the nodes, from the current time.
+func (r *Run) AddTables(first, last int64) {
+	for table := first; table <= last; table++ {
+		n := r.C.Nodes()[int(table)%len(r.C.Nodes())]
+		r.C.AddDispatcher(n, r.C.TableSpan(table), cluster.TsAt(r.W.Now()))
+	}
+}
+
+// Faults runs the safety phase: the configuration's faults for the given
+// virtual time, with during (if non-nil) running as its own task until
+// the heal; then heals, waits for the liveness goals, lets the cluster
+// settle and checks I9 at that quiescent point.
+func (r *Run) Faults(safety time.Duration, during func(stop func() bool)) {
+	healed := false
+	if during != nil {
+		r.W.Go("workload", func() { during(func() bool { return healed }) })
+	}
+	r.W.StartFaults()
+	r.W.Sleep(safety)
+	healed = true
+	r.W.Heal()
+	r.W.AwaitGoals()
+	r.W.Sleep(settle)
+	r.quiet = true
+	r.W.Sleep(time.Second)
+}
+
+// settle is how long Faults waits after the goals are met before it
+// checks I9: long enough for the last REMOVE to reach L.
+const settle = 5 * time.Second
+
+// LiveDispatchers returns the dispatchers of the current incarnation of
+// every node, optionally only those of one table.
+func (r *Run) LiveDispatchers(table int64) []*cluster.Dispatcher {
+	var out []*cluster.Dispatcher
+	for _, n := range r.C.Nodes() {
+		for _, d := range r.C.NodeDispatchers(n) {
+			if table == 0 || d.Span().TableID == table {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// Patched turns on the patches for every known hazard (PROTOCOL.md 6.3:
+// h1, h3, h4), as sim.Configure(workloads.Patched): with them a workload
+// must run clean, so any failure is new. -sim.set=patch= runs HEAD.
+func Patched(c *sim.Config) {
+	if err := c.Set("patch", "h1,h3,h4"); err != nil {
+		panic(err)
+	}
+}
