@@ -35,6 +35,11 @@ type Config struct {
 	// both phases of every two-phase add (observe.go): for checkers only,
 	// it changes nothing the cluster does.
 	Observe func(Observation)
+	// HeartbeatTimeout, if positive, replaces every event service's
+	// inactivity timeout (HEAD: 3600 s, times Scale) as is, unscaled: a
+	// fault knob for workloads that need services to sweep records their
+	// collectors still have (PROTOCOL.md 3.2 f). 0 leaves HEAD's value.
+	HeartbeatTimeout time.Duration
 }
 
 // DefaultConfig is a three-node cluster over eight tables.
@@ -169,8 +174,12 @@ func (c *Cluster) boot(n *Node) {
 	f := newFanout(c.rt, c.net.Attach(n.ID, wire.StreamCommand, wire.StreamEvent))
 	f.run()
 	coord := c.nodes[0].ID
-	svc := eventservice.New(c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.endpoint(roleEventService),
-		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace}))
+	ec := c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.endpoint(roleEventService),
+		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace})
+	if c.cfg.HeartbeatTimeout > 0 {
+		ec.HeartbeatTimeout = c.cfg.HeartbeatTimeout // unscaled, see Config
+	}
+	svc := eventservice.New(ec)
 	svc.Run()
 	cc := c.cfg.scaleCollector(collector.DefaultConfig(c.rt, n.ID, f.endpoint(roleCollector)))
 	cc.Variants, cc.Trace, cc.ObserveRequest = c.cfg.Variants, c.cfg.Trace, c.observeRequests(n)

@@ -108,7 +108,10 @@ func (st *CheckState) observeRequest(from, to wire.ServerID, r *wire.DispatcherR
 		st.removedFromLocal[id] = true
 		return
 	}
-	if st.removedFromLocal[id] && st.i1Err == nil {
+	// T9 itself queues REMOVE to L first, then to the current and
+	// pending remote services: a REMOVE after the REMOVE to L is T9's
+	// own output, not a request after removal.
+	if st.removedFromLocal[id] && r.Action != wire.ActionRemove && st.i1Err == nil {
 		st.i1Err = fmt.Errorf("%s queued %s to %s after its REMOVE to L %s", from, r, to, from)
 	}
 	if r.Action != wire.ActionReset {
