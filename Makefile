@@ -49,7 +49,7 @@ replay:
 # Benchmarks, six samples each, summarised by benchstat.
 bench:
 	mkdir -p $(OUT)
-	go test -run '^$$' -bench . -benchmem -count 6 ./sim | tee $(OUT)/bench.txt
+	go test -run '^$$' -bench . -benchmem -count 6 ./sim ./network | tee $(OUT)/bench.txt
 	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 	benchstat $(OUT)/bench.txt
 
