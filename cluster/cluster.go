@@ -40,6 +40,10 @@ type Config struct {
 	// fault knob for workloads that need services to sweep records their
 	// collectors still have (PROTOCOL.md 3.2 f). 0 leaves HEAD's value.
 	HeartbeatTimeout time.Duration
+	// FreeResetScans makes the scan a RESET asks for cost no virtual time
+	// (eventservice.Config.ResetScanCost 0), as the model had it before
+	// the reset storm of FINDINGS.md: only to replay that finding.
+	FreeResetScans bool
 }
 
 // DefaultConfig is a three-node cluster over eight tables.
@@ -178,6 +182,9 @@ func (c *Cluster) boot(n *Node) {
 		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace})
 	if c.cfg.HeartbeatTimeout > 0 {
 		ec.HeartbeatTimeout = c.cfg.HeartbeatTimeout // unscaled, see Config
+	}
+	if c.cfg.FreeResetScans {
+		ec.ResetScanCost = -1 // free
 	}
 	svc := eventservice.New(ec)
 	svc.Run()

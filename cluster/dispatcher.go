@@ -41,7 +41,6 @@ type Dispatcher struct {
 	everFlushed bool
 	timer       clock.Timer
 	wake        func()
-	removed     bool
 
 	// Handed is every DML, DDL and sync point the collector forwarded and
 	// the dispatcher accepted, in order; Flushed the ones its sink wrote.
@@ -49,6 +48,15 @@ type Dispatcher struct {
 	// StaleDropped counts events below the resolved ts that the dispatcher
 	// filtered itself ("stale event", the second line of dedup).
 	StaleDropped uint64
+	// LateBatches counts the batches with data the collector offered
+	// after the removal (PROTOCOL.md 5 I10: at most the one a dynstream
+	// worker had already popped); HandedAtRemoval is len(Handed) then.
+	// The dispatcher refuses them, as TiCDC's does by its removing status.
+	LateBatches     int
+	HandedAtRemoval int
+	// Removed: the cluster closed the dispatcher (RemoveDispatcher, or its
+	// node crashed); nothing more reaches its sink.
+	Removed bool
 }
 
 // Forwarded is one event that reached the sink.
@@ -120,7 +128,13 @@ func (d *Dispatcher) CheckpointTs() wire.Ts {
 func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.removed {
+	if d.Removed {
+		for _, ev := range events {
+			if _, ok := ev.(*wire.ResolvedEvent); !ok {
+				d.LateBatches++
+				break
+			}
+		}
 		return false
 	}
 	for _, ev := range events {
@@ -148,7 +162,7 @@ func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 // (after releasing mu: the wake takes the collector's guard).
 func (d *Dispatcher) flushOne() {
 	d.mu.Lock()
-	if d.removed || len(d.pending) == 0 {
+	if d.Removed || len(d.pending) == 0 {
 		d.mu.Unlock()
 		return
 	}
@@ -178,7 +192,7 @@ func (d *Dispatcher) FlushedCopy() []Forwarded {
 func (d *Dispatcher) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.removed = true
+	d.Removed, d.HandedAtRemoval = true, len(d.Handed)
 	d.timer.Stop()
 }
 

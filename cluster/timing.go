@@ -47,7 +47,7 @@ func (c Config) scaleEventService(ec eventservice.Config) eventservice.Config {
 		return ec
 	}
 	ec = ec.WithDefaults()
-	for _, d := range []*time.Duration{&ec.ScanInterval, &ec.ReadyStartInterval, &ec.ReadyMaxInterval,
+	for _, d := range []*time.Duration{&ec.ScanInterval, &ec.ResetScanCost, &ec.ReadyStartInterval, &ec.ReadyMaxInterval,
 		&ec.SweepInterval, &ec.HeartbeatTimeout, &ec.ResolvedFlushInterval, &ec.SignalResolvedInterval,
 		&ec.SendRetry, &ec.StateUploadInterval} {
 		*d = c.scaled(*d)

@@ -150,6 +150,15 @@ type Config struct {
 
 	// ScanInterval is the resolved-ts notify and table-trigger tick (50 ms).
 	ScanInterval time.Duration
+	// ResetScanCost is how long the scan task is busy before it runs the
+	// scan a RESET asked for (1 ms): the time TiCDC's scan workers take to
+	// pick the task up and read the event store. Local work is otherwise
+	// free in the model, and with a zero cost a drop -> RESET -> scan ->
+	// drop cycle under memory pressure spins at one virtual instant, so
+	// neither the sink's flush nor the congestion loop that would end it
+	// can ever run (FINDINGS.md, the reset storm). Negative: no cost,
+	// the model before that finding.
+	ResetScanCost time.Duration
 	// ReadyStartInterval is the first Ready back-off step (1 s): the gap
 	// doubles after each send, up to ReadyMaxInterval.
 	ReadyStartInterval time.Duration
@@ -196,6 +205,7 @@ func (c Config) withDefaults() Config {
 		c.ScanLimitBytes = 1024
 	}
 	setDur(&c.ScanInterval, 50*time.Millisecond)
+	setDur(&c.ResetScanCost, time.Millisecond)
 	setDur(&c.ReadyStartInterval, readyIntervalStart)
 	setDur(&c.ReadyMaxInterval, 10*time.Second)
 	setDur(&c.SweepInterval, 10*time.Second)

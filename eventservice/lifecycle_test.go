@@ -48,8 +48,9 @@ func TestResetNewerReplacesStaleIsIgnored(t *testing.T) {
 	require.Len(t, hs, 2, "no handshake for the stale epochs")
 	require.Equal(t, flat{at: hs[1].at, kind: "Handshake", id: 1, epoch: 3, seq: 1, ts: 45, env: hs[1].env}, hs[1])
 	// The RESET is sent at reset3At and arrives 1 ms later; the
-	// Handshake goes out in the same instant, without waiting for a tick.
-	require.Equal(t, reset3At+2*latency, hs[1].at.Duration())
+	// Handshake goes out after the reset scan's cost, without waiting for
+	// a tick.
+	require.Equal(t, reset3At+2*latency+eventservice.Config{}.WithDefaults().ResetScanCost, hs[1].at.Duration())
 	rec, ok := record(afterReset3, 1)
 	require.True(t, ok)
 	require.Equal(t, uint64(3), rec.Epoch)

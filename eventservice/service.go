@@ -149,7 +149,7 @@ func (s *Service) runIntake() {
 }
 
 // runScan ticks the event store every ScanInterval and runs the scans
-// requested at once by a RESET in between.
+// requested by a RESET in between, each after ResetScanCost.
 func (s *Service) runScan() {
 	ticker := clock.NewTicker(s.cfg.Runtime, "eventservice/scan-tick", s.cfg.ScanInterval)
 	var tick clock.Time
@@ -159,6 +159,9 @@ func (s *Service) runScan() {
 		i, ok := clock.Select(s.cfg.Runtime, cases...)
 		if !ok {
 			return
+		}
+		if i == 1 && s.cfg.ResetScanCost > 0 {
+			s.cfg.Runtime.Sleep(s.cfg.ResetScanCost)
 		}
 		s.b.mu.Lock()
 		if i == 0 {

@@ -89,7 +89,23 @@ func TestYieldSpinHitsStepBudget(t *testing.T) {
 	require.NotNil(t, res.Failure)
 	require.Equal(t, KindBudget, res.Failure.Kind)
 	require.Contains(t, res.Failure.Message, "step budget")
+	require.Contains(t, res.Failure.Message, "livelock", "the spin never let time advance")
 	require.EqualValues(t, 10_000, res.Steps)
+}
+
+// A run whose time keeps advancing runs out of steps as a long run, not
+// as a livelock.
+func TestLongRunHitsStepBudgetWithoutLivelock(t *testing.T) {
+	c := cfg1()
+	c.MaxSteps = 10_000
+	res := Run(c, func(w *World) {
+		for {
+			w.Sleep(time.Millisecond)
+		}
+	})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, KindBudget, res.Failure.Kind)
+	require.NotContains(t, res.Failure.Message, "livelock")
 }
 
 // A run that outlives its virtual-time budget is stopped.

@@ -19,7 +19,10 @@ type World struct {
 
 	now  int64  // virtual nanoseconds
 	step uint64 // steps taken: task slices and callbacks run
-	seq  uint64 // event sequence numbers
+	// nowSince is the step at which now last moved: a step budget spent
+	// at one instant is a livelock, not a long run, and is reported so.
+	nowSince uint64
+	seq      uint64 // event sequence numbers
 
 	q        eventQueue
 	runnable []*task
@@ -185,7 +188,9 @@ func (w *World) advance() bool {
 		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("virtual-time budget %s exhausted (next event at %s)", w.cfg.MaxTime, clock.Time(at))})
 		return false
 	}
-	w.now = at
+	if at != w.now {
+		w.now, w.nowSince = at, w.step
+	}
 	w.tr.mix2(tagTime, uint64(at))
 	return true
 }
@@ -232,7 +237,11 @@ func (w *World) endStep() {
 	w.checkInvariants()
 	w.checkGoals()
 	if w.step >= w.cfg.MaxSteps && w.failure == nil && w.mainTask.state != taskDone {
-		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("step budget %d exhausted (a task spinning on Yield, or a run longer than its budget)", w.cfg.MaxSteps)})
+		msg := fmt.Sprintf("step budget %d exhausted (a task spinning on Yield, or a run longer than its budget)", w.cfg.MaxSteps)
+		if frozen := w.step - w.nowSince; frozen > w.cfg.MaxSteps/4 {
+			msg = fmt.Sprintf("step budget %d exhausted: livelock, the last %d steps ran at virtual time %s without time advancing (tasks that wake each other at one instant, or one spinning on Yield)", w.cfg.MaxSteps, frozen, clock.Time(w.now))
+		}
+		w.fail(&Failure{Kind: KindBudget, Message: msg})
 	}
 	if w.step&1023 == 0 && time.Now().After(w.wallEnd) && w.failure == nil {
 		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("wall-clock budget %s exhausted", w.cfg.MaxWall)})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
 	"github.com/cdcsim/cdcsim/session"
 	"github.com/cdcsim/cdcsim/wire"
@@ -32,6 +33,15 @@ type CheckState struct {
 	// inside a transition and cannot fail the run, so the next invariant
 	// check reports it.
 	i1Err, i2Err, i13Err error
+	// The first heartbeat Observe found wrong (I7, I8), and each sink's
+	// last checkpoint (I7), by index in c.Dispatchers.
+	i7Err, i8Err error
+	sinkCp       []wire.Ts
+
+	// c and now are the run's cluster and virtual clock (Install sets
+	// them): the heartbeat checks compare a report with the live state.
+	c   *cluster.Cluster
+	now func() clock.Time
 
 	// step, if set, numbers the simulator's steps (Install sets it):
 	// the session snapshots are then taken once per step and shared by the
@@ -60,6 +70,8 @@ type dispatcherState struct {
 	flushedAt  map[wire.Ts]string
 	verifiedTo wire.Ts
 	verified   bool
+	// I7, I8: what its heartbeats said and where its session pointed.
+	hb heartbeatState
 }
 
 // NewCheckState returns the state of a run that has checked nothing yet.
@@ -96,8 +108,11 @@ func (st *CheckState) Observe(o cluster.Observation) {
 	case cluster.ObservedCommit:
 		delete(st.preparing, o.Dispatcher)
 	case cluster.ObservedRequest:
-		if r, ok := o.Msg.(*wire.DispatcherRequest); ok {
-			st.observeRequest(o.Node, o.To, r)
+		switch m := o.Msg.(type) {
+		case *wire.DispatcherRequest:
+			st.observeRequest(o.Node, o.To, m)
+		case *wire.DispatcherHeartbeat:
+			st.observeHeartbeat(o.Node, o.To, m)
 		}
 	}
 }

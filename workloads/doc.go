@@ -33,13 +33,14 @@
 //
 //   - session snapshots (session.Stat.Snapshot), taken between steps;
 //     cross-field facts are skipped while InTransition (a task holds
-//     requestMu and may be half way through T1-T9): I2, I6, I12, I13;
-//   - the sinks' histories (cluster.Dispatcher.Handed and Flushed) and the
-//     upstream's ground truth (cluster.Upstream.Expected): I3, I4, I5;
-//   - the request stream and the two-phase adds' phases, which snapshots
-//     cannot give, through the cluster's observer (cluster.Config.Observe,
-//     fed by collector.Config.ObserveRequest at enqueue time): I1, I2,
-//     I13.
+//     requestMu and may be half way through T1-T9): I2, I6, I8, I12, I13;
+//   - the sinks' histories (cluster.Dispatcher.Handed and Flushed, and
+//     what was offered after a removal) and the upstream's ground truth
+//     (cluster.Upstream.Expected): I3, I4, I5, I7, I10, I11;
+//   - the request and heartbeat stream and the two-phase adds' phases,
+//     which snapshots cannot give, through the cluster's observer
+//     (cluster.Config.Observe, fed by collector.Config.ObserveRequest at
+//     enqueue time): I1, I2, I7, I8, I13.
 //
 // CheckState keeps what they need between calls (cursors into the sink
 // histories, the last epoch and RESET per dispatcher, what the observer
@@ -48,11 +49,13 @@
 // L for a dispatcher its collector no longer has) only holds at a
 // quiescent point, so Faults arms it after the heal and settle.
 //
-// Not checked yet: I7 (heartbeat checkpoint monotonic per dispatcher and
-// service: the model's sink checkpoint itself may step back by one when a
-// DML at exactly the resolved ts is re-accepted after a reset, so the
-// client-side rule needs a sink fix or a server-side formulation), I8
-// (heartbeats only to the current service: the report and the send are
-// not atomic, 4.3 race 1, so it needs the report-time current), I10, I11
-// beyond the catch-up goal.
+// The heartbeats are checked as they are queued (I7: the checkpoint per
+// dispatcher and service never decreases and stays within what the epoch
+// validated and what the sink promises; I8: they go only to the current
+// service, judged at the virtual instant of the report since T10's reads
+// and the send are not atomic). I10 watches removed dispatchers' sinks
+// and the batches offered to them after the removal. I11 is the liveness
+// goal every workload awaits after the heal (CheckI11CaughtUp, through
+// sim.World.Eventually): a stall names the dispatcher, its session and
+// what each event service holds for it.
 package workloads

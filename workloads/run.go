@@ -1,7 +1,6 @@
 package workloads
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/cdcsim/cdcsim/cluster"
@@ -17,7 +16,7 @@ const ExpensiveEvery = 2000
 // its doc), I5 every ExpensiveEvery steps. st must be the observer of c
 // (Start does both).
 func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
-	st.step = w.Step
+	st.step, st.c, st.now = w.Step, c, w.Now
 	for _, inv := range []struct {
 		name  string
 		every int
@@ -29,6 +28,9 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I4 commitTs order", 1, CheckI4CommitTsOrder},
 		{"I5 no data loss", ExpensiveEvery, CheckI5NoDataLoss},
 		{"I6 one service per epoch", 1, CheckI6OneServicePerEpoch},
+		{"I7 heartbeat checkpoint", 1, CheckI7HeartbeatCheckpoint},
+		{"I8 heartbeats to current", 1, CheckI8HeartbeatsToCurrent},
+		{"I10 nothing after remove", 1, CheckI10NothingAfterRemove},
 		{"I12 one probe", 1, CheckI12OneProbe},
 		{"I13 no reset before commit", 1, CheckI13NoResetBeforeCommit},
 	} {
@@ -63,26 +65,14 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 		}
 		return CheckI9NoLocalOrphans(r.C)
 	})
-	w.Eventually("every live dispatcher catches up", 2*time.Minute, r.caughtUp)
+	w.Eventually("I11 every live dispatcher catches up", 2*time.Minute, r.caughtUp)
 	w.Sleep(time.Second)
 	return r
 }
 
-// caughtUp is the liveness goal (PROTOCOL.md 5 I11): every dispatcher of
-// every node's current incarnation has a checkpoint within 5 s of the
-// upstream's resolved ts.
-func (r *Run) caughtUp() error {
-	resolved := r.C.Upstream.ResolvedTs(r.C.TableSpan(1))
-	for _, n := range r.C.Nodes() {
-		for _, d := range n.Dispatchers {
-			if cp := d.CheckpointTs(); cp+5*cluster.TsPerSecond < resolved {
-				st, _ := n.Collector.Stat(d.ID())
-				return fmt.Errorf("dispatcher %s on %s: checkpoint %d, upstream resolved %d; session %+v", d.ID(), n.ID, cp, resolved, st.Snapshot())
-			}
-		}
-	}
-	return nil
-}
+// caughtUp is the liveness goal: I11 over the nodes' current
+// incarnations.
+func (r *Run) caughtUp() error { return CheckI11CaughtUp(r.C) }
 
 // Up reports whether node n is running (not crashed and waiting for its
 // restart). A workload adds and removes dispatchers only on nodes that

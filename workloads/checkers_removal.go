@@ -1,0 +1,87 @@
+package workloads
+
+import (
+	"fmt"
+
+	"github.com/cdcsim/cdcsim/cluster"
+)
+
+// CheckI10NothingAfterRemove: once RemoveDispatcher returned, nothing new
+// reaches the dispatcher's sink, and the collector offers it at most one
+// more batch with data: the one a dynstream worker had already popped
+// when the path was removed (PROTOCOL.md 5 I10). ds.RemovePath drops the
+// queued events and late pushes find no path; a second late batch means
+// the collector kept forwarding for a removed dispatcher, which TiCDC
+// survives only because the dispatcher guards itself (its removing status,
+// PR #2655) and which would write twice during a dispatcher move.
+//
+// A dispatcher closed because its node crashed counts as removed: its
+// collector died with it, so nothing may be offered at all. Cheap (three
+// fields per dispatcher): install it with every=1.
+func CheckI10NothingAfterRemove(c *cluster.Cluster, _ *CheckState) error {
+	for _, d := range c.Dispatchers {
+		if !d.Removed {
+			continue
+		}
+		if n := len(d.Handed); n != d.HandedAtRemoval {
+			return fmt.Errorf("dispatcher %s on %s: its sink accepted %d events after the removal (last %s)", d.ID(), d.Node(), n-d.HandedAtRemoval, fmtForwarded(d.Handed[n-1]))
+		}
+		if d.LateBatches > 1 {
+			return fmt.Errorf("dispatcher %s on %s: the collector offered %d batches with data after the removal (at most the one already popped may come)", d.ID(), d.Node(), d.LateBatches)
+		}
+	}
+	return nil
+}
+
+// CatchUpLag is how far behind the upstream's resolved ts a live
+// dispatcher's checkpoint may be once I11's goal is met (5 s of ts).
+const CatchUpLag = 5 * cluster.TsPerSecond
+
+// CheckI11CaughtUp is the liveness goal of the phase after the heal:
+// every dispatcher of every node's current incarnation has a checkpoint
+// within CatchUpLag of the upstream's resolved ts (PROTOCOL.md 5 I11: if
+// L keeps producing resolved ts and the sink drains, cp advances). Not an
+// invariant: it is false until the cluster caught up, so workloads hand
+// it to sim.World.Eventually with a deadline (Start: 2 minutes after the
+// heal), and a stall fails as a liveness failure that names the
+// dispatcher, its session's state and what its event services hold for
+// it (the shape of 6.3 H3: a session waiting for a Ready that never
+// comes).
+func CheckI11CaughtUp(c *cluster.Cluster) error {
+	resolved := c.Upstream.ResolvedTs(c.TableSpan(1))
+	for _, n := range c.Nodes() {
+		for _, d := range c.NodeDispatchers(n) {
+			cp := d.CheckpointTs()
+			if cp+CatchUpLag >= resolved {
+				continue
+			}
+			state := "no session in its collector"
+			if n.Collector != nil {
+				if st, ok := n.Collector.Stat(d.ID()); ok {
+					state = fmt.Sprintf("session %+v", st.Snapshot())
+				}
+			}
+			return fmt.Errorf("dispatcher %s on %s: checkpoint %d, upstream resolved %d; %s; records: %s", d.ID(), n.ID, cp, resolved, state, recordsOf(c, d))
+		}
+	}
+	return nil
+}
+
+// recordsOf describes what every live event service holds for d.
+func recordsOf(c *cluster.Cluster, d *cluster.Dispatcher) string {
+	out := ""
+	for _, n := range c.Nodes() {
+		if n.Service == nil {
+			continue
+		}
+		for _, r := range n.Service.Records() {
+			if r.Dispatcher == d.ID() {
+				out += fmt.Sprintf("[%s: %+v]", n.ID, r)
+			}
+		}
+	}
+	if out == "" {
+		return "none"
+	}
+	return out
+}
