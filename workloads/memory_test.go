@@ -94,6 +94,10 @@ type memoryStats struct{ dropped, released uint64 }
 func memoryRun(w *sim.World, freeScans bool) memoryStats {
 	cfg := cluster.DefaultConfig()
 	cfg.FreeResetScans = freeScans
+	// Resets are frequent here: a heartbeat every 173 ms (not a multiple
+	// of the 50 ms scan tick) reports from inside the moments after
+	// them, where I7's cap by maxEventTs matters.
+	cfg.HeartbeatInterval = 173 * time.Millisecond
 	cfg.MemoryQuota = 1536
 	cfg.Upstream.MaxRows = 8
 	cfg.SinkFlush = network.LongTail(60*time.Millisecond, 4*time.Second)

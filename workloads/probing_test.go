@@ -38,6 +38,10 @@ func probingRun(w *sim.World, dataSharing bool) bool {
 	cfg := cluster.DefaultConfig()
 	cfg.Upstream = cluster.DefaultUpstreamConfig(steady + churn)
 	cfg.DataSharing = dataSharing
+	// Remote sessions last until the local Ready wins, a few 50 ms scan
+	// ticks: a heartbeat every 173 ms (not a multiple of the tick, whose
+	// boundaries the remote windows end on) lands inside some (I8).
+	cfg.HeartbeatInterval = 173 * time.Millisecond
 	r := workloads.Start(w, cfg)
 	remote := r.RemoteSessions()
 	r.AddTables(1, steady+churn)
