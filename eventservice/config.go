@@ -81,6 +81,19 @@ type SchemaStore interface {
 // store fails RegisterTable: the trigger of PROTOCOL.md 6.3 H3.
 const SiteRegisterTableFails = "eventservice/register-table-fails"
 
+// SiteRegisterTableSlow is the Buggify site at which a REGISTER's
+// RegisterTable takes up to RegisterTableSlowMax. TiCDC's schema store
+// fetches the table's schema from the upstream there, and the event
+// service calls it from its one message loop (addDispatcher), so a slow
+// fetch holds every request and heartbeat of the service behind it (the
+// scans go on): the backlog the H1 window needs (PROTOCOL.md 6.3 H1).
+// runIntake sleeps before it takes the broker's lock, so that only the
+// intake waits.
+const SiteRegisterTableSlow = "eventservice/register-table-slow"
+
+// RegisterTableSlowMax bounds a slow RegisterTable (uniform in (0, max]).
+const RegisterTableSlowMax = 20 * time.Second
+
 // ErrRegisterTable is the error the default schema store fails with.
 var ErrRegisterTable = errors.New("schema store: register table failed")
 

@@ -2,6 +2,7 @@ package eventservice
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/network"
@@ -128,7 +129,8 @@ func (s *Service) handleCongestionControl(from wire.ServerID, m *wire.Congestion
 // runIntake handles requests and heartbeats one at a time. clock.Select
 // picks between the two ready queues with a seeded choice, so a heartbeat
 // of epoch e+1 can be handled before the RESET that creates e+1
-// (PROTOCOL.md 4.3, window 4).
+// (PROTOCOL.md 4.3, window 4). A REGISTER may keep it busy first
+// (SiteRegisterTableSlow).
 func (s *Service) runIntake() {
 	var req *wire.DispatcherRequest
 	var hb heartbeatWithServerID
@@ -137,6 +139,11 @@ func (s *Service) runIntake() {
 		i, ok := clock.Select(s.cfg.Runtime, cases...)
 		if !ok {
 			return
+		}
+		if i == 0 && req.Action == wire.ActionRegister && s.cfg.Runtime.Buggify(SiteRegisterTableSlow) {
+			slow := time.Duration(1 + s.cfg.Runtime.Rand(SiteRegisterTableSlow).Int64N(int64(RegisterTableSlowMax)))
+			s.b.tracef("REGISTER %s: RegisterTable slow, intake busy for %s", req.DispatcherID, slow)
+			s.cfg.Runtime.Sleep(slow)
 		}
 		s.b.mu.Lock()
 		if i == 0 {

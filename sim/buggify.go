@@ -22,8 +22,8 @@ type site struct {
 //
 // and runs unchanged in real mode, where Buggify is always false.
 func (w *World) Buggify(name string) bool {
-	if w.cfg.BuggifyP == 0 {
-		return false
+	if w.cfg.BuggifyP == 0 || w.healed {
+		return false // faults end at the heal, Buggify's with the network's
 	}
 	s, ok := w.sites[name]
 	if !ok {

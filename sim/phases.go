@@ -94,8 +94,9 @@ func (w *World) injectCrashes() {
 }
 
 // Heal ends the safety phase: the fault tasks stop, the network heals
-// (network.Sim.Heal), every crashed node restarts, and the liveness phase
-// begins, arming every Eventually goal.
+// (network.Sim.Heal), Buggify sites stop firing, every crashed node
+// restarts, and the liveness phase begins, arming every Eventually goal.
+// A liveness goal is only fair once every fault has stopped.
 func (w *World) Heal() {
 	if w.healed {
 		return

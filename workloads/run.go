@@ -93,23 +93,32 @@ func (r *Run) AddTables(first, last int64) {
 // the heal; then heals, waits for the liveness goals, lets the cluster
 // settle and checks I9 at that quiescent point.
 func (r *Run) Faults(safety time.Duration, during func(stop func() bool)) {
-	healed := false
+	healed, done := false, during == nil
 	if during != nil {
-		r.W.Go("workload", func() { during(func() bool { return healed }) })
+		r.W.Go("workload", func() {
+			during(func() bool { return healed })
+			done = true
+		})
 	}
 	r.W.StartFaults()
 	r.W.Sleep(safety)
 	healed = true
 	r.W.Heal()
 	r.W.AwaitGoals()
-	r.W.Sleep(settle)
+	for !done { // its last adds and removes come before the quiet phase
+		r.W.Sleep(100 * time.Millisecond)
+	}
+	r.W.Eventually("I9 every REMOVE reaches L", settle, func() error { return CheckI9NoLocalOrphans(r.C) })
+	r.W.AwaitGoals()
 	r.quiet = true
 	r.W.Sleep(time.Second)
 }
 
-// settle is how long Faults waits after the goals are met before it
-// checks I9: long enough for the last REMOVE to reach L.
-const settle = 5 * time.Second
+// settle is how long Faults gives the last REMOVEs, once the other goals
+// are met, to reach L (I9 is an eventually-property; then it must hold
+// for a second as an invariant): longer than a service's intake can be
+// busy with a slow REGISTER (eventservice.RegisterTableSlowMax).
+const settle = 30 * time.Second
 
 // LiveDispatchers returns the dispatchers of the current incarnation of
 // every node, optionally only those of one table.
