@@ -5,18 +5,28 @@ export GOFLAGS := -buildvcs=false
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 
-# The main job sweeps the default workloads (package workloads: the TiCDC
-# model under the swarm's faults with every invariant checker installed).
-# They turn the patches for the known hazards on, so every failure a
-# sweep reports is new; HEAD=1 sweeps pure HEAD behaviour, where the known
-# hazards of FINDINGS.md show up too. SEEDS is per workload.
-SEEDS ?= 20
+# The main job sweeps the workloads (package workloads: the TiCDC model
+# under the swarm's faults with every invariant checker installed) with
+# cmd/dst. They turn the patches for the known hazards on, so every
+# failure a sweep reports is new; HEAD=1 sweeps pure HEAD behaviour, where
+# the known hazards of FINDINGS.md show up too. WORKLOAD=REGEX narrows the
+# sweep, SEEDS=N runs N seeds per workload instead of a time budget,
+# START=S fixes the first seed, SHARD=i/n runs one shard, DST='...' adds
+# any other dst run flag (go run ./cmd/dst run -h).
+SEEDS ?=
+WORKLOAD ?=
+START ?=
+SHARD ?=
+DST   ?=
+NIGHTLY_TIME ?= 1h
 PKG   ?= ./workloads
 TEST  ?= (TestSteady|TestChurn)
 SEED  ?= 1
 OUT   ?= out
 HEAD  ?=
 SIMFLAGS ?= $(if $(HEAD),-sim.set=patch=,)
+DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $(if $(SEEDS),--seeds $(SEEDS),) \
+	$(if $(SHARD),--shard $(SHARD),) $(if $(filter-out ./workloads,$(PKG)),--pkg $(PKG),) $(DST)
 
 .PHONY: test run nightly replay bench lint
 
@@ -29,16 +39,21 @@ test: lint
 	go test -count=1 -race ./sim ./clock ./session ./collector ./network ./eventservice ./coordinator
 	go test -count=1 -race -run 'TestRealMode|TestSteady' ./cluster
 
-# The main job: a seed sweep from a fresh random seed, every seed run
-# twice to check determinism (about two minutes). Prints one report with
-# a replay line per failing seed, and a summary line per workload.
+# The main job: a seed sweep of every workload from a fresh random seed
+# for about a minute, over one process per core, every seed run twice to
+# check determinism. Prints a summary per workload and, for each failing
+# seed, its kind and the one line that replays it.
 run:
-	go test -count=1 $(PKG) -run '^$(TEST)$$' -v -sim.random -sim.recheck -sim.keep-going -sim.seeds=$(SEEDS) $(SIMFLAGS) -timeout 0 | grep -v '^=== RUN'
+	go run ./cmd/dst run $(if $(START),--seed-start $(START),) $(DSTFLAGS)
 
-# A long sweep that keeps going after failures and writes every result.
+# The nightly sweep: NIGHTLY_TIME of random seeds (START=S fixes the
+# start, which every shard of one sweep needs), every result in
+# $(OUT)/nightly.jsonl as it finishes (resumable: go run ./cmd/dst run
+# --resume $(OUT)/nightly.jsonl), a JUnit report in $(OUT)/junit.xml.
 nightly:
 	mkdir -p $(OUT)
-	go test -count=1 $(PKG) -run '^$(TEST)$$' -sim.random -sim.recheck -sim.keep-going -sim.seeds=20000 $(SIMFLAGS) -sim.json=$(OUT)/nightly.jsonl -timeout 0
+	go run ./cmd/dst run $(if $(START),--seed-start $(START),--random) --time $(NIGHTLY_TIME) \
+		--json $(OUT)/nightly.jsonl --junit $(OUT)/junit.xml $(DSTFLAGS)
 
 # Re-run one seed with its full text trace:
 #   make replay TEST=TestSteady SEED=7

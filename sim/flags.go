@@ -20,6 +20,7 @@ var flags struct {
 	pins      pinsFlag
 	recheck   bool
 	keepGoing bool
+	describe  bool
 }
 
 func init() {
@@ -34,7 +35,16 @@ func init() {
 	flag.Var(pinAlias{&flags.pins, "patch"}, "sim.patch", "turn on a patch variant by name (comma-separated; same as -sim.set=patch=NAME)")
 	flag.BoolVar(&flags.recheck, "sim.recheck", false, "run every seed twice and fail on a hash mismatch (determinism check)")
 	flag.BoolVar(&flags.keepGoing, "sim.keep-going", false, "run every seed even after a failure")
+	flag.BoolVar(&flags.describe, "sim.describe", false, "run nothing: print one 'sim.workload {json}' line per sim.Test and skip it (how cmd/dst discovers workloads)")
 }
+
+// Describing reports whether the binary runs with -sim.describe: it only
+// lists its workloads. A test that lives beside workloads but is not one
+// (a canary with its own seed loop, a corpus replay, anything heavy) skips
+// itself in that mode with one line at its top:
+//
+//	if sim.Describing() { t.Skip("not a workload") }
+func Describing() bool { return flags.describe }
 
 // seedFlag is a uint64 seed that remembers whether it was set.
 type seedFlag struct {

@@ -49,6 +49,10 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if flags.describe {
+		describe(t, o)
+		t.SkipNow()
+	}
 	seeds := selectSeeds(o.seeds)
 	passed := 0
 	var steps uint64
@@ -58,8 +62,9 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
+		seedBegan := time.Now()
 		res, f := runChecked(cfg, body, flags.recheck)
-		writeJSON(t, res, f)
+		writeJSON(t, res, f, time.Since(seedBegan))
 		steps += res.Steps
 		if f == nil {
 			passed++
@@ -71,6 +76,23 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 		}
 	}
 	t.Logf("%d of %d seeds passed (%d..%d), %d steps in %v", passed, len(seeds), seeds[0], seeds[len(seeds)-1], steps, time.Since(began).Round(time.Millisecond))
+}
+
+// DescribePrefix starts the one line -sim.describe prints per workload:
+// the prefix, then a WorkloadInfo as JSON.
+const DescribePrefix = "sim.workload "
+
+// WorkloadInfo is what -sim.describe says of one workload.
+type WorkloadInfo struct {
+	Test  string `json:"test"`  // the test's full name, subtests included
+	Seeds int    `json:"seeds"` // its own seed count (the Seeds option, else 100)
+}
+
+// describe prints the workload's line to stdout, in one write so that
+// lines of parallel subtests cannot interleave.
+func describe(t *testing.T, o testOptions) {
+	data, _ := json.Marshal(WorkloadInfo{Test: t.Name(), Seeds: o.seeds})
+	os.Stdout.Write([]byte(DescribePrefix + string(data) + "\n"))
 }
 
 func (o *testOptions) config(seed uint64) (Config, error) {
@@ -271,10 +293,13 @@ func packageDir() string {
 }
 
 // JSONVersion is stamped in every result line so that readers can reject
-// lines from an incompatible writer.
+// lines from an incompatible writer. Version 1 gained wall_ns without a
+// bump: the field is optional, and a reader of the older lines sees 0.
 const JSONVersion = 1
 
-// JSONResult is one line of -sim.json output.
+// JSONResult is one line of -sim.json output. WallNS is the wall-clock
+// time of the seed, its re-run included: it varies between runs, unlike
+// every other field.
 type JSONResult struct {
 	Version int    `json:"v"`
 	Test    string `json:"test"`
@@ -285,6 +310,7 @@ type JSONResult struct {
 	Steps   uint64 `json:"steps"`
 	VTimeNS int64  `json:"vtime_ns"`
 	Hash    string `json:"hash"`
+	WallNS  int64  `json:"wall_ns,omitempty"`
 }
 
 var jsonOut struct {
@@ -294,7 +320,7 @@ var jsonOut struct {
 	mu   sync.Mutex
 }
 
-func writeJSON(t *testing.T, res *Result, f *Failure) {
+func writeJSON(t *testing.T, res *Result, f *Failure, wall time.Duration) {
 	if flags.json == "" {
 		return
 	}
@@ -309,7 +335,7 @@ func writeJSON(t *testing.T, res *Result, f *Failure) {
 		t.Fatalf("-sim.json: %v", jsonOut.err)
 	}
 	line := JSONResult{Version: JSONVersion, Test: t.Name(), Seed: res.Config.Seed, Outcome: "pass",
-		Steps: res.Steps, VTimeNS: int64(res.Time), Hash: fmt.Sprintf("%016x", res.Hash)}
+		Steps: res.Steps, VTimeNS: int64(res.Time), Hash: fmt.Sprintf("%016x", res.Hash), WallNS: wall.Nanoseconds()}
 	if f != nil {
 		line.Outcome, line.Kind, line.Message = "fail", string(f.Kind), f.Message
 	}

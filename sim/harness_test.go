@@ -225,3 +225,24 @@ func TestParseSeed(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// With -sim.describe a workload runs nothing: it prints one
+// "sim.workload {json}" line with its name and seed count and is skipped,
+// which is how cmd/dst lists workloads without a registry.
+func TestHarnessDescribeListsWorkloads(t *testing.T) {
+	js := filepath.Join(t.TempDir(), "r.jsonl")
+	out, code := runSelf(t, "-test.run=^TestHarnessHelper(Passing|Gossip)$", "-test.v", "-sim.describe", "-sim.json="+js)
+	require.Equal(t, 0, code, out)
+	var got []WorkloadInfo
+	for _, line := range strings.Split(out, "\n") {
+		if rest, ok := strings.CutPrefix(line, DescribePrefix); ok {
+			var w WorkloadInfo
+			require.NoError(t, json.Unmarshal([]byte(rest), &w), line)
+			got = append(got, w)
+		}
+	}
+	require.Equal(t, []WorkloadInfo{{"TestHarnessHelperPassing", 5}, {"TestHarnessHelperGossip", 3}}, got)
+	require.Contains(t, out, "--- SKIP: TestHarnessHelperPassing")
+	_, err := os.Stat(js)
+	require.True(t, os.IsNotExist(err), "a described workload ran a seed")
+}

@@ -53,6 +53,9 @@ func mergeBody(w *sim.World) { workloads.RunMerge(w, workloads.DefaultMergeOptio
 // off here: it clears the callback at the commit, which fixes F3 too
 // (the reviewer's proposal of 6.1 F3), so with it on the bug cannot show.
 func TestCanaryF3CallbackKept(t *testing.T) {
+	if sim.Describing() {
+		t.Skip("not a workload")
+	}
 	huntBug(t, "f3-callback-kept", "h1,h3", mergeBody, func(f *sim.Failure) bool {
 		return f.Kind == sim.KindLiveness || f.Kind == sim.KindSafety && strings.Contains(f.Message, "I13")
 	})
@@ -67,6 +70,9 @@ func TestCanaryF3CallbackKept(t *testing.T) {
 // Ready (on the remote's next resolved-ts notification) comes at the
 // same tick as the local one.
 func TestCanaryF4ProbeDuringMerge(t *testing.T) {
+	if sim.Describing() {
+		t.Skip("not a workload")
+	}
 	huntBug(t, "f4-probe-during-merge", "h1,h3,h4", mergeBody, func(f *sim.Failure) bool {
 		return f.Kind == sim.KindPanic && strings.Contains(f.Message, "ready callback should be nil when accepting remote ready")
 	})

@@ -1,0 +1,384 @@
+package dst
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cdcsim/cdcsim/sim"
+)
+
+// Exit statuses of every dst command.
+const (
+	ExitClean    = 0 // ran, and nothing failed
+	ExitFailures = 1 // ran, and some seed failed (or a replay's hash differed)
+	ExitUsage    = 2 // bad flags or bad input files: nothing ran
+	ExitError    = 3 // could not run: the build failed, a file could not be written
+	ExitSignal   = 130
+)
+
+// DefaultPkg is the workloads package dst sweeps unless --pkg says.
+const DefaultPkg = "./workloads"
+
+// UsageError is an error in what the user asked: a flag, a name, an
+// input file. dst exits with ExitUsage on one.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Main runs dst with its arguments (without the program name) and
+// returns its exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" {
+		args = append([]string{"run"}, args...) // run is the default command
+	}
+	cmds := map[string]func([]string, io.Writer, io.Writer) error{
+		"run": cmdRun, "replay": cmdReplay, "list": cmdList, "merge": cmdMerge,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprint(stdout, mainUsage)
+			return ExitClean
+		}
+		fmt.Fprintf(stderr, "dst: unknown command %q\n%s", args[0], mainUsage)
+		return ExitUsage
+	}
+	return exitStatus(cmd(args[1:], stdout, stderr), stderr)
+}
+
+const mainUsage = `usage: dst <command> [flags]
+
+  run     sweep seeds of the workloads over parallel processes (the default)
+  replay  re-run one seed with its trace and print its hash
+  list    list workloads, bug and patch variants, configuration keys
+  merge   combine the results files of shards into one
+
+"dst <command> -h" lists a command's flags. Exit status: 0 clean,
+1 failures found, 2 usage or input error, 3 could not run.
+`
+
+// errFailures and errInterrupted are how commands say "ran, and found
+// failures" and "stopped by a signal".
+var (
+	errFailures    = errors.New("failures found")
+	errInterrupted = errors.New("interrupted")
+)
+
+func exitStatus(err error, stderr io.Writer) int {
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return ExitClean
+	case errors.Is(err, errFailures):
+		return ExitFailures
+	case errors.Is(err, errInterrupted):
+		return ExitSignal
+	case errors.Is(err, flag.ErrHelp):
+		return ExitClean
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "dst: %v\n", err)
+		return ExitUsage
+	case errors.Is(err, errFlagParse):
+		return ExitUsage // the flag package has said why
+	}
+	fmt.Fprintf(stderr, "dst: %v\n", err)
+	return ExitError
+}
+
+var errFlagParse = errors.New("bad flags")
+
+// parseFlags parses args, refusing positional arguments unless allowed.
+func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errFlagParse
+	}
+	if !positional && fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// pinsFlag collects --set key=value, checking each against sim's
+// configuration keys (and so bug and patch names against package
+// variant) as it is parsed.
+type pinsFlag []string
+
+func (p *pinsFlag) String() string { return strings.Join(*p, " ") }
+
+func (p *pinsFlag) Set(kv string) error {
+	if err := checkPin(kv); err != nil {
+		return err
+	}
+	*p = append(*p, kv)
+	return nil
+}
+
+func checkPin(kv string) error {
+	c := sim.DefaultConfig(0)
+	if err := (sim.Pins{kv}).Apply(&c); err != nil {
+		return err
+	}
+	return c.Validate()
+}
+
+// runFlags are dst run's flags.
+type runFlags struct {
+	pkg, workload, bug, patch, json, junit, resume, cache, shard string
+	seeds, parallel, shards, block                               int
+	start                                                        uint64
+	random, recheck                                              bool
+	budget, seedTimeout, every                                   time.Duration
+	set                                                          pinsFlag
+	given                                                        map[string]bool
+}
+
+func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
+	f := &runFlags{}
+	fs := flag.NewFlagSet("dst run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.pkg, "pkg", DefaultPkg, "the workloads package, built with go test -c")
+	fs.StringVar(&f.workload, "workload", "", "run the workloads whose name matches this regular expression (default: all)")
+	fs.IntVar(&f.seeds, "seeds", 0, "seeds per workload (default: none, the --time budget bounds the sweep)")
+	fs.DurationVar(&f.budget, "time", 0, "wall-time budget (default 1m when --seeds is not given)")
+	fs.Uint64Var(&f.start, "seed-start", 0, "first seed of every workload's range (default: random)")
+	fs.BoolVar(&f.random, "random", false, "start from a fresh random seed, written in the results header (the default without --seed-start)")
+	fs.IntVar(&f.parallel, "parallel", runtime.NumCPU(), "worker processes")
+	fs.StringVar(&f.shard, "shard", "", "run shard i/n of the plan, i from 0 (default: JOB_COMPLETION_INDEX out of --shards or DST_SHARDS, if set)")
+	fs.IntVar(&f.shards, "shards", 0, "the number of shards, with JOB_COMPLETION_INDEX")
+	fs.StringVar(&f.bug, "bug", "", "turn on bug variants (comma-separated; see dst list)")
+	fs.StringVar(&f.patch, "patch", "", "set the patch variants (comma-separated; empty: HEAD behaviour; default: the workload's own)")
+	fs.Var(&f.set, "set", "pin a configuration key, key=value (repeatable; see dst list)")
+	fs.StringVar(&f.json, "json", "", "write the results to this file, one line per seed as it finishes (makes the sweep resumable)")
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to this file at the end")
+	fs.StringVar(&f.resume, "resume", "", "continue the sweep of this results file: same plan, the seeds it has are not run again")
+	fs.BoolVar(&f.recheck, "recheck", true, "run every seed twice and fail on a hash mismatch (determinism check)")
+	fs.DurationVar(&f.seedTimeout, "seed-timeout", 10*time.Minute, "kill a worker that reports no seed for this long; its seed is a timeout")
+	fs.IntVar(&f.block, "chunk", 0, "consecutive seeds per block, the unit of sharding and of work per process (default 4, or 1 for a sweep bounded by time only)")
+	fs.StringVar(&f.cache, "cache", "", "where built test binaries go (default: the user cache directory)")
+	fs.DurationVar(&f.every, "progress-every", 5*time.Second, "period of the progress lines when stdout is not a terminal")
+	return fs, f
+}
+
+// planFlags are the flags that define a plan; --resume takes the plan
+// from the results file and refuses them.
+var planFlags = []string{"pkg", "workload", "seeds", "seed-start", "random", "shard", "shards", "bug", "patch", "set", "recheck", "chunk"}
+
+func (f *runFlags) validate() error {
+	switch {
+	case f.given["seeds"] && f.seeds < 1:
+		return usagef("--seeds %d: want a positive number of seeds per workload", f.seeds)
+	case f.given["time"] && f.budget <= 0:
+		return usagef("--time %v: want a positive duration", f.budget)
+	case f.parallel < 1:
+		return usagef("--parallel %d: want at least 1 process", f.parallel)
+	case f.given["chunk"] && f.block < 1:
+		return usagef("--chunk %d: want at least 1 seed", f.block)
+	case f.given["seed-start"] && f.given["random"] && f.random:
+		return usagef("--seed-start and --random both choose the first seed: give one")
+	case f.seedTimeout <= 0:
+		return usagef("--seed-timeout %v: want a positive duration", f.seedTimeout)
+	case f.resume != "" && f.json != "" && f.json != f.resume:
+		return usagef("--resume %s appends to that file; --json %s names another", f.resume, f.json)
+	}
+	if f.resume != "" {
+		for _, name := range planFlags {
+			if f.given[name] {
+				return usagef("--resume continues the plan recorded in %s; --%s cannot change it", f.resume, name)
+			}
+		}
+	}
+	if f.bug != "" {
+		if err := checkPin("bug=" + f.bug); err != nil {
+			return usagef("--bug: %v", err)
+		}
+	}
+	if f.given["patch"] {
+		if err := checkPin("patch=" + f.patch); err != nil {
+			return usagef("--patch: %v", err)
+		}
+	}
+	return nil
+}
+
+// shardOf returns the shard the flags or the environment ask for.
+func (f *runFlags) shardOf() (Shard, error) {
+	if f.shard != "" {
+		return ParseShard(f.shard)
+	}
+	s, ok, err := ShardFromEnv(f.shards)
+	if err != nil || ok {
+		return s, err
+	}
+	if f.shards > 0 {
+		return Shard{}, usagef("--shards %d without --shard i/%d or JOB_COMPLETION_INDEX", f.shards, f.shards)
+	}
+	return Shard{}, nil
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	fs, f := newRunFlags(stderr)
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	if err := f.validate(); err != nil {
+		return err
+	}
+	shard, err := f.shardOf()
+	if err != nil {
+		return err
+	}
+	if f.resume != "" {
+		return resume(f, shard, stdout, stderr)
+	}
+	if shard.N > 1 && !f.given["seed-start"] {
+		return usagef("--shard %s: every shard must sweep the same range, so give them all the same --seed-start", shard)
+	}
+	bin, err := Build(f.pkg, f.cache, stderr)
+	if err != nil {
+		return err
+	}
+	all, err := Discover(bin, stderr)
+	if err != nil {
+		return err
+	}
+	selected, err := Select(all, f.workload)
+	if err != nil {
+		return err
+	}
+	h := f.header(bin, selected, shard)
+	plan, _ := h.Plan()
+	var w *Writer
+	if f.json != "" {
+		if w, err = Create(f.json, h); err != nil {
+			return err
+		}
+	}
+	return sweep(f, h, plan, bin, nil, w, f.json, stdout, stderr)
+}
+
+// header records the plan the flags ask for.
+func (f *runFlags) header(bin *Binary, ws []Workload, shard Shard) *Header {
+	h := &Header{DST: FormatVersion, Binary: bin.Version, Go: bin.Go, Pkg: f.pkg, Workloads: names(ws),
+		Start: f.start, Seeds: f.seeds, Block: f.block, Shard: shard.String(), Bug: f.bug, Patch: f.patch,
+		Recheck: f.recheck, Started: time.Now().UTC().Format(time.RFC3339)}
+	if !f.given["seed-start"] {
+		h.Start, h.Random = 1+rand.Uint64N(1<<47), true // 15 digits at most: short replay lines
+	}
+	if f.given["bug"] {
+		h.Set = append(h.Set, "bug="+f.bug)
+	}
+	if f.given["patch"] {
+		h.Set = append(h.Set, "patch="+f.patch)
+	}
+	h.Set = append(h.Set, f.set...)
+	if h.Set == nil {
+		h.Set = []string{}
+	}
+	if f.budget == 0 && f.seeds == 0 {
+		f.budget = time.Minute
+	}
+	switch {
+	case f.given["chunk"]:
+	case f.seeds == 0:
+		// Time-bounded: every workload gets a seed before any gets a
+		// second, so a short sweep covers all of them; a process start
+		// (about 35 ms) is small against a seed of the model (0.3-4 s).
+		h.Block = 1
+	default:
+		h.Block = DefaultBlock
+	}
+	if f.budget > 0 {
+		h.Time = f.budget.String()
+	}
+	return h
+}
+
+// sweep runs the plan and prints the summary.
+func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w *Writer, path string, stdout, stderr io.Writer) error {
+	job := Job{Bin: bin, Pins: h.Set, Recheck: h.Recheck, SeedTimeout: f.seedTimeout}
+	s, err := NewSweep(h, plan, job, previous)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	s.Parallel, s.Budget, s.Results, s.ResultsPath = f.parallel, f.budget, w, path
+	fmt.Fprintf(stdout, "dst: %s, %s, start seed %d%s, %d processes%s\n", h.Pkg, describePlan(h, f.budget), h.Start, shardNote(h), s.Parallel, setNote(h))
+	s.Progress = NewProgress(stdout, s.Remaining(), len(previous), len(s.stats.Failures), f.budget, f.every)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	began := time.Now()
+	stats, runErr := s.Run(ctx)
+	s.Progress.Finish()
+	if cerr := w.Close(); runErr == nil && cerr != nil {
+		runErr = cerr
+	}
+	elapsed := time.Since(began)
+	fmt.Fprintln(stdout)
+	stats.Print(stdout, h, path)
+	printThroughput(stdout, s.Recorded(), s.Parallel, elapsed)
+	if f.junit != "" {
+		if err := WriteJUnit(f.junit, h, stats, path); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if ctx.Err() != nil {
+		if path != "" {
+			fmt.Fprintf(stdout, "interrupted; continue with: go run ./cmd/dst run --resume %s\n", quoteArg(path))
+		}
+		return errInterrupted
+	}
+	if path != "" {
+		fmt.Fprintf(stdout, "results: %s\n", path)
+	}
+	if stats.Failed() > 0 {
+		return errFailures
+	}
+	return nil
+}
+
+func describePlan(h *Header, budget time.Duration) string {
+	s := fmt.Sprintf("%d workloads", len(h.Workloads))
+	if h.Seeds > 0 {
+		s += fmt.Sprintf(", %d seeds each", h.Seeds)
+	}
+	if budget > 0 {
+		s += fmt.Sprintf(", for at most %v", budget)
+	}
+	return s
+}
+
+func shardNote(h *Header) string {
+	if h.Shard == "" {
+		return ""
+	}
+	return ", shard " + h.Shard
+}
+
+func setNote(h *Header) string {
+	if len(h.Set) == 0 {
+		return ""
+	}
+	return ", settings " + strings.Join(h.Set, " ")
+}

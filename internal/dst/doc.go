@@ -1,0 +1,136 @@
+// Package dst is the cdcsim command line (cmd/dst): it sweeps the
+// simulated workloads over many seeds in parallel processes, shards a
+// sweep over machines, keeps every result in a resumable report, and
+// replays one seed with its trace. cmd/dst/main.go only calls Main.
+//
+// # dst run
+//
+//	go run ./cmd/dst run [flags]
+//
+// With no flags: every workload of ./workloads, from a fresh random start
+// seed, for one minute, over as many processes as cores, each seed run
+// twice to check determinism. Build (build.go) compiles the package's
+// test binary with go test -c -trimpath into the user cache directory,
+// named by its version, the sha256 of the binary: the same sources and
+// toolchain give the same version on any machine and checkout path.
+// Discover (discover.go) runs the binary once with -sim.describe, where
+// every sim.Test prints its name and seed count and skips: a workload
+// added as a test file is found with no registration. Tests beside the
+// workloads that are not workloads skip themselves with
+// sim.Describing().
+//
+// Flags: --workload REGEX selects workloads by full name (subtests
+// included, "TestProbing/sharing=true"); --seeds N runs seeds
+// start..start+N-1 of each, --time D stops after D of wall time (the
+// default when --seeds is not given is --time 1m; both may be given);
+// --seed-start S fixes the start, otherwise it is drawn at random and
+// written in the report header (--random says so explicitly);
+// --parallel P worker processes (default: the number of cores); --bug,
+// --patch and --set key=value (repeatable) pin configuration keys,
+// checked against sim's keys and package variant before anything runs;
+// --recheck=false runs each passing seed once; --json FILE writes the
+// report; --junit FILE a JUnit XML report at the end; --resume FILE
+// continues a report.
+//
+// # The plan and shards (plan.go)
+//
+// Each workload's seed range is cut into blocks of 4 consecutive seeds
+// (--chunk), or of one seed when the sweep is bounded by time only.
+// Blocks are handed out round robin over the workloads (block 0 of each,
+// then block 1 of each, ...), so a sweep cut short by its time budget
+// has run about as many seeds of every workload. --shard i/n (i counted from 0, as Kubernetes'
+// JOB_COMPLETION_INDEX; without --shard, JOB_COMPLETION_INDEX out of
+// --shards or DST_SHARDS is used) keeps block k of workload w when
+// (k+w) mod n = i: n shards with the same flags cover the range exactly
+// once between them, each with a share of every workload. Shards must
+// agree on the start, so a sharded run requires --seed-start.
+//
+// # Workers (worker.go)
+//
+// A worker process runs one chunk of consecutive seeds of one workload:
+//
+//	workloads.test -test.run '^TestX$' -test.v -sim.start=S -sim.seeds=K \
+//	    -sim.keep-going -sim.json=- [-sim.recheck] [-sim.set=k=v ...]
+//
+// in the package directory, as go test does. dst reads the result lines
+// as they arrive on stdout, with each failing seed's report (the log entry
+// that follows its line), and records each seed as soon as it is whole.
+// A process that exits, or reports nothing for --seed-timeout (10m,
+// above the simulator's own wall budget), before every seed of its chunk
+// has reported has its seed in progress recorded as a failure of kind
+// crash or timeout, with the tail of its output; the seeds after it run
+// again in a new process. When the time budget ends or dst is
+// interrupted, the running processes are killed and their unfinished
+// seeds are not recorded: they were not run. A test that fails although
+// each of its seeds passed (a workload's own check over its sweep, which
+// a chunk of four seeds may not meet) is shown as a warning, not counted
+// as a failure. On Linux a worker dies with dst (PR_SET_PDEATHSIG).
+//
+// # Reports (report.go, resume.go, merge.go)
+//
+// A results file is JSON lines: a header (format version "dst": 1, the
+// binary's version, Go version, package, workloads, start, seeds per
+// workload, block, shard, settings, recheck, time budget, start time),
+// then one line per seed: the test binary's -sim.json line (v, test,
+// seed, outcome, kind, message, steps, vtime_ns, hash, wall_ns) plus the
+// failure report for a failing seed. Each line is one write(2) on a file
+// opened O_APPEND, so a dst killed at any point, even by SIGKILL, leaves
+// only whole lines; the file is fsynced every second (against a machine
+// crash; a line per fsync buys nothing against a killed process).
+//
+// dst run --resume FILE reads the file, refuses it (exit 2, naming the
+// line) when it is truncated (the last line has no newline), corrupt, of
+// another format or result-line version, or written by another binary
+// version, then runs the plan of its header minus the seeds it holds,
+// appending to it: a sweep killed anywhere and resumed records every seed
+// exactly once. Flags that would change the plan are refused with
+// --resume; --parallel and --time may change.
+//
+// dst merge -o OUT FILE... combines the reports of the shards of one
+// sweep (their headers must agree on binary and plan; a seed recorded
+// twice must be recorded the same) into one, and prints its summary.
+//
+// # The end of a sweep (summary.go, junit.go)
+//
+// A table per workload (seeds, passed, failed, steps, seeds per second
+// of one process, failures by kind), any warnings, and for each failing
+// seed its kind, message and the one line that replays it; then the
+// sweep's seeds per second over all processes. The JUnit report has a
+// testsuite per workload, one testcase standing for its passing seeds and
+// one per failing seed with its report and replay lines.
+//
+// # dst replay (replay.go)
+//
+//	go run ./cmd/dst replay --workload TestSteady --seed 31 [--results FILE] [--node n1] [--dispatcher d9] [--set k=v]
+//
+// Re-runs one seed with -sim.trace and prints the configuration block, the
+// trace (only the lines of --node or naming it, and naming --dispatcher,
+// when given)
+// and the failure report. With --results the package and settings come
+// from the file, and the hash is compared with the seed's record: a
+// mismatch exits 1 with both hashes (with the same binary version it is
+// nondeterminism; with another, a warning says the hash may differ
+// legitimately). The last line is hash=<16 hex digits>.
+//
+// # dst list (list.go)
+//
+// The workloads with their own seed counts, the bug and patch variants
+// with their one-line docs, and the configuration keys with their
+// defaults (before each seed's swarm draw).
+//
+// # Exit status
+//
+// 0: clean; 1: a seed failed (or a replay's hash differed); 2: a usage
+// or input error (unknown flag or command, --shard 5/4, --seeds -1, a
+// --workload that matches nothing, an unknown variant or key, a bad
+// results file), reported before anything runs; 3: dst could not run
+// (the build failed, a file could not be written); 130: interrupted, with
+// the command that resumes the sweep.
+//
+// # Progress (progress.go)
+//
+// On a terminal a progress bar (github.com/schollz/progressbar/v3, which
+// redraws one line in place and predicts the time left) shows seeds done,
+// seeds per second and failures; elsewhere (CI logs, files) a plain line
+// every --progress-every (5s) says the same and the time left.
+package dst

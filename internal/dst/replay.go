@@ -1,0 +1,185 @@
+package dst
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/cdcsim/cdcsim/sim"
+)
+
+// cmdReplay re-runs one seed with its text trace. The trace lines can be
+// filtered to one node (its lines, and the model's notes that name it:
+// "n2 collector: ...") and one dispatcher (the lines that name it, d9). With --results the package and the settings come
+// from the results file and the run's hash is checked against the seed's
+// record: a mismatch exits 1 with both hashes. The last line is always
+// hash=<16 hex digits>.
+func cmdReplay(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dst replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pkg := fs.String("pkg", DefaultPkg, "the workloads package")
+	workload := fs.String("workload", "", "the workload's full test name (required)")
+	seedStr := fs.String("seed", "", "the seed (decimal or 0x hex; required)")
+	results := fs.String("results", "", "a results file: take the package and settings from it and check the hash")
+	node := fs.String("node", "", "show only the trace lines of this node, or that name it")
+	disp := fs.String("dispatcher", "", "show only the trace lines that name this dispatcher (d9, or 9)")
+	cache := fs.String("cache", "", "where built test binaries go")
+	var set pinsFlag
+	fs.Var(&set, "set", "pin a configuration key, key=value (repeatable)")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if *workload == "" || *seedStr == "" {
+		return usagef("replay needs --workload NAME and --seed S")
+	}
+	seed, err := sim.ParseSeed(*seedStr)
+	if err != nil {
+		return usagef("--seed: %v", err)
+	}
+	pins := []string(set)
+	var want *Record
+	var h *Header
+	if *results != "" {
+		var recs []Record
+		if h, recs, err = ReadReport(*results); err != nil {
+			return err
+		}
+		if given["pkg"] && *pkg != h.Pkg {
+			return usagef("--pkg %s, but %s was recorded from %s", *pkg, *results, h.Pkg)
+		}
+		if len(set) > 0 {
+			return usagef("--set with --results: the results file fixes the settings (%q)", h.Set)
+		}
+		*pkg, pins = h.Pkg, h.Set
+		if i := slices.IndexFunc(recs, func(r Record) bool { return r.Test == *workload && r.Seed == seed }); i >= 0 {
+			want = &recs[i]
+		} else {
+			fmt.Fprintf(stderr, "dst: warning: %s has no record of %s seed %d; the hash is not checked\n", *results, *workload, seed)
+		}
+	}
+	bin, err := Build(*pkg, *cache, stderr)
+	if err != nil {
+		return err
+	}
+	all, err := Discover(bin, io.Discard)
+	if err != nil {
+		return err
+	}
+	if _, err := Select(all, "^"+regexpQuote(*workload)+"$"); err != nil {
+		return usagef("unknown workload %q; the workloads of %s are: %v", *workload, *pkg, names(all))
+	}
+	if h != nil && bin.Version != h.Binary {
+		fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the hash may legitimately differ\n", *results, h.Binary, bin.Version)
+	}
+	got, err := replayOnce(bin, *workload, seed, pins, traceFilter(*node, *disp), stdout, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s seed %d: %s", *workload, seed, got.Outcome)
+	if got.Failed() {
+		fmt.Fprintf(stdout, " (%s): %s", got.Kind, firstLine(got.Message))
+	}
+	fmt.Fprintln(stdout)
+	mismatch := want != nil && want.Hash != "" && want.Hash != got.Hash
+	if mismatch {
+		fmt.Fprintf(stdout, "hash mismatch: %s recorded %s, the replay hashed %s", *results, want.Hash, got.Hash)
+		if bin.Version == h.Binary {
+			fmt.Fprint(stdout, " with the same binary: nondeterminism")
+		}
+		fmt.Fprintln(stdout)
+	} else if want != nil && want.Hash != "" {
+		fmt.Fprintf(stdout, "hash matches %s\n", *results)
+	}
+	fmt.Fprintf(stdout, "hash=%s\n", got.Hash)
+	if mismatch {
+		return errFailures
+	}
+	return nil
+}
+
+// replayOnce runs the seed with -sim.trace, copies the output to stdout
+// through the filter, and returns the seed's result line.
+func replayOnce(bin *Binary, workload string, seed uint64, pins []string, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
+	dir, err := os.MkdirTemp("", "dst-replay-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	js := filepath.Join(dir, "result.jsonl")
+	args := []string{"-test.run", runPattern(workload), "-test.count=1", "-test.timeout=0",
+		fmt.Sprintf("-sim.seed=%d", seed), "-sim.trace", "-sim.json=" + js}
+	for _, p := range pins {
+		args = append(args, "-sim.set="+p)
+	}
+	cmd := exec.Command(bin.Path, args...)
+	cmd.Dir, cmd.Stderr = bin.Dir, stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(out, 64<<10)
+	bw := bufio.NewWriterSize(stdout, 64<<10)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" && keep(line) {
+			bw.WriteString(line)
+		}
+		if err != nil {
+			break
+		}
+	}
+	bw.Flush()
+	waitErr := cmd.Wait()
+	data, err := os.ReadFile(js)
+	if err != nil {
+		return nil, fmt.Errorf("the replay wrote no result (%v): %v", waitErr, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("the replay's result line: %v", err)
+	}
+	return &rec, nil
+}
+
+// traceLine matches a trace line: step, virtual time, node, kind, fields.
+var traceLine = regexp.MustCompile(`^\s*\d+\s+\S+s\s+(\S+)\s+\S+\s?(.*)$`)
+
+// traceFilter keeps every line that is not a trace line (the
+// configuration block, the failure report) and the trace lines of the
+// node and dispatcher asked for.
+func traceFilter(node, disp string) func(string) bool {
+	if node == "" && disp == "" {
+		return func(string) bool { return true }
+	}
+	if disp != "" && disp[0] >= '0' && disp[0] <= '9' {
+		disp = "d" + disp
+	}
+	nodeWord, dispWord := wordRegexp(node), wordRegexp(disp)
+	return func(line string) bool {
+		m := traceLine.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
+		if m == nil {
+			return true
+		}
+		return (node == "" || m[1] == node || nodeWord.MatchString(m[2])) && (disp == "" || dispWord.MatchString(m[2]))
+	}
+}
+
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
+
+// wordRegexp matches s as a whole word ("d9", not "d91").
+func wordRegexp(s string) *regexp.Regexp {
+	return regexp.MustCompile(`(^|\W)` + regexp.QuoteMeta(s) + `(\W|$)`)
+}
