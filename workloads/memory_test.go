@@ -67,6 +67,9 @@ func TestMemoryPressure(t *testing.T) {
 // scan's 1 ms cost the same seed passes (TestMemoryPressure's corpus
 // entry).
 func TestResetStormWithFreeScans(t *testing.T) {
+	if sim.Describing() {
+		t.Skip("not a workload")
+	}
 	cfg := sim.DeriveConfig(11)
 	workloads.Patched(&cfg)
 	require.NoError(t, cfg.Set("budget.steps", "400000"))
