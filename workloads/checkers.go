@@ -3,6 +3,7 @@ package workloads
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
@@ -323,9 +324,32 @@ func CheckI13NoResetBeforeCommit(c *cluster.Cluster, st *CheckState) error {
 // best-effort (REMOVEs to remotes may be dropped) and are not checked.
 // Orphaned records (6.3 H1) on L count too.
 //
-// Not an invariant: call it at a quiescent point, after the last
-// removal's REMOVE had time to be delivered.
+// Not an invariant: a REGISTER applied just before its REMOVE leaves an
+// orphan for the steps between the two, so call it at a quiescent point,
+// or through OrphanTracker, which only fails on an orphan that lasts.
 func CheckI9NoLocalOrphans(c *cluster.Cluster) error {
+	if o := LocalOrphans(c); len(o) > 0 {
+		return o[0]
+	}
+	return nil
+}
+
+// Orphan is a record an event service keeps for a dispatcher of its own
+// node's collector that the collector no longer has (I9).
+type Orphan struct {
+	Node       wire.ServerID
+	Dispatcher wire.DispatcherID
+	Epoch      uint64
+	Orphaned   bool
+}
+
+func (o Orphan) Error() string {
+	return fmt.Sprintf("event service %s keeps a record of %s (epoch %d, orphaned %t) that its collector does not have", o.Node, o.Dispatcher, o.Epoch, o.Orphaned)
+}
+
+// LocalOrphans returns every I9 orphan of c, in node order.
+func LocalOrphans(c *cluster.Cluster) []Orphan {
+	var out []Orphan
 	for _, n := range c.Nodes() {
 		if n.Service == nil || n.Collector == nil {
 			continue
@@ -336,10 +360,35 @@ func CheckI9NoLocalOrphans(c *cluster.Cluster) error {
 				continue
 			}
 			if _, found := slices.BinarySearch(have, r.Dispatcher); !found {
-				return fmt.Errorf("event service %s keeps a record of %s (epoch %d, orphaned %t) that its collector does not have", n.ID, r.Dispatcher, r.Epoch, r.Orphaned)
+				out = append(out, Orphan{Node: n.ID, Dispatcher: r.Dispatcher, Epoch: r.Epoch, Orphaned: r.Orphaned})
 			}
 		}
 	}
+	return out
+}
+
+// OrphanTracker is I9 as an invariant of the quiet phase: it fails on an
+// orphan that outlives Grace, not on one whose REMOVE is the next request
+// in L's intake.
+type OrphanTracker struct {
+	Grace time.Duration
+	since map[Orphan]clock.Time
+}
+
+// Check fails if an orphan of c has lasted more than Grace by now.
+func (t *OrphanTracker) Check(c *cluster.Cluster, now clock.Time) error {
+	seen := map[Orphan]clock.Time{}
+	for _, o := range LocalOrphans(c) {
+		first, ok := t.since[o]
+		if !ok {
+			first = now
+		}
+		seen[o] = first
+		if now.Sub(first) > t.Grace {
+			return fmt.Errorf("%w, for %s", o, now.Sub(first))
+		}
+	}
+	t.since = seen
 	return nil
 }
 

@@ -201,6 +201,12 @@ func TestCheckI9FiresOnLocalLeak(t *testing.T) {
 		}
 		require.NotSame(t, own, n.Collector, "no node without dispatchers")
 		require.ErrorContains(t, CheckI9NoLocalOrphans(r.C), "keeps a record of "+d.ID().String())
+		// The tracker forgives it for its grace, not longer.
+		tr := &OrphanTracker{Grace: time.Second}
+		require.NoError(t, tr.Check(r.C, w.Now()))
+		require.NoError(t, tr.Check(r.C, w.Now().Add(time.Second)))
+		require.ErrorContains(t, tr.Check(r.C, w.Now().Add(2*time.Second)), "keeps a record of "+d.ID().String())
 		n.Collector = own
+		require.NoError(t, tr.Check(r.C, w.Now().Add(3*time.Second)))
 	})
 }

@@ -101,7 +101,7 @@ func (e Entry) String() string {
 // Args returns the test binary's arguments that run the entry and append
 // its result, as a sim.JSONResult line, to jsonPath.
 func (e Entry) Args(jsonPath string) []string {
-	args := []string{"-test.run=^" + e.Test + "$", "-test.count=1",
+	args := []string{"-test.run=" + runPattern(e.Test), "-test.count=1",
 		"-sim.seed=" + strconv.FormatUint(e.Seed, 10), "-sim.recheck", "-sim.json=" + jsonPath}
 	for _, p := range e.Pins {
 		args = append(args, "-sim.set="+p)
@@ -178,7 +178,9 @@ func ParseCorpus(name string, r io.Reader) ([]Entry, error) {
 	return entries, errors.Join(errs...)
 }
 
-var testName = regexp.MustCompile(`^Test[A-Za-z0-9_]*$`)
+// testName is a Test function, optionally with subtest names
+// (TestProbing/sharing=false), as go test -list and dst name them.
+var testName = regexp.MustCompile(`^Test[A-Za-z0-9_]*(/[^\s/]+)*$`)
 
 // parseEntry parses one line; ok is false for a blank or comment line.
 func parseEntry(text string) (e Entry, ok bool, err error) {
@@ -291,4 +293,14 @@ func tokenize(line string) (toks []token, comment string, err error) {
 			s = s[n:]
 		}
 	}
+}
+
+// runPattern is the -test.run pattern that selects exactly the test
+// name (each level of a subtest name anchored and quoted).
+func runPattern(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	return strings.Join(parts, "/")
 }

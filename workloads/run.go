@@ -59,11 +59,12 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	Install(w, r.C, st)
+	orphans := &OrphanTracker{Grace: time.Second}
 	w.Invariant("I9 no local orphans", 1, func() error {
 		if !r.quiet {
 			return nil
 		}
-		return CheckI9NoLocalOrphans(r.C)
+		return orphans.Check(r.C, w.Now())
 	})
 	w.Eventually("I11 every live dispatcher catches up", 2*time.Minute, r.caughtUp)
 	w.Sleep(time.Second)
@@ -111,7 +112,7 @@ func (r *Run) Faults(safety time.Duration, during func(stop func() bool)) {
 	r.W.Eventually("I9 every REMOVE reaches L", settle, func() error { return CheckI9NoLocalOrphans(r.C) })
 	r.W.AwaitGoals()
 	r.quiet = true
-	r.W.Sleep(time.Second)
+	r.W.Sleep(3 * time.Second)
 }
 
 // settle is how long Faults gives the last REMOVEs, once the other goals
