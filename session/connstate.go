@@ -19,6 +19,8 @@ import (
 // scheduling point.
 type dispatcherConnState struct {
 	mu *clock.RWMutex
+	// version counts the write-lock acquisitions: Stat.Version.
+	version uint64
 	// id names the dispatcher in assertion messages.
 	id wire.DispatcherID
 
@@ -53,6 +55,7 @@ func newDispatcherConnState(rt clock.Runtime, id wire.DispatcherID) *dispatcherC
 // with S = L). It refuses a removed session.
 func (d *dispatcherConnState) beginRegisterToLocal() bool {
 	d.mu.Lock()
+	d.version++
 	defer d.mu.Unlock()
 	if d.removed {
 		return false
@@ -65,6 +68,7 @@ func (d *dispatcherConnState) beginRegisterToLocal() bool {
 // to be sent (T8 with S remote). It refuses a removed session.
 func (d *dispatcherConnState) beginRegisterToRemote(serverID wire.ServerID) bool {
 	d.mu.Lock()
+	d.version++
 	defer d.mu.Unlock()
 	if d.removed {
 		return false
@@ -95,6 +99,7 @@ func appendUnique(targets []wire.ServerID, target, skip wire.ServerID) []wire.Se
 // the one remote being probed.
 func (d *dispatcherConnState) acceptReady(from, local wire.ServerID) readyDecision {
 	d.mu.Lock()
+	d.version++
 	defer d.mu.Unlock()
 	if d.removed {
 		return readyDecision{}
@@ -133,6 +138,7 @@ func (d *dispatcherConnState) acceptReady(from, local wire.ServerID) readyDecisi
 // currentEventServiceID set.
 func (d *dispatcherConnState) beginRemove(local wire.ServerID, keepCurrent bool) (targets []wire.ServerID, alreadyRemoved bool) {
 	d.mu.Lock()
+	d.version++
 	defer d.mu.Unlock()
 	if d.removed {
 		return nil, true
@@ -156,6 +162,7 @@ func (d *dispatcherConnState) beginRemove(local wire.ServerID, keepCurrent bool)
 // It does not look at readyCallback (HEAD; PROTOCOL.md 6.1 F4).
 func (d *dispatcherConnState) beginRemoteProbing(nodes []wire.ServerID) (wire.ServerID, bool) {
 	d.mu.Lock()
+	d.version++
 	defer d.mu.Unlock()
 	if d.removed || d.currentEventServiceID != "" || d.pendingRemoteEventServiceID != "" || len(nodes) == 0 {
 		return "", false
@@ -170,6 +177,7 @@ func (d *dispatcherConnState) beginRemoteProbing(nodes []wire.ServerID) (wire.Se
 // ask, or "" with accepted = true when the chain is exhausted.
 func (d *dispatcherConnState) advanceRemoteProbeAfterNotReusable(from wire.ServerID) (next wire.ServerID, accepted bool) {
 	d.mu.Lock()
+	d.version++
 	defer d.mu.Unlock()
 	if d.removed || d.pendingRemoteEventServiceID != from {
 		return "", false

@@ -21,6 +21,8 @@ type dispatcherSession struct {
 	// lets sends assert the lock is held and tells checkers (Snapshot) that
 	// they are looking at a half-done step.
 	inTransition bool
+	// version counts requestMu acquisitions and releases: Stat.Version.
+	version uint64
 
 	target        Target
 	localServerID wire.ServerID
@@ -61,6 +63,7 @@ func (s *dispatcherSession) lockRequest() {
 	s.requestMu.Lock()
 	assertf(s.target.ID(), !s.inTransition, "requestMu acquired while a transition is marked in progress")
 	s.inTransition = true
+	s.version++
 }
 
 // unlockRequest ends the transition: it checks the state it leaves
@@ -70,6 +73,7 @@ func (s *dispatcherSession) lockRequest() {
 // state that may be half updated, so the original message is the one the
 // run reports.
 func (s *dispatcherSession) unlockRequest() {
+	s.version++
 	if r := recover(); r != nil {
 		s.inTransition = false
 		s.requestMu.Unlock()

@@ -37,6 +37,14 @@ type Snapshot struct {
 	TableInfoVersion  uint64
 }
 
+// Version changes whenever a field of the Snapshot other than the data
+// path's (LastEventSeq, MaxEventTs and the dedup state) may have changed:
+// it counts the transitions' entries and exits (requestMu) and the
+// connection state's writes. Checkers of those fields skip a session
+// whose Version they already saw, which is most of them at most steps.
+// Simulator only: it is read without a lock.
+func (s *Stat) Version() uint64 { return s.session.version + s.session.connState.version }
+
 // Snapshot copies the state. It takes no lock and never yields, so a
 // simulator invariant, which runs between steps, may call it; a task can
 // be parked inside a transition at that moment, which InTransition tells.

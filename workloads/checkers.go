@@ -7,6 +7,7 @@ import (
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/collector"
 	"github.com/cdcsim/cdcsim/session"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -50,11 +51,25 @@ type CheckState struct {
 	step     func() uint64
 	snapStep uint64
 	snaps    []cachedSnapshot
+	changed  []int // indices of snaps with changed set, in order
 }
 
 type cachedSnapshot struct {
 	snap session.Snapshot
 	ok   bool
+	// changed: the session may differ from what the checkers saw at the
+	// previous refresh (its Version moved, it appeared or went away), so
+	// the snapshot checkers look at it again; always true without
+	// st.step. Skipping the others is what makes per-step checking
+	// affordable: most steps touch one session or none.
+	changed bool
+	stat    *session.Stat
+	version uint64
+	// coll is the collector stat was found in: while the node keeps that
+	// incarnation, stat is used without a lookup. A stat its collector
+	// dropped after T9 keeps its last (removed) snapshot until the
+	// cluster closes the dispatcher; removed sessions satisfy every rule.
+	coll *collector.EventCollector
 }
 
 // dispatcherState is one dispatcher's checked history.
@@ -144,36 +159,82 @@ func (st *CheckState) observeRequest(from, to wire.ServerID, r *wire.DispatcherR
 }
 
 // snapshots returns the session state of every dispatcher of c, in the
-// order of c.Dispatchers (see snapshot), once per step when st.step is
-// set.
+// order of c.Dispatchers, refreshed once per step when st.step is set:
+// a session whose Version did not move keeps its snapshot and is marked
+// unchanged. A removed dispatcher has no session (IDs are never reused).
 func (st *CheckState) snapshots(c *cluster.Cluster) []cachedSnapshot {
 	if st.step != nil && st.snapStep == st.step() && len(st.snaps) == len(c.Dispatchers) {
 		return st.snaps
 	}
-	st.snaps = st.snaps[:0]
-	for _, d := range c.Dispatchers {
-		snap, ok := snapshot(c, d)
-		st.snaps = append(st.snaps, cachedSnapshot{snap, ok})
+	for len(st.snaps) < len(c.Dispatchers) {
+		st.snaps = append(st.snaps, cachedSnapshot{})
 	}
-	if st.step != nil {
+	tracking := st.step != nil
+	st.changed = st.changed[:0]
+	defer func() {
+		for i := range st.snaps {
+			if st.snaps[i].changed {
+				st.changed = append(st.changed, i)
+			}
+		}
+	}()
+	for i, d := range c.Dispatchers {
+		cs := &st.snaps[i]
+		var stat *session.Stat
+		if !d.Removed {
+			if n := c.Node(d.Node()); cs.stat != nil && n.Collector == cs.coll {
+				stat = cs.stat
+			} else if stat = statOf(c, d); stat != nil {
+				cs.coll = n.Collector
+			}
+		}
+		if stat == nil {
+			cs.changed = cs.ok || !tracking
+			cs.snap, cs.ok, cs.stat, cs.coll = session.Snapshot{}, false, nil, nil
+			continue
+		}
+		v := stat.Version()
+		if tracking && cs.ok && stat == cs.stat && v == cs.version {
+			cs.changed = false
+			continue
+		}
+		cs.snap, cs.ok, cs.changed, cs.stat, cs.version = stat.Snapshot(), true, true, stat, v
+	}
+	if tracking {
 		st.snapStep = st.step()
 	}
 	return st.snaps
 }
 
-// snapshot returns the session state of d in the collector of d's node's
-// current incarnation; ok is false once the collector no longer has it
-// (removed, or the node restarted).
-func snapshot(c *cluster.Cluster, d *cluster.Dispatcher) (session.Snapshot, bool) {
+// changedSessions returns the indices (in c.Dispatchers) of the sessions
+// that changed since the previous step: every one without st.step.
+func (st *CheckState) changedSessions(c *cluster.Cluster) []int {
+	st.snapshots(c)
+	return st.changed
+}
+
+// statOf returns d's session in the collector of d's node's current
+// incarnation, nil once the collector no longer has it (removed, or the
+// node restarted).
+func statOf(c *cluster.Cluster, d *cluster.Dispatcher) *session.Stat {
 	n := c.Node(d.Node())
 	if n.Collector == nil {
-		return session.Snapshot{}, false
+		return nil
 	}
 	s, ok := n.Collector.Stat(d.ID())
 	if !ok {
-		return session.Snapshot{}, false
+		return nil
 	}
-	return s.Snapshot(), true
+	return s
+}
+
+// snapshot returns the session state of d (see statOf); ok is false when
+// it has none.
+func snapshot(c *cluster.Cluster, d *cluster.Dispatcher) (session.Snapshot, bool) {
+	if s := statOf(c, d); s != nil {
+		return s.Snapshot(), true
+	}
+	return session.Snapshot{}, false
 }
 
 // CheckI1NoRequestAfterRemove: no REGISTER, RESET or remote probe is
@@ -206,9 +267,9 @@ func CheckI2EpochMonotonic(c *cluster.Cluster, st *CheckState) error {
 	if st.i2Err != nil {
 		return st.i2Err
 	}
-	for i, cs := range st.snapshots(c) {
-		d, snap := c.Dispatchers[i], cs.snap
-		if !cs.ok {
+	for _, i := range st.changedSessions(c) {
+		d, snap := c.Dispatchers[i], &st.snaps[i].snap
+		if !st.snaps[i].ok {
 			continue
 		}
 		ds := st.at(c, i)
@@ -234,9 +295,9 @@ func CheckI2EpochMonotonic(c *cluster.Cluster, st *CheckState) error {
 // transition, so InTransition snapshots are skipped; a removed session
 // has no current and is skipped.
 func CheckI6OneServicePerEpoch(c *cluster.Cluster, st *CheckState) error {
-	for i, cs := range st.snapshots(c) {
-		d, snap := c.Dispatchers[i], cs.snap
-		if !cs.ok || snap.InTransition || snap.Epoch == 0 || snap.CurrentEventServiceID == "" {
+	for _, i := range st.changedSessions(c) {
+		d, snap := c.Dispatchers[i], &st.snaps[i].snap
+		if !st.snaps[i].ok || snap.InTransition || snap.Epoch == 0 || snap.CurrentEventServiceID == "" {
 			continue
 		}
 		ds := st.at(c, i)
@@ -259,12 +320,12 @@ func CheckI6OneServicePerEpoch(c *cluster.Cluster, st *CheckState) error {
 // Structurally the session has one pendingRemote field, so "one probe"
 // is what these relations keep true.
 func CheckI12OneProbe(c *cluster.Cluster, st *CheckState) error {
-	for i, cs := range st.snapshots(c) {
-		d, snap := c.Dispatchers[i], cs.snap
-		if !cs.ok || snap.InTransition {
+	for _, i := range st.changedSessions(c) {
+		d, snap := c.Dispatchers[i], &st.snaps[i].snap
+		if !st.snaps[i].ok || snap.InTransition {
 			continue
 		}
-		if why := probeViolation(d.Node(), snap); why != "" {
+		if why := probeViolation(d.Node(), *snap); why != "" {
 			return fmt.Errorf("dispatcher %s on %s: %s: current %q, pending %q, candidates %v",
 				d.ID(), d.Node(), why, snap.CurrentEventServiceID, snap.PendingRemoteEventServiceID, snap.RemoteCandidates)
 		}
@@ -306,9 +367,9 @@ func CheckI13NoResetBeforeCommit(c *cluster.Cluster, st *CheckState) error {
 	if st.i13Err != nil {
 		return st.i13Err
 	}
-	for i, cs := range st.snapshots(c) {
-		d, snap := c.Dispatchers[i], cs.snap
-		if cs.ok && callbackViolation(snap) {
+	for _, i := range st.changedSessions(c) {
+		d, snap := c.Dispatchers[i], &st.snaps[i].snap
+		if st.snaps[i].ok && callbackViolation(*snap) {
 			return fmt.Errorf("dispatcher %s on %s: ready callback still set at epoch %d", d.ID(), d.Node(), snap.Epoch)
 		}
 	}

@@ -44,13 +44,11 @@ func (st *CheckState) heartbeat(id wire.DispatcherID) *heartbeatState {
 // (removed or gone sessions have none) for I8.
 func (st *CheckState) trackCurrent(c *cluster.Cluster) {
 	now := st.now()
-	for i, cs := range st.snapshots(c) {
+	for _, i := range st.changedSessions(c) {
+		cs := &st.snaps[i]
 		cur := wire.ServerID("")
 		if cs.ok && !cs.snap.Removed {
 			cur = cs.snap.CurrentEventServiceID
-		}
-		if c.Dispatchers[i].Removed && cs.ok {
-			continue // an older incarnation's sink: the live session is the new one's
 		}
 		hb := st.heartbeat(c.Dispatchers[i].ID())
 		if cur != hb.current {
