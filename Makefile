@@ -68,6 +68,20 @@ bench:
 	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 	benchstat $(OUT)/bench.txt
 
+# The reference workload of issue 7 (3 nodes, 64 dispatchers, ten virtual
+# minutes, the default faults, every checker) and its scaling in
+# dispatchers, nodes and virtual time: bench/reference, BENCHMARKS.md
+# "Reference workload, scaling and profile". One op is one whole run;
+# six samples each, about 25 minutes on an idle core. REFBENCH narrows it
+# (REFBENCH=Reference for the reference workload alone).
+REFBENCH ?= .
+.PHONY: reference
+reference:
+	mkdir -p $(OUT)
+	go test -run '^$$' -bench '$(REFBENCH)' -benchtime 1x -count 6 -benchmem -timeout 0 ./bench/reference | tee $(OUT)/reference.txt
+	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
+	benchstat $(OUT)/reference.txt
+
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...

@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -82,6 +83,9 @@ type Cluster struct {
 	// checkers read their sinks after they are gone too.
 	Dispatchers []*Dispatcher
 	nextID      wire.DispatcherID
+	// locals counts the messages between a node's own components, which
+	// never cross the network (endpoint.go).
+	locals atomic.Uint64
 }
 
 // Node is one node's current incarnation. ID never changes; the other
@@ -115,6 +119,12 @@ func New(rt clock.Runtime, net network.Network, start NodeStarter, cfg Config) *
 
 // Nodes returns the nodes in order.
 func (c *Cluster) Nodes() []*Node { return c.nodes }
+
+// LocalMessages returns how many messages the nodes' components have
+// sent to their own node's components (a collector and its local event
+// service), which never cross the network and so are not in the
+// network's counters.
+func (c *Cluster) LocalMessages() uint64 { return c.locals.Load() }
 
 // AllUp reports whether every node has booted.
 func (c *Cluster) AllUp() bool {
@@ -181,7 +191,7 @@ func (c *Cluster) boot(n *Node) {
 		spans, checkpoints = append(spans, d.span), append(checkpoints, d.CheckpointTs())
 		d.close()
 	}
-	f := newFanout(c.rt, c.net.Attach(n.ID, wire.StreamCommand, wire.StreamEvent))
+	f := newFanout(c.rt, c.net.Attach(n.ID, wire.StreamCommand, wire.StreamEvent), &c.locals)
 	f.run()
 	coord := c.nodes[0].ID
 	ec := c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.endpoint(roleEventService),

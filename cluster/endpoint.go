@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/network"
@@ -27,12 +28,15 @@ type fanout struct {
 	rt    clock.Runtime
 	ep    network.Endpoint
 	boxes [roles][2]*clock.Mailbox[network.Envelope] // [role][stream index]
+	// locals counts the messages local handed over, for the cluster's
+	// LocalMessages (atomic: real mode sends from many goroutines).
+	locals *atomic.Uint64
 }
 
 var fanoutStreams = [2]network.Stream{wire.StreamCommand, wire.StreamEvent} //dst:allow package-state: a read-only table
 
-func newFanout(rt clock.Runtime, ep network.Endpoint) *fanout {
-	f := &fanout{rt: rt, ep: ep}
+func newFanout(rt clock.Runtime, ep network.Endpoint, locals *atomic.Uint64) *fanout {
+	f := &fanout{rt: rt, ep: ep, locals: locals}
 	for r := range roles {
 		for i, st := range fanoutStreams {
 			f.boxes[r][i] = clock.NewUnbounded[network.Envelope](rt, fmt.Sprintf("%s/%d/%s", ep.ID(), r, st))
@@ -64,6 +68,7 @@ func (f *fanout) route(i int, st network.Stream) {
 func (f *fanout) local(st network.Stream, msg any) {
 	for i, s := range fanoutStreams {
 		if s == st {
+			f.locals.Add(1)
 			f.boxes[roleOf(msg)][i].Send(network.Envelope{From: f.ep.ID(), To: f.ep.ID(), Stream: st, Msg: msg})
 			return
 		}

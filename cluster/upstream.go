@@ -107,7 +107,8 @@ func (u *Upstream) commit(t *table) {
 		return
 	}
 	n := 1 + u.r.IntN(u.cfg.MaxRows)
-	rows, keys := make([]uint64, n), make([]uint64, n)
+	buf := make([]uint64, 2*n) // rows and keys in one allocation; capped so neither grows into the other
+	rows, keys := buf[:n:n], buf[n:]
 	for i := range rows {
 		u.nextTx++
 		rows[i], keys[i] = u.nextTx, u.r.Uint64N(u.cfg.KeySpace)
@@ -150,9 +151,8 @@ func (u *Upstream) Changes(span wire.Span, after, upto wire.Ts) []eventservice.C
 		return u.ddls(after, upto)
 	}
 	t := u.table(span)
-	lo, _ := slices.BinarySearchFunc(t.changes, after+1, func(c eventservice.Change, ts wire.Ts) int { return cmpTs(c.CommitTs, ts) })
 	var out []eventservice.Change
-	for i := lo; i < len(t.changes) && t.changes[i].CommitTs <= upto; i++ {
+	for i := firstAbove(t.changes, after); i < len(t.changes) && t.changes[i].CommitTs <= upto; i++ {
 		c := t.changes[i]
 		if c.Kind == eventservice.KindDML {
 			c.Rows = rowsInSpan(c.Rows, t.keys[i], span)
@@ -193,14 +193,47 @@ func (u *Upstream) table(span wire.Span) *table {
 	return u.tables[span.TableID]
 }
 
+// rowsInSpan returns the rows whose keys are in span. When every key is
+// (a whole-table span), it returns rows itself, capped so an append
+// cannot write into the upstream's array: changes are immutable once
+// committed, and the event service copies rows into its messages.
 func rowsInSpan(rows, keys []uint64, span wire.Span) []uint64 {
-	var out []uint64
+	in := 0
+	for _, k := range keys {
+		if k >= span.StartKey && k < span.EndKey {
+			in++
+		}
+	}
+	switch in {
+	case 0:
+		return nil
+	case len(rows):
+		return rows[:len(rows):len(rows)]
+	}
+	out := make([]uint64, 0, in)
 	for i, k := range keys {
 		if k >= span.StartKey && k < span.EndKey {
 			out = append(out, rows[i])
 		}
 	}
 	return out
+}
+
+// firstAbove returns the index of the first change with CommitTs > ts
+// (len(changes) if none): a binary search written out, because every scan
+// of every dispatcher runs it and the generic slices.BinarySearchFunc
+// calls its comparison through a function value.
+func firstAbove(changes []eventservice.Change, ts wire.Ts) int {
+	lo, hi := 0, len(changes)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if changes[mid].CommitTs <= ts {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 func cmpTs(a, b wire.Ts) int {

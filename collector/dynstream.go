@@ -37,6 +37,14 @@ type path struct {
 	// wake that already happened.
 	serving bool
 	woken   bool
+	// batch is the buffer takeBatch fills, reused: a path has one batch
+	// in the handler at a time. wakeFn is the sink's wake for this path,
+	// made once.
+	batch  []item
+	wakeFn func()
+	// events is the batch's events as the handler gets them, reused
+	// likewise (session.Target.HandleEvents borrows its slice).
+	events []wire.Event
 }
 
 // area is a changefeed's memory accounting (the dynstream's area). id
@@ -192,6 +200,7 @@ func (ds *dynStream) serve(p *path) {
 	p.serving, p.woken = true, false
 	mu.Unlock()
 	block := ds.handle(p, batch)
+	clear(batch) // drop the events' references; the buffer is reused
 	mu.Lock()
 	defer mu.Unlock()
 	p.serving, p.scheduled = false, false
@@ -211,9 +220,19 @@ func (ds *dynStream) takeBatch(p *path) []item {
 			n++
 		}
 	}
-	batch := append([]item(nil), p.queue[:n]...)
-	clear(p.queue[:n])
-	p.queue = p.queue[n:]
+	batch := append(p.batch[:0], p.queue[:n]...)
+	p.batch = batch
+	// Compact when what is left is no longer than what was taken (an
+	// amortized O(1) copy per item), so the queue keeps its array and a
+	// push rarely reallocates; otherwise slide the window forward.
+	if rest := len(p.queue) - n; rest <= n {
+		copy(p.queue, p.queue[n:])
+		clear(p.queue[rest:])
+		p.queue = p.queue[:rest]
+	} else {
+		clear(p.queue[:n])
+		p.queue = p.queue[n:]
+	}
 	for _, it := range batch {
 		p.pending -= it.size
 		p.area.pending -= it.size
@@ -230,11 +249,17 @@ func (ds *dynStream) handle(p *path, batch []item) bool {
 		p.d.stat.HandleSignalEvent(batch[0].from, ev)
 		return false
 	}
-	events := make([]wire.Event, len(batch))
-	for i, it := range batch {
-		events[i] = it.ev
+	events := p.events[:0]
+	for _, it := range batch {
+		events = append(events, it.ev)
 	}
-	return p.d.stat.HandleDataEvents(batch[0].from, events, func() { ds.wake(p) })
+	if p.wakeFn == nil {
+		p.wakeFn = func() { ds.wake(p) }
+	}
+	block := p.d.stat.HandleDataEvents(batch[0].from, events, p.wakeFn)
+	clear(events)
+	p.events = events[:0]
+	return block
 }
 
 // wake is the sink's signal that a blocked path may go on. It may be

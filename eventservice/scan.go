@@ -165,9 +165,12 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 			batch = nil
 		}
 	}
-	for _, ch := range changes {
+	for i, ch := range changes {
 		switch ch.Kind {
 		case KindDML:
+			if batch == nil { // sized once: at most the changes left, at most a full batch
+				batch = make([]wire.DMLEvent, 0, min(len(changes)-i, c.cfg.MaxDMLBatch))
+			}
 			batch = append(batch, wire.DMLEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(),
 				CommitTs: ch.CommitTs, StartTs: ch.StartTs, Rows: slices.Clone(ch.Rows)})
 			if len(batch) == c.cfg.MaxDMLBatch {
@@ -185,7 +188,7 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 		}
 	}
 	flush()
-	if len(changes) > 0 {
+	if len(changes) > 0 && c.cfg.Trace != nil { // per scan: no boxing when untraced
 		c.tracef("scan %s epoch=%d: %d changes, seq now %d", d.id, d.epoch, len(changes), d.seq)
 	}
 }

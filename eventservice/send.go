@@ -40,6 +40,8 @@ type messageWorker struct {
 	// except the tick the timer callback puts in flush.
 	flush      *clock.Mailbox[clock.Time]
 	flushArmed bool
+	// tick is the flush timer's callback, made once.
+	tick func()
 }
 
 type resolvedCache struct {
@@ -119,7 +121,10 @@ func (w *messageWorker) addResolved(to wire.ServerID, e wire.ResolvedEvent) {
 	}
 	if !w.flushArmed {
 		w.flushArmed = true
-		w.b.rt.Schedule(w.b.cfg.ResolvedFlushInterval, func() { w.flush.TrySend(w.b.rt.Now()) })
+		if w.tick == nil {
+			w.tick = func() { w.flush.TrySend(w.b.rt.Now()) }
+		}
+		w.b.rt.Schedule(w.b.cfg.ResolvedFlushInterval, w.tick)
 	}
 }
 
@@ -128,7 +133,10 @@ func (w *messageWorker) flushResolved(cache *resolvedCache) {
 		return
 	}
 	batch := &wire.BatchResolvedEvent{Events: cache.events}
-	cache.events = nil
+	// The message keeps the slice; the next one starts at this one's
+	// length, so a steady flow allocates once per flush instead of
+	// growing from nothing.
+	cache.events = make([]wire.ResolvedEvent, 0, min(len(cache.events), w.b.cfg.ResolvedCacheSize))
 	w.sendMsg(cache.to, batch)
 }
 

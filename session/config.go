@@ -26,7 +26,9 @@ type Target interface {
 	CheckpointTs() wire.Ts
 	// HandleEvents hands validated events to the sink. If it returns
 	// true, the collector's path for this dispatcher stays blocked until
-	// wake is called.
+	// wake is called. The slice is borrowed for the call: the session and
+	// the collector reuse it for the next batch, so a target copies what
+	// it keeps (the events themselves are immutable and may be kept).
 	HandleEvents(events []wire.Event, wake func()) (block bool)
 }
 

@@ -27,8 +27,12 @@ func (s *Stat) HandleDataEvents(from wire.ServerID, events []wire.Event, wake fu
 	if len(events) == 0 {
 		return false
 	}
+	// The condition is tested here rather than by assertf, whose
+	// arguments would be boxed for every event of every batch.
 	for _, ev := range events {
-		assertf(s.target.ID(), ev.Dispatcher() == s.target.ID(), "data event %s from %s for another dispatcher", ev, from)
+		if id := s.target.ID(); ev.Dispatcher() != id {
+			assertf(id, false, "data event %s from %s for another dispatcher", ev, from)
+		}
 	}
 	if s.session.connState.isRemoved() {
 		s.session.tracef("data %d events from %s dropped: removed", len(events), from)
@@ -64,7 +68,7 @@ func (s *Stat) assertSingle(events []wire.Event) {
 // that passed: nothing is forwarded and the dedup state is untouched.
 func (s *Stat) handleBatchDataEvents(from wire.ServerID, events []wire.Event, wake func()) bool {
 	state := s.loadCurrentEpochState()
-	var valid []wire.Event
+	valid := s.forward[:0]
 	for _, ev := range events {
 		if !isFromCurrentEpoch(ev, state) {
 			continue // stale epoch: skipped silently (batch path)
@@ -97,8 +101,13 @@ func (s *Stat) handleBatchDataEvents(from wire.ServerID, events []wire.Event, wa
 		return false
 	}
 	s.updateCommitTsStateByEvents(state, valid)
-	s.session.tracef("data forward %d of %d events from %s, epoch %d", len(valid), len(events), from, state.epoch)
-	return s.target.HandleEvents(valid, wake)
+	if s.session.trace != nil { // per batch: do not box the arguments when untraced
+		s.session.tracef("data forward %d of %d events from %s, epoch %d", len(valid), len(events), from, state.epoch)
+	}
+	block := s.target.HandleEvents(valid, wake)
+	clear(valid) // the target copied what it keeps; drop the references
+	s.forward = valid[:0]
+	return block
 }
 
 // handleSingleDataEvent is 3.4 for one DDL or SyncPoint. The stale-epoch

@@ -60,6 +60,9 @@ type Stat struct {
 	// by the handshake and by forwarded DDLs; a batch DML needs it.
 	hasTableInfo     atomic.Bool
 	tableInfoVersion atomic.Uint64
+	// forward is the buffer of the events a batch forwards to the target,
+	// reused batch after batch (Target.HandleEvents borrows it).
+	forward []wire.Event
 }
 
 // NewStat builds the stat of a dispatcher being added. readyCallback is

@@ -105,7 +105,9 @@ func (s *Stat) updateCommitTsStateByEvents(state *dispatcherEpochState, events [
 		}
 		switch ev.(type) {
 		case *wire.DMLEvent, *wire.DDLEvent, *wire.SyncPointEvent:
-			assertf(ev.Dispatcher(), ts >= last, "forwarding %s below the watermark %d", ev, last)
+			if ts < last { // tested here: assertf would box last for every event
+				assertf(ev.Dispatcher(), false, "forwarding %s below the watermark %d", ev, last)
+			}
 			last = ts
 		}
 	}
