@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,10 @@ type Real struct {
 	tmu     sync.Mutex
 	idle    sync.Cond
 	running int // tasks started with Go and Schedule callbacks still running
+
+	// onPanic, if set by OnPanic, receives the panics of tasks and
+	// callbacks instead of the process crashing.
+	onPanic atomic.Pointer[func(p any, stack []byte)]
 }
 
 // NewReal returns a real runtime whose clock starts now.
@@ -127,6 +132,7 @@ func (r *Real) Schedule(d time.Duration, f func()) Timer {
 			return
 		}
 		defer r.end()
+		defer r.catch()
 		f()
 	})}
 }
@@ -137,23 +143,47 @@ func (t realTimer) Stop() bool                 { return t.t.Stop() }
 func (t realTimer) Reset(d time.Duration) bool { return t.t.Reset(d) }
 
 // Go starts f on a goroutine; after Stop it starts nothing. A task
-// unwound by Stop ends quietly; any other panic goes on and crashes the
-// process, as a goroutine's panic does.
+// unwound by Stop ends quietly; any other panic goes to the OnPanic
+// handler if there is one, else it goes on and crashes the process, as a
+// goroutine's panic does.
 func (r *Real) Go(name string, f func()) {
 	if !r.begin() {
 		return
 	}
 	go func() {
 		defer r.end()
-		defer func() {
-			if p := recover(); p != nil {
-				if _, ok := p.(realStopped); !ok {
-					panic(p)
-				}
-			}
-		}()
+		defer r.catch()
 		f()
 	}()
+}
+
+// OnPanic makes a panic in a task or in a Schedule callback call h with
+// the panic value and the panicking goroutine's stack, instead of
+// crashing the process; the task (or callback) ends there, after its
+// deferred calls ran, and the others go on. It is for harnesses that
+// count a model's panic (an assertion of the model, PROTOCOL.md 6.1 F1,
+// F4) as a finding and then Stop the run, as the simulator fails a run
+// (bench/peers). h runs on the panicking goroutine and must not block.
+// The unwinding of Stop is not a panic for h. Set it before starting
+// tasks.
+func (r *Real) OnPanic(h func(p any, stack []byte)) { r.onPanic.Store(&h) }
+
+// catch is deferred by every task and callback: it ends a task unwound by
+// Stop quietly, and hands any other panic to the OnPanic handler, or lets
+// it go on.
+func (r *Real) catch() {
+	p := recover()
+	if p == nil {
+		return
+	}
+	if _, ok := p.(realStopped); ok {
+		return
+	}
+	if h := r.onPanic.Load(); h != nil {
+		(*h)(p, debug.Stack())
+		return
+	}
+	panic(p)
 }
 
 // Wait blocks until every task started with Go has returned, and every

@@ -24,6 +24,12 @@ import (
 // Each link has one goroutine, started by its first send, that delivers
 // the link's queue in order, each message at its due time. Close stops
 // them all.
+//
+// SetFaults (real_faults.go) optionally gives it Sim's fault classes
+// too, on the wall clock: drops, duplicates, delay spikes, synchronous
+// send failures, and random partitions and clogs, until Heal. That is
+// what a stress test of the model needs (bench/peers); without it the
+// network is a clean LAN.
 type Real struct {
 	rt      *clock.Real
 	latency Dist
@@ -38,6 +44,11 @@ type Real struct {
 	nextID uint64
 	closed bool
 	stats  Stats
+	// faults and rules are the optional faults of real_faults.go: zero
+	// (no fault) unless SetFaults was called; Heal clears them.
+	faults Faults
+	rules  []Rule
+	healed chan struct{} // closed by Heal
 }
 
 var _ Network = (*Real)(nil)
@@ -51,6 +62,7 @@ type realNode struct {
 }
 
 type realLink struct {
+	key  linkKey
 	q    []inflight    // due times are non-decreasing
 	last clock.Time    // due time of the newest message queued
 	wake chan struct{} // capacity 1: the queue went from empty to not
@@ -60,7 +72,7 @@ type realLink struct {
 // drawn from latency (Fixed(0) for none). Call Close when done.
 func NewReal(rt *clock.Real, latency Dist) *Real {
 	return &Real{rt: rt, latency: latency, done: make(chan struct{}), r: rt.Rand("network"),
-		nodes: make(map[NodeID]*realNode), links: make(map[linkKey]*realLink)}
+		nodes: make(map[NodeID]*realNode), links: make(map[linkKey]*realLink), healed: make(chan struct{})}
 }
 
 // Attach connects node id with fresh inboxes for the given streams. A node
@@ -115,8 +127,8 @@ func (n *Real) Up(id NodeID) bool {
 	return nd != nil && nd.up
 }
 
-// Stats returns the message counters (nothing is dropped at random or
-// cut: DroppedRandom and DroppedCut stay 0).
+// Stats returns the message counters (without SetFaults nothing is
+// dropped at random or cut: DroppedRandom and DroppedCut stay 0).
 func (n *Real) Stats() Stats {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -186,23 +198,48 @@ func (n *Real) send(e *realEndpoint, to NodeID, st Stream, msg any) error {
 	case from.incarnation != e.inc:
 		return unreachable("endpoint of an earlier incarnation")
 	}
+	l := n.link(linkKey{from.id, to, st})
+	if err := n.syncFailure(l); err != nil {
+		n.stats.Rejected++
+		return err
+	}
 	n.nextID++
 	n.stats.Sent++
 	if !dst.up {
 		n.stats.DroppedDown++
 		return nil
 	}
-	l := n.link(linkKey{from.id, to, st})
-	at := max(n.rt.Now().Add(n.latency.Sample(n.r)), l.last)
-	l.last = at
-	l.q = append(l.q, inflight{env: Envelope{From: from.id, To: to, Stream: st, Msg: msg, ID: n.nextID}, at: at, inc: dst.incarnation})
-	if len(l.q) == 1 {
-		select {
-		case l.wake <- struct{}{}:
-		default: // a wake-up is pending already
-		}
+	if n.dropped(from.id, to) {
+		return nil
+	}
+	env := Envelope{From: from.id, To: to, Stream: st, Msg: msg, ID: n.nextID}
+	n.enqueue(l, inflight{env: env, inc: dst.incarnation})
+	if n.faults.DupP > 0 && n.r.Float64() < n.faults.DupP {
+		n.stats.Duplicated++
+		n.enqueue(l, inflight{env: env, inc: dst.incarnation})
 	}
 	return nil
+}
+
+// enqueue queues m on l after a latency (with a spike, if the faults
+// draw one), keeping due times non-decreasing along the link, and wakes
+// the link's goroutine if the queue was empty. Called with n.mu held.
+func (n *Real) enqueue(l *realLink, m inflight) {
+	m.at = max(n.rt.Now().Add(n.sampleLatency()), l.last)
+	l.last = m.at
+	l.q = append(l.q, m)
+	if len(l.q) == 1 {
+		n.wakeLink(l)
+	}
+}
+
+// wakeLink makes l's goroutine look at its queue again. Called with n.mu
+// held.
+func (n *Real) wakeLink(l *realLink) {
+	select {
+	case l.wake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
 }
 
 // link returns the link for k, starting its goroutine on first use.
@@ -210,7 +247,7 @@ func (n *Real) send(e *realEndpoint, to NodeID, st Stream, msg any) error {
 func (n *Real) link(k linkKey) *realLink {
 	l := n.links[k]
 	if l == nil {
-		l = &realLink{wake: make(chan struct{}, 1)}
+		l = &realLink{key: k, wake: make(chan struct{}, 1)}
 		n.links[k] = l
 		n.wg.Add(1)
 		go n.pump(l)
@@ -226,14 +263,19 @@ func (n *Real) pump(l *realLink) {
 	for {
 		n.mu.Lock()
 		now := n.rt.Now()
-		for len(l.q) > 0 && l.q[0].at <= now {
+		held := n.heldUntil(l.key, now) // a clog (real_faults.go)
+		for len(l.q) > 0 && l.q[0].at <= now && held == 0 {
 			m := l.q[0]
 			l.q[0] = inflight{}
 			l.q = l.q[1:]
 			n.handOver(m)
 		}
 		wait := time.Duration(-1)
-		if len(l.q) > 0 {
+		switch {
+		case len(l.q) == 0 || held == Forever: // idle until a send, or the Heal
+		case held != 0:
+			wait = max(held.Sub(now), l.q[0].at.Sub(now))
+		default:
 			wait = l.q[0].at.Sub(now)
 		}
 		n.mu.Unlock()
@@ -260,6 +302,10 @@ func (n *Real) pump(l *realLink) {
 // incarnation it was sent to. Called with n.mu held.
 func (n *Real) handOver(m inflight) {
 	dst := n.nodes[m.env.To]
+	if n.blocked(m.env.From, m.env.To, n.rt.Now()) { // a partition cuts messages in flight too, as Sim's
+		n.stats.DroppedCut++
+		return
+	}
 	if !n.closed && dst.up && dst.incarnation == m.inc {
 		if in := dst.inboxes[m.env.Stream]; in != nil && in.TrySend(m.env) {
 			n.stats.Delivered++
