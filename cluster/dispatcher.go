@@ -41,6 +41,9 @@ type Dispatcher struct {
 	everFlushed bool
 	timer       clock.Timer
 	wake        func()
+	// log is the cluster's watches of changed sinks (SinkWatch), nil
+	// for a dispatcher built outside a cluster.
+	log *sinkWatches
 
 	// Handed is every DML, DDL and sync point the collector forwarded and
 	// the dispatcher accepted, in order; Flushed the ones its sink wrote.
@@ -57,6 +60,8 @@ type Dispatcher struct {
 	// Removed: the cluster closed the dispatcher (RemoveDispatcher, or its
 	// node crashed); nothing more reaches its sink.
 	Removed bool
+	// Index is the dispatcher's position in the cluster's Dispatchers.
+	Index int
 }
 
 // Forwarded is one event that reached the sink.
@@ -97,6 +102,7 @@ func (d *Dispatcher) StartTs() wire.Ts {
 func (d *Dispatcher) SetStartTs(ts wire.Ts) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.changed()
 	d.startTs = ts
 	d.resolvedTs = max(d.resolvedTs, ts)
 }
@@ -128,6 +134,7 @@ func (d *Dispatcher) CheckpointTs() wire.Ts {
 func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.changed()
 	if d.Removed {
 		for _, ev := range events {
 			if _, ok := ev.(*wire.ResolvedEvent); !ok {
@@ -166,6 +173,7 @@ func (d *Dispatcher) flushOne() {
 		d.mu.Unlock()
 		return
 	}
+	d.changed()
 	for _, p := range d.pending {
 		d.lastFlushed = max(d.lastFlushed, p.CommitTs)
 	}
@@ -192,8 +200,17 @@ func (d *Dispatcher) FlushedCopy() []Forwarded {
 func (d *Dispatcher) close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.changed()
 	d.Removed, d.HandedAtRemoval = true, len(d.Handed)
 	d.timer.Stop()
+}
+
+// changed lists d in its cluster's sink watches. Called with d.mu held
+// by every method that changes the sink's state.
+func (d *Dispatcher) changed() {
+	if d.log != nil {
+		d.log.note(d)
+	}
 }
 
 func toForwarded(ev wire.Event) Forwarded {

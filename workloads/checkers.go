@@ -52,6 +52,15 @@ type CheckState struct {
 	snapStep uint64
 	snaps    []cachedSnapshot
 	changed  []int // indices of snaps with changed set, in order
+
+	// With step set, the sink checkers (I3, I4, I7, I10) look only at the
+	// sinks that changed: sinkWatch lists them (cluster.WatchSinks), and
+	// sinkIdx holds those taken during step sinkStep.
+	sinkWatch *cluster.SinkWatch
+	sinkStep  uint64
+	sinkValid bool
+	sinkBuf   []*cluster.Dispatcher
+	sinkIdx   []int
 }
 
 type cachedSnapshot struct {
@@ -70,6 +79,7 @@ type cachedSnapshot struct {
 	// dropped after T9 keeps its last (removed) snapshot until the
 	// cluster closes the dispatcher; removed sessions satisfy every rule.
 	coll *collector.EventCollector
+	node *cluster.Node // the dispatcher's node, looked up once
 }
 
 // dispatcherState is one dispatcher's checked history.
@@ -182,7 +192,10 @@ func (st *CheckState) snapshots(c *cluster.Cluster) []cachedSnapshot {
 		cs := &st.snaps[i]
 		var stat *session.Stat
 		if !d.Removed {
-			if n := c.Node(d.Node()); cs.stat != nil && n.Collector == cs.coll {
+			if cs.node == nil {
+				cs.node = c.Node(d.Node())
+			}
+			if n := cs.node; cs.stat != nil && n.Collector == cs.coll {
 				stat = cs.stat
 			} else if stat = statOf(c, d); stat != nil {
 				cs.coll = n.Collector
@@ -211,6 +224,34 @@ func (st *CheckState) snapshots(c *cluster.Cluster) []cachedSnapshot {
 func (st *CheckState) changedSessions(c *cluster.Cluster) []int {
 	st.snapshots(c)
 	return st.changed
+}
+
+// changedSinks returns the indices (in c.Dispatchers) of the sinks that
+// changed during this step or since the previous one: every dispatcher
+// without st.step, or on the first call (the watch starts then). Within a
+// step the list only grows, so a checker called twice in one step (a
+// test's forged history) sees what changed in between; an index may then
+// appear twice, which the sink checkers tolerate: they are idempotent.
+func (st *CheckState) changedSinks(c *cluster.Cluster) []int {
+	if st.step == nil || st.sinkWatch == nil {
+		if st.step != nil {
+			st.sinkWatch = c.WatchSinks()
+			st.sinkStep, st.sinkValid = st.step(), true
+		}
+		st.sinkIdx = st.sinkIdx[:0]
+		for i := range c.Dispatchers {
+			st.sinkIdx = append(st.sinkIdx, i)
+		}
+		return st.sinkIdx
+	}
+	if now := st.step(); !st.sinkValid || st.sinkStep != now {
+		st.sinkIdx, st.sinkStep, st.sinkValid = st.sinkIdx[:0], now, true
+	}
+	st.sinkBuf = c.TakeChangedSinks(st.sinkWatch, st.sinkBuf[:0])
+	for _, d := range st.sinkBuf {
+		st.sinkIdx = append(st.sinkIdx, d.Index)
+	}
+	return st.sinkIdx
 }
 
 // statOf returns d's session in the collector of d's node's current
@@ -433,11 +474,24 @@ func LocalOrphans(c *cluster.Cluster) []Orphan {
 // in L's intake.
 type OrphanTracker struct {
 	Grace time.Duration
-	since map[Orphan]clock.Time
+	// Every, if set, spaces the checks by at least that much virtual
+	// time: Check returns nil at once when the last one was more recent.
+	// Looking at every service's records after every step is most of the
+	// quiet phase's checking cost, and an orphan is measured in virtual
+	// time anyway: it is then seen up to Every late, against a Grace of
+	// a second.
+	Every   time.Duration
+	since   map[Orphan]clock.Time
+	last    clock.Time
+	checked bool
 }
 
 // Check fails if an orphan of c has lasted more than Grace by now.
 func (t *OrphanTracker) Check(c *cluster.Cluster, now clock.Time) error {
+	if t.checked && now.Sub(t.last) < t.Every {
+		return nil
+	}
+	t.last, t.checked = now, true
 	seen := map[Orphan]clock.Time{}
 	for _, o := range LocalOrphans(c) {
 		first, ok := t.since[o]

@@ -143,7 +143,8 @@ func CheckI7HeartbeatCheckpoint(c *cluster.Cluster, st *CheckState) error {
 	for len(st.sinkCp) < len(c.Dispatchers) {
 		st.sinkCp = append(st.sinkCp, 0)
 	}
-	for i, d := range c.Dispatchers {
+	for _, i := range st.changedSinks(c) {
+		d := c.Dispatchers[i]
 		if d.Removed {
 			continue
 		}

@@ -66,6 +66,7 @@ func TestHeartbeatCheckersFire(t *testing.T) {
 		st = fresh()
 		require.NoError(t, CheckI7HeartbeatCheckpoint(r.C, st))
 		st.sinkCp[0] = d.CheckpointTs() + 1
+		d.MarkChanged()
 		require.ErrorContains(t, CheckI7HeartbeatCheckpoint(r.C, st), "went from")
 	})
 }
@@ -79,6 +80,7 @@ func TestCheckI10FiresAfterRemove(t *testing.T) {
 		require.True(t, d.Removed)
 		require.NoError(t, CheckI10NothingAfterRemove(r.C, r.State))
 		d.LateBatches = 2
+		d.MarkChanged()
 		require.ErrorContains(t, CheckI10NothingAfterRemove(r.C, r.State), "2 batches")
 		d.LateBatches = 0
 		last := lastHanded(d)

@@ -18,8 +18,9 @@ import (
 // A dispatcher closed because its node crashed counts as removed: its
 // collector died with it, so nothing may be offered at all. Cheap (three
 // fields per dispatcher): install it with every=1.
-func CheckI10NothingAfterRemove(c *cluster.Cluster, _ *CheckState) error {
-	for _, d := range c.Dispatchers {
+func CheckI10NothingAfterRemove(c *cluster.Cluster, st *CheckState) error {
+	for _, i := range st.changedSinks(c) {
+		d := c.Dispatchers[i]
 		if !d.Removed {
 			continue
 		}

@@ -43,7 +43,10 @@ func TestCheckersSilentOnCleanRun(t *testing.T) {
 }
 
 // plant appends a forged accepted event to d's sink history.
-func plant(d *cluster.Dispatcher, f cluster.Forwarded) { d.Handed = append(d.Handed, f) }
+func plant(d *cluster.Dispatcher, f cluster.Forwarded) {
+	d.Handed = append(d.Handed, f)
+	d.MarkChanged()
+}
 
 func lastHanded(d *cluster.Dispatcher) cluster.Forwarded { return d.Handed[len(d.Handed)-1] }
 

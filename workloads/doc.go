@@ -49,6 +49,13 @@
 // L for a dispatcher its collector no longer has) only holds at a
 // quiescent point, so Faults arms it after the heal and settle.
 //
+// Checking after every step is affordable because the per-step checkers
+// look only at what the step changed: a session whose Stat.Version did
+// not move keeps its snapshot and is skipped by the snapshot checkers,
+// and the sink checkers (I3, I4, I7, I10) look only at the sinks a
+// cluster.SinkWatch lists as changed. Called outside Install (no step
+// counter), every checker walks every dispatcher instead.
+//
 // The heartbeats are checked as they are queued (I7: the checkpoint per
 // dispatcher and service never decreases and stays within what the epoch
 // validated and what the sink promises; I8: they go only to the current

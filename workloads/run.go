@@ -59,7 +59,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	Install(w, r.C, st)
-	orphans := &OrphanTracker{Grace: time.Second}
+	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}
 	w.Invariant("I9 no local orphans", 1, func() error {
 		if !r.quiet {
 			return nil
