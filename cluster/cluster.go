@@ -86,8 +86,8 @@ type Cluster struct {
 	// locals counts the messages between a node's own components, which
 	// never cross the network (endpoint.go).
 	locals atomic.Uint64
-	// sinks are the watches of the dispatchers' sinks (WatchSinks).
-	sinks *sinkWatches
+	// watches list the dispatchers whose sink or session changed (Watch).
+	watches *watches
 }
 
 // Node is one node's current incarnation. ID never changes; the other
@@ -106,7 +106,7 @@ type Node struct {
 // with start and the upstream's generator. Call it from a task (in real
 // mode, any goroutine: then wait for AllUp before adding dispatchers).
 func New(rt clock.Runtime, net network.Network, start NodeStarter, cfg Config) *Cluster {
-	c := &Cluster{cfg: cfg, rt: rt, net: net, Upstream: NewUpstream(rt, cfg.scaledUpstream()), mu: clock.NewGuard(rt), sinks: &sinkWatches{mu: clock.NewGuard(rt)}}
+	c := &Cluster{cfg: cfg, rt: rt, net: net, Upstream: NewUpstream(rt, cfg.scaledUpstream()), mu: clock.NewGuard(rt), watches: &watches{mu: clock.NewGuard(rt)}}
 	c.Upstream.Run()
 	// Every node exists before any boots: a boot (a goroutine in real
 	// mode) reads the node list.
@@ -211,6 +211,7 @@ func (c *Cluster) boot(n *Node) {
 		cc.HeartbeatInterval = c.cfg.HeartbeatInterval // unscaled, see Config
 	}
 	cc.Variants, cc.Trace, cc.ObserveRequest = c.cfg.Variants, c.cfg.Trace, c.observeRequests(n)
+	cc.SessionChanged = sessionChanged
 	coll := collector.New(cc)
 	coll.Run()
 	if n.ID == coord {
@@ -228,7 +229,7 @@ func (c *Cluster) newDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 	defer c.mu.Unlock()
 	c.nextID++
 	d := newDispatcher(c.rt, c.nextID, c.cfg.Changefeed, span, n.ID, startTs, c.cfg.scaledSinkFlush())
-	d.Index, d.log = len(c.Dispatchers), c.sinks
+	d.Index, d.watches = len(c.Dispatchers), c.watches
 	c.Dispatchers = append(c.Dispatchers, d)
 	n.Dispatchers = append(n.Dispatchers, d)
 	return d

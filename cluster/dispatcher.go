@@ -41,9 +41,9 @@ type Dispatcher struct {
 	everFlushed bool
 	timer       clock.Timer
 	wake        func()
-	// log is the cluster's watches of changed sinks (SinkWatch), nil
-	// for a dispatcher built outside a cluster.
-	log *sinkWatches
+	// watches are the cluster's (Watch), nil for a dispatcher built
+	// outside a cluster.
+	watches *watches
 
 	// Handed is every DML, DDL and sync point the collector forwarded and
 	// the dispatcher accepted, in order; Flushed the ones its sink wrote.
@@ -205,11 +205,11 @@ func (d *Dispatcher) close() {
 	d.timer.Stop()
 }
 
-// changed lists d in its cluster's sink watches. Called with d.mu held
-// by every method that changes the sink's state.
+// changed lists d in its cluster's watches. Called with d.mu held by
+// every method that changes the sink's state.
 func (d *Dispatcher) changed() {
-	if d.log != nil {
-		d.log.note(d)
+	if d.watches != nil {
+		d.watches.note(d)
 	}
 }
 

@@ -31,6 +31,9 @@ type Config struct {
 	// must not block, yield or call into the collector, and it changes
 	// nothing the collector does.
 	ObserveRequest func(to wire.ServerID, msg any)
+	// SessionChanged, if set, is every session's session.Config.Changed:
+	// told of each change of a session's Version, for checkers.
+	SessionChanged func(session.Target)
 	// EnableRemoteEventService is debug.event-service.enable-remote-event-service
 	// (default true): whether coordinator answers start remote probing.
 	EnableRemoteEventService bool
@@ -203,6 +206,7 @@ func (c *EventCollector) insertDispatcher(target session.Target, memoryQuota uin
 		Send:          c.enqueueMessageForSend,
 		Variants:      c.cfg.Variants,
 		Trace:         c.cfg.Trace,
+		Changed:       c.cfg.SessionChanged,
 	}, target, readyCallback)
 	a := c.area(target.ChangefeedID(), memoryQuota)
 	d := &dispatcher{stat: stat, target: target}

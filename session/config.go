@@ -51,6 +51,13 @@ type Config struct {
 	// Trace, if not nil, receives one line per transition and per data
 	// path decision, for the run's text trace. It must not block.
 	Trace func(format string, args ...any)
+	// Changed, if not nil, is called with the session's target each time
+	// Stat.Version moves (a transition's entry and exit, each write of
+	// the connection state), with the session's locks held: checkers use
+	// it to look again at just the sessions that changed. It must not
+	// block, yield or call into the session, and it changes nothing the
+	// session does.
+	Changed func(Target)
 }
 
 // validate fails before any state exists (etcd raft's Config habit).

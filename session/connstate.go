@@ -19,8 +19,10 @@ import (
 // scheduling point.
 type dispatcherConnState struct {
 	mu *clock.RWMutex
-	// version counts the write-lock acquisitions: Stat.Version.
+	// version counts the write-lock acquisitions: Stat.Version; changed
+	// is the session's Config.Changed hook, nil without one.
 	version uint64
+	changed func()
 	// id names the dispatcher in assertion messages.
 	id wire.DispatcherID
 
@@ -47,15 +49,24 @@ type dispatcherConnState struct {
 	remoteCandidates []wire.ServerID
 }
 
-func newDispatcherConnState(rt clock.Runtime, id wire.DispatcherID) *dispatcherConnState {
-	return &dispatcherConnState{mu: clock.NewRWMutex(rt, "connState "+id.String()), id: id}
+func newDispatcherConnState(rt clock.Runtime, id wire.DispatcherID, changed func()) *dispatcherConnState {
+	return &dispatcherConnState{mu: clock.NewRWMutex(rt, "connState "+id.String()), id: id, changed: changed}
+}
+
+// bump moves Stat.Version and tells the session's Config.Changed. Called
+// with mu held for writing.
+func (d *dispatcherConnState) bump() {
+	d.version++
+	if d.changed != nil {
+		d.changed()
+	}
 }
 
 // beginRegisterToLocal records the REGISTER to L about to be sent (T1, T8
 // with S = L). It refuses a removed session.
 func (d *dispatcherConnState) beginRegisterToLocal() bool {
 	d.mu.Lock()
-	d.version++
+	d.bump()
 	defer d.mu.Unlock()
 	if d.removed {
 		return false
@@ -68,7 +79,7 @@ func (d *dispatcherConnState) beginRegisterToLocal() bool {
 // to be sent (T8 with S remote). It refuses a removed session.
 func (d *dispatcherConnState) beginRegisterToRemote(serverID wire.ServerID) bool {
 	d.mu.Lock()
-	d.version++
+	d.bump()
 	defer d.mu.Unlock()
 	if d.removed {
 		return false
@@ -99,7 +110,7 @@ func appendUnique(targets []wire.ServerID, target, skip wire.ServerID) []wire.Se
 // the one remote being probed.
 func (d *dispatcherConnState) acceptReady(from, local wire.ServerID) readyDecision {
 	d.mu.Lock()
-	d.version++
+	d.bump()
 	defer d.mu.Unlock()
 	if d.removed {
 		return readyDecision{}
@@ -138,7 +149,7 @@ func (d *dispatcherConnState) acceptReady(from, local wire.ServerID) readyDecisi
 // currentEventServiceID set.
 func (d *dispatcherConnState) beginRemove(local wire.ServerID, keepCurrent bool) (targets []wire.ServerID, alreadyRemoved bool) {
 	d.mu.Lock()
-	d.version++
+	d.bump()
 	defer d.mu.Unlock()
 	if d.removed {
 		return nil, true
@@ -162,7 +173,7 @@ func (d *dispatcherConnState) beginRemove(local wire.ServerID, keepCurrent bool)
 // It does not look at readyCallback (HEAD; PROTOCOL.md 6.1 F4).
 func (d *dispatcherConnState) beginRemoteProbing(nodes []wire.ServerID) (wire.ServerID, bool) {
 	d.mu.Lock()
-	d.version++
+	d.bump()
 	defer d.mu.Unlock()
 	if d.removed || d.currentEventServiceID != "" || d.pendingRemoteEventServiceID != "" || len(nodes) == 0 {
 		return "", false
@@ -177,7 +188,7 @@ func (d *dispatcherConnState) beginRemoteProbing(nodes []wire.ServerID) (wire.Se
 // ask, or "" with accepted = true when the chain is exhausted.
 func (d *dispatcherConnState) advanceRemoteProbeAfterNotReusable(from wire.ServerID) (next wire.ServerID, accepted bool) {
 	d.mu.Lock()
-	d.version++
+	d.bump()
 	defer d.mu.Unlock()
 	if d.removed || d.pendingRemoteEventServiceID != from {
 		return "", false

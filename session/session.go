@@ -22,7 +22,9 @@ type dispatcherSession struct {
 	// they are looking at a half-done step.
 	inTransition bool
 	// version counts requestMu acquisitions and releases: Stat.Version.
+	// changed is Config.Changed bound to the target, nil without one.
 	version uint64
+	changed func()
 
 	target        Target
 	localServerID wire.ServerID
@@ -43,14 +45,19 @@ type dispatcherSession struct {
 
 func newDispatcherSession(cfg Config, target Target, advance func(wire.Ts) uint64, readyCallback func()) *dispatcherSession {
 	id := target.ID()
+	var changed func()
+	if cfg.Changed != nil {
+		changed = func() { cfg.Changed(target) }
+	}
 	return &dispatcherSession{
+		changed:              changed,
 		requestMu:            clock.NewMutex(cfg.Runtime, "requestMu "+id.String()),
 		target:               target,
 		localServerID:        cfg.LocalServerID,
 		sendMessage:          cfg.Send,
 		advanceEpochForReset: advance,
 		readyCallback:        readyCallback,
-		connState:            newDispatcherConnState(cfg.Runtime, id),
+		connState:            newDispatcherConnState(cfg.Runtime, id, changed),
 		variants:             cfg.Variants,
 		trace:                cfg.Trace,
 	}
@@ -63,7 +70,7 @@ func (s *dispatcherSession) lockRequest() {
 	s.requestMu.Lock()
 	assertf(s.target.ID(), !s.inTransition, "requestMu acquired while a transition is marked in progress")
 	s.inTransition = true
-	s.version++
+	s.bump()
 }
 
 // unlockRequest ends the transition: it checks the state it leaves
@@ -73,7 +80,7 @@ func (s *dispatcherSession) lockRequest() {
 // state that may be half updated, so the original message is the one the
 // run reports.
 func (s *dispatcherSession) unlockRequest() {
-	s.version++
+	s.bump()
 	if r := recover(); r != nil {
 		s.inTransition = false
 		s.requestMu.Unlock()
@@ -149,5 +156,13 @@ func (s *dispatcherSession) tracef(format string, args ...any) {
 func assertf(id wire.DispatcherID, cond bool, format string, args ...any) {
 	if !cond {
 		panic(fmt.Sprintf("session %s: assertion failed: "+format, append([]any{id}, args...)...))
+	}
+}
+
+// bump moves Stat.Version and tells Config.Changed.
+func (s *dispatcherSession) bump() {
+	s.version++
+	if s.changed != nil {
+		s.changed()
 	}
 }

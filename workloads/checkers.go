@@ -48,19 +48,20 @@ type CheckState struct {
 	// step, if set, numbers the simulator's steps (Install sets it):
 	// the session snapshots are then taken once per step and shared by the
 	// checkers, snaps[i] being c.Dispatchers[i]'s at snapStep.
-	step     func() uint64
-	snapStep uint64
-	snaps    []cachedSnapshot
-	changed  []int // indices of snaps with changed set, in order
+	step      func() uint64
+	snapStep  uint64
+	snapValid bool
+	snaps     []cachedSnapshot
+	changed   []int // indices of snaps with changed set, in order
 
-	// With step set, the sink checkers (I3, I4, I7, I10) look only at the
-	// sinks that changed: sinkWatch lists them (cluster.WatchSinks), and
-	// sinkIdx holds those taken during step sinkStep.
-	sinkWatch *cluster.SinkWatch
-	sinkStep  uint64
-	sinkValid bool
-	sinkBuf   []*cluster.Dispatcher
-	sinkIdx   []int
+	// With step set, the checkers look only at the dispatchers whose sink
+	// or session changed: watch lists them (cluster.Watch), and changeIdx
+	// holds those taken during step changeStep.
+	watch       *cluster.Watch
+	changeStep  uint64
+	changeValid bool
+	changeBuf   []*cluster.Dispatcher
+	changeIdx   []int
 }
 
 type cachedSnapshot struct {
@@ -78,8 +79,9 @@ type cachedSnapshot struct {
 	// incarnation, stat is used without a lookup. A stat its collector
 	// dropped after T9 keeps its last (removed) snapshot until the
 	// cluster closes the dispatcher; removed sessions satisfy every rule.
-	coll *collector.EventCollector
-	node *cluster.Node // the dispatcher's node, looked up once
+	coll   *collector.EventCollector
+	node   *cluster.Node // the dispatcher's node, looked up once
+	queued bool          // in st.changed (while snapshots builds it)
 }
 
 // dispatcherState is one dispatcher's checked history.
@@ -170,88 +172,108 @@ func (st *CheckState) observeRequest(from, to wire.ServerID, r *wire.DispatcherR
 
 // snapshots returns the session state of every dispatcher of c, in the
 // order of c.Dispatchers, refreshed once per step when st.step is set:
-// a session whose Version did not move keeps its snapshot and is marked
-// unchanged. A removed dispatcher has no session (IDs are never reused).
+// only the dispatchers the watch listed (changes) and the new ones are
+// looked at, and of those a session whose Version did not move keeps its
+// snapshot and is marked unchanged. A removed dispatcher has no session
+// (IDs are never reused).
 func (st *CheckState) snapshots(c *cluster.Cluster) []cachedSnapshot {
-	if st.step != nil && st.snapStep == st.step() && len(st.snaps) == len(c.Dispatchers) {
+	if st.step != nil && st.snapValid && st.snapStep == st.step() && len(st.snaps) == len(c.Dispatchers) {
 		return st.snaps
 	}
+	tracking := st.step != nil
+	for _, i := range st.changed {
+		st.snaps[i].changed = false
+	}
+	st.changed = st.changed[:0]
+	fresh := len(st.snaps)
 	for len(st.snaps) < len(c.Dispatchers) {
 		st.snaps = append(st.snaps, cachedSnapshot{})
 	}
-	tracking := st.step != nil
-	st.changed = st.changed[:0]
-	defer func() {
-		for i := range st.snaps {
-			if st.snaps[i].changed {
-				st.changed = append(st.changed, i)
-			}
+	look := func(i int) {
+		if st.refresh(c, i, tracking) && !st.snaps[i].queued {
+			st.snaps[i].queued = true
+			st.changed = append(st.changed, i)
 		}
-	}()
-	for i, d := range c.Dispatchers {
-		cs := &st.snaps[i]
-		var stat *session.Stat
-		if !d.Removed {
-			if cs.node == nil {
-				cs.node = c.Node(d.Node())
-			}
-			if n := cs.node; cs.stat != nil && n.Collector == cs.coll {
-				stat = cs.stat
-			} else if stat = statOf(c, d); stat != nil {
-				cs.coll = n.Collector
-			}
-		}
-		if stat == nil {
-			cs.changed = cs.ok || !tracking
-			cs.snap, cs.ok, cs.stat, cs.coll = session.Snapshot{}, false, nil, nil
-			continue
-		}
-		v := stat.Version()
-		if tracking && cs.ok && stat == cs.stat && v == cs.version {
-			cs.changed = false
-			continue
-		}
-		cs.snap, cs.ok, cs.changed, cs.stat, cs.version = stat.Snapshot(), true, true, stat, v
 	}
+	for _, i := range st.changes(c) {
+		look(i)
+	}
+	for i := fresh; i < len(c.Dispatchers); i++ {
+		look(i)
+	}
+	for _, i := range st.changed {
+		st.snaps[i].queued = false
+	}
+	slices.Sort(st.changed) // the checkers' order: c.Dispatchers'
 	if tracking {
-		st.snapStep = st.step()
+		st.snapStep, st.snapValid = st.step(), true
 	}
 	return st.snaps
 }
 
+// refresh brings snaps[i] up to date with c.Dispatchers[i]'s session and
+// reports whether it changed (always, when not tracking).
+func (st *CheckState) refresh(c *cluster.Cluster, i int, tracking bool) bool {
+	d, cs := c.Dispatchers[i], &st.snaps[i]
+	var stat *session.Stat
+	if !d.Removed {
+		if cs.node == nil {
+			cs.node = c.Node(d.Node())
+		}
+		if n := cs.node; cs.stat != nil && n.Collector == cs.coll {
+			stat = cs.stat
+		} else if stat = statOf(c, d); stat != nil {
+			cs.coll = n.Collector
+		}
+	}
+	if stat == nil {
+		cs.changed = cs.ok || !tracking
+		cs.snap, cs.ok, cs.stat, cs.coll = session.Snapshot{}, false, nil, nil
+		return cs.changed
+	}
+	v := stat.Version()
+	if tracking && cs.ok && stat == cs.stat && v == cs.version {
+		return false
+	}
+	cs.snap, cs.ok, cs.changed, cs.stat, cs.version = stat.Snapshot(), true, true, stat, v
+	return true
+}
+
 // changedSessions returns the indices (in c.Dispatchers) of the sessions
-// that changed since the previous step: every one without st.step.
+// that changed since the previous step, in order: every one without
+// st.step.
 func (st *CheckState) changedSessions(c *cluster.Cluster) []int {
 	st.snapshots(c)
 	return st.changed
 }
 
-// changedSinks returns the indices (in c.Dispatchers) of the sinks that
-// changed during this step or since the previous one: every dispatcher
-// without st.step, or on the first call (the watch starts then). Within a
-// step the list only grows, so a checker called twice in one step (a
-// test's forged history) sees what changed in between; an index may then
-// appear twice, which the sink checkers tolerate: they are idempotent.
-func (st *CheckState) changedSinks(c *cluster.Cluster) []int {
-	if st.step == nil || st.sinkWatch == nil {
+// changes returns the indices (in c.Dispatchers) of the dispatchers whose
+// sink or session changed during this step or since the previous one
+// (cluster.Watch): every dispatcher without st.step, or on the first call
+// (the watch starts then). Within a step the list only grows, so a
+// checker called twice in one step (a test's forged history) sees what
+// changed in between; an index may then appear twice, which the sink
+// checkers tolerate: they are idempotent.
+func (st *CheckState) changes(c *cluster.Cluster) []int {
+	if st.step == nil || st.watch == nil {
 		if st.step != nil {
-			st.sinkWatch = c.WatchSinks()
-			st.sinkStep, st.sinkValid = st.step(), true
+			st.watch = c.Watch()
+			st.changeStep, st.changeValid = st.step(), true
 		}
-		st.sinkIdx = st.sinkIdx[:0]
+		st.changeIdx = st.changeIdx[:0]
 		for i := range c.Dispatchers {
-			st.sinkIdx = append(st.sinkIdx, i)
+			st.changeIdx = append(st.changeIdx, i)
 		}
-		return st.sinkIdx
+		return st.changeIdx
 	}
-	if now := st.step(); !st.sinkValid || st.sinkStep != now {
-		st.sinkIdx, st.sinkStep, st.sinkValid = st.sinkIdx[:0], now, true
+	if now := st.step(); !st.changeValid || st.changeStep != now {
+		st.changeIdx, st.changeStep, st.changeValid = st.changeIdx[:0], now, true
 	}
-	st.sinkBuf = c.TakeChangedSinks(st.sinkWatch, st.sinkBuf[:0])
-	for _, d := range st.sinkBuf {
-		st.sinkIdx = append(st.sinkIdx, d.Index)
+	st.changeBuf = c.TakeChanged(st.watch, st.changeBuf[:0])
+	for _, d := range st.changeBuf {
+		st.changeIdx = append(st.changeIdx, d.Index)
 	}
-	return st.sinkIdx
+	return st.changeIdx
 }
 
 // statOf returns d's session in the collector of d's node's current

@@ -143,7 +143,7 @@ func CheckI7HeartbeatCheckpoint(c *cluster.Cluster, st *CheckState) error {
 	for len(st.sinkCp) < len(c.Dispatchers) {
 		st.sinkCp = append(st.sinkCp, 0)
 	}
-	for _, i := range st.changedSinks(c) {
+	for _, i := range st.changes(c) {
 		d := c.Dispatchers[i]
 		if d.Removed {
 			continue

@@ -19,7 +19,7 @@ import (
 // collector died with it, so nothing may be offered at all. Cheap (three
 // fields per dispatcher): install it with every=1.
 func CheckI10NothingAfterRemove(c *cluster.Cluster, st *CheckState) error {
-	for _, i := range st.changedSinks(c) {
+	for _, i := range st.changes(c) {
 		d := c.Dispatchers[i]
 		if !d.Removed {
 			continue

@@ -35,7 +35,7 @@ import (
 // has when the step ends. After the session is gone (removed, node
 // restarted) only the order along the sink's history is checked.
 func CheckI3CurrentEpochInOrder(c *cluster.Cluster, st *CheckState) error {
-	for _, i := range st.changedSinks(c) {
+	for _, i := range st.changes(c) {
 		d, ds := c.Dispatchers[i], st.at(c, i)
 		if ds.i3.n == len(d.Handed) {
 			continue
@@ -89,7 +89,7 @@ func checkEpochSeq(ds *handedCursor, f cluster.Forwarded) error {
 // filter (commitTs below its resolved ts) is what drops it. A DDL and a
 // SyncPoint may share a commitTs.
 func CheckI4CommitTsOrder(c *cluster.Cluster, st *CheckState) error {
-	for _, i := range st.changedSinks(c) {
+	for _, i := range st.changes(c) {
 		d, ds := c.Dispatchers[i], st.at(c, i)
 		for _, f := range d.Handed[ds.i4.n:] {
 			if err := checkCommitTs(&ds.i4, f); err != nil {
