@@ -50,11 +50,13 @@
 // quiescent point, so Faults arms it after the heal and settle.
 //
 // Checking after every step is affordable because the per-step checkers
-// look only at what the step changed: a session whose Stat.Version did
-// not move keeps its snapshot and is skipped by the snapshot checkers,
-// and the sink checkers (I3, I4, I7, I10) look only at the sinks a
-// cluster.SinkWatch lists as changed. Called outside Install (no step
-// counter), every checker walks every dispatcher instead.
+// look only at what the step changed: the cluster's Watch lists the
+// dispatchers whose sink changed or whose session's Stat.Version moved
+// (session.Config.Changed), the snapshot checkers (I2, I6, I8, I12, I13)
+// re-read only those sessions, and the sink checkers (I3, I4, I7, I10)
+// only those sinks; a checked run then costs a constant factor more than
+// an unchecked one at any size (BENCHMARKS.md). Called outside Install
+// (no step counter), every checker walks every dispatcher instead.
 //
 // The heartbeats are checked as they are queued (I7: the checkpoint per
 // dispatcher and service never decreases and stays within what the epoch
