@@ -209,6 +209,13 @@ func TestCheckI9FiresOnLocalLeak(t *testing.T) {
 		require.NoError(t, tr.Check(r.C, w.Now()))
 		require.NoError(t, tr.Check(r.C, w.Now().Add(time.Second)))
 		require.ErrorContains(t, tr.Check(r.C, w.Now().Add(2*time.Second)), "keeps a record of "+d.ID().String())
+		// Spaced checks (Every) skip the calls in between, and still
+		// see the orphan once they look again.
+		spaced := &OrphanTracker{Grace: time.Second, Every: 500 * time.Millisecond}
+		require.NoError(t, spaced.Check(r.C, w.Now()))
+		require.NoError(t, spaced.Check(r.C, w.Now().Add(900*time.Millisecond)))
+		require.NoError(t, spaced.Check(r.C, w.Now().Add(1200*time.Millisecond)), "looked within Every of the last check")
+		require.ErrorContains(t, spaced.Check(r.C, w.Now().Add(1400*time.Millisecond)), "keeps a record of "+d.ID().String())
 		n.Collector = own
 		require.NoError(t, tr.Check(r.C, w.Now().Add(3*time.Second)))
 	})
