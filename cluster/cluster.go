@@ -42,7 +42,7 @@ type Config struct {
 	// collectors still have (PROTOCOL.md 3.2 f). 0 leaves HEAD's value.
 	HeartbeatTimeout time.Duration
 	// FreeResetScans makes the scan a RESET asks for cost no virtual time
-	// (eventservice.Config.ResetScanCost 0), as the model had it before
+	// (eventservice.Config.ResetScanCost -1), as the model had it before
 	// the reset storm of FINDINGS.md: only to replay that finding.
 	FreeResetScans bool
 	// HeartbeatInterval, if positive, replaces every collector's

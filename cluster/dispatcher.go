@@ -58,7 +58,8 @@ type Dispatcher struct {
 	LateBatches     int
 	HandedAtRemoval int
 	// Removed: the cluster closed the dispatcher (RemoveDispatcher, or its
-	// node crashed); nothing more reaches its sink.
+	// node restarted after a crash: boot closes the previous
+	// incarnation's dispatchers); nothing more reaches its sink.
 	Removed bool
 	// Index is the dispatcher's position in the cluster's Dispatchers.
 	Index int

@@ -16,8 +16,9 @@ import (
 // What counts as a change: of the sink, anything in Handed, Flushed, the
 // checkpoint, LateBatches or Removed (every Dispatcher method that
 // writes them); of the session, each move of its session.Stat.Version
-// (session.Config.Changed). A node's crash closes its dispatchers, which
-// lists them. A session's creation is not a change: until its first
+// (session.Config.Changed). A node's restart closes the dispatchers of
+// its previous incarnation, which lists them; between the crash and the
+// restart they and their sessions stay as the crash left them. A session's creation is not a change: until its first
 // transition it is in its initial state, which breaks no invariant.
 //
 // Each consumer has its own watch (Cluster.Watch), so two checker states

@@ -39,7 +39,8 @@ func TestWatchListsEveryChange(t *testing.T) {
 	sim.Test(t, func(w *sim.World) {
 		cfg := cluster.DefaultConfig()
 		cfg.Variants, cfg.Trace = w.Config().Variants, w.TraceFunc()
-		c := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cfg)
+		nodes := map[wire.ServerID]*sim.Node{}
+		c := cluster.New(w, w.Network(), func(name string, boot func()) { nodes[wire.ServerID(name)] = w.NewNode(name, boot) }, cfg)
 		watch := c.Watch()
 		var prev []fingerprint
 		var buf []*cluster.Dispatcher
@@ -74,7 +75,7 @@ func TestWatchListsEveryChange(t *testing.T) {
 		for i := 0; i < 24; i++ {
 			w.Sleep(5 * time.Second)
 			for _, n := range c.Nodes() {
-				if ds := c.NodeDispatchers(n); n.Up && len(ds) > 0 {
+				if ds := c.NodeDispatchers(n); nodes[n.ID].Up() && len(ds) > 0 {
 					c.RemoveDispatcher(ds[0])
 					c.AddDispatcher(n, ds[0].Span(), cluster.TsAt(w.Now()))
 					break
@@ -86,5 +87,10 @@ func TestWatchListsEveryChange(t *testing.T) {
 		if changes == 0 {
 			panic("no change was seen: the test checks nothing")
 		}
-	}, sim.Seeds(10), sim.Configure(allPatches))
+	}, sim.Seeds(10), sim.Configure(func(c *sim.Config) {
+		allPatches(c)
+		if err := c.Set("node.crash-every", "30s"); err != nil { // every run restarts nodes
+			panic(err)
+		}
+	}))
 }

@@ -15,9 +15,10 @@ import (
 // survives only because the dispatcher guards itself (its removing status,
 // PR #2655) and which would write twice during a dispatcher move.
 //
-// A dispatcher closed because its node crashed counts as removed: its
-// collector died with it, so nothing may be offered at all. Cheap (three
-// fields per dispatcher): install it with every=1.
+// A dispatcher closed because its node crashed (the restart closes the
+// previous incarnation's) counts as removed: its collector died with it,
+// so nothing may be offered at all. Cheap (three fields of each
+// dispatcher the step changed): install it with every=1.
 func CheckI10NothingAfterRemove(c *cluster.Cluster, st *CheckState) error {
 	for _, i := range st.changes(c) {
 		d := c.Dispatchers[i]

@@ -1,0 +1,121 @@
+// Package cluster assembles the TiCDC model into the system a workload
+// drives: nodes n1..nN, each with an event collector (package collector),
+// an event service (package eventservice) and the dispatchers of one
+// changefeed, each with its asynchronous sink; the log coordinator
+// (package coordinator) on n1; and the deterministic upstream that every
+// event service reads and the checkers take as ground truth.
+//
+// # Running it
+//
+// New starts the upstream's generator tasks from the calling task (under
+// the simulator they join its node, in a workload the root, which never
+// crashes) and each node through a NodeStarter, whose boot builds the node
+// from nothing: network attachment, event service, collector and, on n1,
+// the coordinator. Only the clock.Runtime, the network.Network and the
+// starter tell a simulated run from one on real goroutines:
+//
+//	c := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cfg)
+//	c := cluster.New(rt, net, func(name string, boot func()) { rt.Go(name, boot) }, cfg) // clock.NewReal, network.NewReal
+//
+// Boots run as their own tasks, and a node that has not booted has no
+// collector to add dispatchers to: under the simulator let them run first
+// (workloads.Start sleeps a second), in real mode wait for AllUp. A real
+// run ends with the runtime's Stop, the network's Close and the runtime's
+// Wait; it has no crashes, so each boot runs once.
+//
+// # Driving it
+//
+// AddDispatcher(n, span, startTs) is the one-phase add (PROTOCOL.md 1.9):
+// a new Dispatcher, with the next DispatcherID, handed to n's collector.
+// TableSpan gives a table's whole span, TsAt the timestamp of a virtual
+// time (a Ts counts milliseconds: TsPerSecond); table 0 is the table
+// trigger, whose span sees every table's DDLs. RemoveDispatcher removes a
+// dispatcher from its collector and closes its sink; for one already
+// removed, or left from an earlier incarnation of its node, it does
+// nothing. Split replaces a dispatcher by two over the halves of its
+// span, each added in one phase from its checkpoint.
+//
+// Merge(n, sources) is the two-phase add (1.9, manager.go). It creates
+// the merged dispatcher over the union of the sources' spans, from their
+// smallest checkpoint, calls PrepareAddDispatcher with a callback that
+// the merged session runs on its local Ready (T3, in place of the RESET),
+// and polls every second (scaled) until it has run. doMerge then removes
+// the sources, lowers the merged start ts to their smallest checkpoint
+// again (SetStartTs: nothing is skipped) and calls CommitAddDispatcher
+// (T6). Merge blocks, so it runs on a task; it returns nil if the node
+// restarted meanwhile. BugProbeDuringMerge (6.1 F4) also has the merged
+// dispatcher ask the coordinator for remote candidates.
+//
+// The cluster installs no crash hook: a crash ends the node's tasks and
+// timers and leaves its Node and dispatchers in place. A restart runs
+// boot again: it counts the boot in Node.Boots, closes the previous
+// incarnation's dispatchers (they become Removed), builds fresh
+// components, and re-adds one dispatcher per old span, in one phase from
+// the checkpoint the old one had reached, as TiCDC's maintainer
+// reschedules a node's tables. The new dispatchers have new IDs; the old
+// ones stay in Dispatchers for the checkers. Node.Up says only that the
+// node has booted, and stays true across a crash: whether a node runs now
+// is the simulator's sim.Node.Up (workloads' Run.Up).
+//
+// # What checkers read
+//
+//   - Dispatcher: Handed (every DML, DDL and sync point it accepted, in
+//     order), Flushed (what its sink wrote), CheckpointTs (the sink
+//     checkpoint of 1.1), StaleDropped, LateBatches and HandedAtRemoval
+//     (batches with data offered after the removal, I10), Removed. The
+//     sink writes everything pending after a delay drawn from SinkFlush,
+//     then wakes the collector's path, which stays blocked meanwhile.
+//   - Upstream: ResolvedTs, Changes and Expected(span, startTs, upto),
+//     the changes a dispatcher of span must eventually forward. A change
+//     is final once its commitTs is at or below the resolved ts.
+//   - Config.Observe (observe.go): every request and heartbeat a collector
+//     queues, in queue order, and both phases of each merge, which snapshots
+//     cannot give. It runs on the acting task, sometimes with a session's
+//     requestMu held: it must not block, yield or call into the cluster.
+//   - Each Node's Collector (Stat gives its sessions) and Service.
+//
+// A Watch (watch.go) lists the dispatchers whose sink or session changed
+// since its consumer last called TakeChanged, each once, in the order of
+// its first change, so package workloads checks after every step only
+// what that step changed. A session counts as changed when its
+// session.Stat.Version moves; a dispatcher closed by a restart is listed.
+// Each consumer takes its own Watch, which lists nothing from before it
+// was made. Code that edits a Dispatcher's exported fields directly calls
+// MarkChanged so that the watches see it.
+//
+// # Configuration and timing
+//
+// DefaultConfig is three nodes, changefeed "cf", a memory quota of 1 MiB
+// per changefeed and collector, eight tables of light load
+// (DefaultUpstreamConfig) and a sink flush of 1-50 ms. Variants selects
+// the bugs and patches the components and Merge apply; DataSharing is the
+// event services' data sharing; Trace receives the components' trace
+// lines. Scale multiplies every interval of the collector, event service,
+// coordinator, upstream, sink and merge poll (timing.go lists them): 1 or
+// 0 leaves HEAD's timing (PROTOCOL.md 7) and the runs' hashes untouched,
+// and 0.02 makes the 10 s heartbeat 200 ms, so that a real run of seconds
+// sees heartbeats and sweeps. HeartbeatInterval and HeartbeatTimeout, when
+// positive, replace the collectors' and event services' values unscaled;
+// FreeResetScans replays the reset storm of FINDINGS.md.
+//
+// # Local traffic
+//
+// A node's components share one network attachment, with one router task
+// per stream that hands each message to the component it is for. A
+// message to the sender's own node (between a collector and its local
+// event service L, and on n1 to or from the coordinator) never crosses
+// the network, as with TiCDC's local message target: it goes straight to
+// the component's mailbox, in send order, its send never fails, and no
+// network fault touches it. The network's counters miss these messages;
+// LocalMessages counts them.
+//
+// # Locking
+//
+// In real mode the workload's goroutine and the nodes' tasks share the
+// cluster: its mu (a clock.Guard) guards Dispatchers, the next ID and
+// every Node field but ID; each Dispatcher and the Upstream have their own
+// guard, and the watches' guard is a leaf. Read the exported fields
+// directly only when nothing runs (under the simulator, or in real mode
+// after the runtime's Wait); during a live real run use AllDispatchers,
+// NodeDispatchers, AllUp, CheckpointTs and FlushedCopy.
+package cluster
