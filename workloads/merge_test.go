@@ -17,13 +17,16 @@ import (
 // across the merged dispatcher's two phases); after the heal every live
 // dispatcher, merged ones included, must catch up.
 func TestMerge(t *testing.T) {
-	merges, committed := 0, 0
+	merges, committed, seeds := 0, 0, map[uint64]bool{}
 	sim.Test(t, func(w *sim.World) {
+		seeds[w.Seed()] = true
 		_, st := workloads.RunMerge(w, workloads.DefaultMergeOptions())
 		merges, committed = merges+st.Merges, committed+st.Committed
 	}, sim.Seeds(8), sim.Configure(workloads.Patched))
 	t.Logf("%d merges started, %d committed", merges, committed)
-	if committed == 0 {
+	// A property of a sweep: a single seed (a replay, one of dst's
+	// one-seed chunks) may commit none.
+	if committed == 0 && len(seeds) >= 4 {
 		t.Fatal("no merge committed: the workload does not exercise the two-phase add")
 	}
 }

@@ -98,15 +98,19 @@ func probingRun(w *sim.World, dataSharing bool) bool {
 func TestProbing(t *testing.T) {
 	for _, sharing := range []bool{true, false} {
 		t.Run(fmt.Sprintf("sharing=%t", sharing), func(t *testing.T) {
-			runs, remote := 0, 0
+			runs, remote, seeds := 0, 0, map[uint64]bool{}
 			sim.Test(t, func(w *sim.World) {
 				runs++
+				seeds[w.Seed()] = true
 				if probingRun(w, sharing) {
 					remote++
 				}
 			}, sim.Seeds(4), sim.Configure(probingFaults), sim.Configure(workloads.Patched))
 			t.Logf("%d of %d runs had a session with a remote current service", remote, runs)
-			if sharing && remote == 0 {
+			// Coverage is a property of a sweep: one seed (a replay, or
+			// dst's one-seed chunks of a timed sweep) may have no remote
+			// session at all.
+			if sharing && remote == 0 && len(seeds) >= 4 {
 				t.Fatal("data sharing on, but no session was ever served by a remote service")
 			}
 			if !sharing && remote > 0 {
