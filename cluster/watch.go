@@ -23,7 +23,9 @@ import (
 //
 // Each consumer has its own watch (Cluster.Watch), so two checker states
 // on one cluster (a test's fresh one beside the run's) do not take each
-// other's changes.
+// other's changes. A watch lives as long as its cluster: there is no
+// unwatching, and every change is noted in every watch, so take one per
+// consumer, not one per check.
 type Watch struct {
 	listed []bool // by Dispatcher.Index
 	list   []*Dispatcher
