@@ -36,17 +36,22 @@ func TestSmokeStress(t *testing.T) {
 	require.True(t, out.Detected, "outcome %+v", out)
 }
 
-// TestSmokeSynctest: the same run inside a synctest bubble.
+// TestSmokeSynctest: the same run inside a synctest bubble. The bubble
+// fixes the clock, not the scheduler: a run is not reproducible and
+// missed F3 about one time in five in bench/peers' reruns (BENCHMARKS.md),
+// so, as for stress, up to three runs.
 func TestSmokeSynctest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for seconds of wall time")
 	}
 	var out peers.Outcome
-	synctest.Test(t, func(t *testing.T) {
-		out = peers.RealRun{Bug: "f3-callback-kept", Scale: 0.05, Draw: 1, Wall: time.Hour}.Run()
-	})
+	for run := 1; run <= 3 && !out.Detected; run++ {
+		synctest.Test(t, func(t *testing.T) {
+			out = peers.RealRun{Bug: "f3-callback-kept", Scale: 0.05, Draw: uint64(run), Wall: time.Hour}.Run()
+		})
+		t.Logf("run %d: %s: %s; network %+v", run, out.Kind, out.Message, out.Net)
+	}
 	require.True(t, out.Detected, "outcome %+v", out)
-	t.Logf("%s: %s", out.Kind, out.Message)
 }
 
 // inBubble runs a real run inside a synctest bubble of t.
