@@ -172,7 +172,11 @@ func configKeys() []knob.Key[Config] {
 			Get: func(c *Config) string { return c.Faults },
 			Set: func(c *Config, s string) error {
 				if s == "swarm" {
-					c.Faults = s
+					// The seed's own draw, so that swarm after another
+					// preset restores the fault fields, not only the label.
+					d := DeriveConfig(c.Seed)
+					c.Faults, c.Net = d.Faults, d.Net
+					c.CrashEvery, c.RestartAfter = d.CrashEvery, d.RestartAfter
 					return nil
 				}
 				return c.applyPreset(network.Preset(s))

@@ -155,6 +155,17 @@ func TestFaultPresetsAndBadValues(t *testing.T) {
 	require.NoError(t, c.Set("faults", "none"))
 	require.Zero(t, c.Net.DropP)
 	require.Zero(t, c.CrashEvery)
+	// swarm after a preset brings back the seed's draw, not only its name.
+	for seed := uint64(1); seed <= 20; seed++ {
+		want := DeriveConfig(seed)
+		c := DefaultConfig(seed)
+		require.NoError(t, c.Set("faults", "harsh"))
+		require.NoError(t, c.Set("faults", "swarm"))
+		require.Equal(t, want.Faults, c.Faults)
+		require.Equal(t, want.Net, c.Net, "seed %d", seed)
+		require.Equal(t, want.CrashEvery, c.CrashEvery, "seed %d", seed)
+		require.Equal(t, want.RestartAfter, c.RestartAfter, "seed %d", seed)
+	}
 	require.ErrorContains(t, c.Set("faults", "brutal"), `unknown preset "brutal"; known presets: none, lite, default, harsh`)
 	require.ErrorContains(t, c.Set("net.drop", "1.5"), `bad value "1.5" for net.drop: want a probability in [0, 1]`)
 	require.ErrorContains(t, c.Set("net.latency", "gauss(1ms)"), `bad value "gauss(1ms)" for net.latency`)
