@@ -2,6 +2,7 @@
 package network
 
 import (
+	"slices"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -19,11 +20,18 @@ import (
 
 // SetFaults replaces the latency and the per-message faults by f's, and
 // remembers f's partition and clog rates for RunFaults. Call it before
-// the first send.
-func (n *Real) SetFaults(f Faults) {
+// the first send. It refuses the faults Sim would refuse, except that a
+// LinkCapacity of 0 means unbounded links here (Real's default).
+func (n *Real) SetFaults(f Faults) error {
+	v := f
+	v.LinkCapacity = max(v.LinkCapacity, 1)
+	if err := v.Validate(); err != nil {
+		return err
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.latency, n.faults = f.Latency, f
+	return nil
 }
 
 // RunFaults starts the injectors of random partitions and clogs at the
@@ -46,7 +54,8 @@ func (n *Real) RunFaults() {
 
 // Heal removes every partition and clog (held links drain at once),
 // switches the per-message faults off and stops the injectors; the base
-// latency stays. Healing twice is harmless.
+// latency and the link capacity stay, as in Sim. Healing twice is
+// harmless.
 func (n *Real) Heal() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -57,7 +66,7 @@ func (n *Real) Heal() {
 	}
 	close(n.healed)
 	n.rules = nil
-	n.faults = Faults{Latency: n.faults.Latency}
+	n.faults = Faults{Latency: n.faults.Latency, LinkCapacity: n.faults.LinkCapacity}
 	for _, l := range n.links {
 		n.wakeLink(l)
 	}
@@ -97,6 +106,7 @@ func (n *Real) randomPartition() {
 	for b == a {
 		b = n.order[n.r.IntN(len(n.order))].id
 	}
+	n.expire()
 	end := Until(n.rt.Now().Add(n.faults.PartitionFor.Sample(n.r)))
 	n.rules = append(n.rules, Cut{From: a, To: b, End: end})
 	if n.r.IntN(2) == 0 {
@@ -108,12 +118,20 @@ func (n *Real) randomPartition() {
 // Called with n.mu held.
 func (n *Real) randomClog() {
 	id := n.order[n.r.IntN(len(n.order))].id
+	n.expire()
 	n.rules = append(n.rules, Clog{Node: id, End: Until(n.rt.Now().Add(n.faults.ClogFor.Sample(n.r)))})
 	for k, l := range n.links {
 		if k.from == id || k.to == id {
 			n.wakeLink(l) // so that the link's goroutine sees the hold
 		}
 	}
+}
+
+// expire drops the rules whose time is up, so that a long stress run's
+// sends do not scan every partition it ever had. Called with n.mu held.
+func (n *Real) expire() {
+	now := n.rt.Now()
+	n.rules = slices.DeleteFunc(n.rules, func(r Rule) bool { return r.Expired(now) })
 }
 
 // syncFailure returns the error a send on l fails with at once, if any.

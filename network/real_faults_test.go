@@ -13,7 +13,7 @@ import (
 // configured rates, and after Heal it delivers everything again.
 func TestRealFaultsDropDuplicateHeal(t *testing.T) {
 	net := newReal(t, network.Fixed(0))
-	net.SetFaults(network.Faults{Latency: network.Fixed(0), DropP: 0.3, DupP: 0.3})
+	require.NoError(t, net.SetFaults(network.Faults{Latency: network.Fixed(0), DropP: 0.3, DupP: 0.3}))
 	a, b := net.Attach("a", "s"), net.Attach("b", "s")
 	const sends = 400
 	for i := range sends {
@@ -37,7 +37,7 @@ func TestRealFaultsDropDuplicateHeal(t *testing.T) {
 // sent across one are lost, and Heal ends them.
 func TestRealFaultsPartitions(t *testing.T) {
 	net := newReal(t, network.Fixed(0))
-	net.SetFaults(network.Faults{Latency: network.Fixed(0), PartitionEvery: time.Millisecond, PartitionFor: network.Fixed(time.Hour)})
+	require.NoError(t, net.SetFaults(network.Faults{Latency: network.Fixed(0), PartitionEvery: time.Millisecond, PartitionFor: network.Fixed(time.Hour)}))
 	a, b := net.Attach("a", "s"), net.Attach("b", "s")
 	net.RunFaults()
 	deadline := time.Now().Add(5 * time.Second)
@@ -51,4 +51,24 @@ func TestRealFaultsPartitions(t *testing.T) {
 	require.NoError(t, a.Send("b", "s", "after"))
 	for recvWithin(t, b.Inbox("s"), 5*time.Second).Msg != "after" { // what was delivered before comes first
 	}
+}
+
+// SetFaults refuses what Sim refuses, with the key's name.
+func TestRealSetFaultsValidates(t *testing.T) {
+	net := newReal(t, network.Fixed(0))
+	require.ErrorContains(t, net.SetFaults(network.Faults{Latency: network.Fixed(0), DropP: 1.5}), "net.drop")
+	require.ErrorContains(t, net.SetFaults(network.Faults{Latency: network.Fixed(0), ClogEvery: -time.Second}), "must not be negative")
+	require.NoError(t, net.SetFaults(network.Faults{Latency: network.Fixed(0)}), "capacity 0: unbounded")
+}
+
+// Heal keeps the link capacity, as Sim's does: a link whose queue is full
+// still refuses a send at once.
+func TestRealHealKeepsLinkCapacity(t *testing.T) {
+	net := newReal(t, network.Fixed(time.Hour))
+	require.NoError(t, net.SetFaults(network.Faults{Latency: network.Fixed(time.Hour), LinkCapacity: 2}))
+	a, _ := net.Attach("a", "s"), net.Attach("b", "s")
+	net.Heal()
+	require.NoError(t, a.Send("b", "s", 1))
+	require.NoError(t, a.Send("b", "s", 2))
+	require.ErrorIs(t, a.Send("b", "s", 3), network.ErrCongested)
 }

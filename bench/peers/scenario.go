@@ -100,7 +100,9 @@ func (rr RealRun) Run() Outcome {
 	}
 	faults := scaleFaults(simCfg.Net, rr.Scale)
 	net := network.NewReal(rt, faults.Latency)
-	net.SetFaults(faults)
+	if err := net.SetFaults(faults); err != nil {
+		panic(err)
+	}
 
 	checks := workloads.NewCheckState()
 	var checksMu sync.Mutex // Observe runs on every node's goroutines
