@@ -105,10 +105,11 @@
 // that delivers each message at its due time on the wall clock. It is not
 // deterministic: draws come from a randomly seeded stream and goroutines
 // interleave as they will. Without SetFaults its only failure is
-// ErrUnreachable (also after Close) and its links are unbounded. SetFaults (real_faults.go)
-// gives it Sim's per-message faults, and RunFaults its random partitions
-// and clogs, on the wall clock until Heal; there a LinkCapacity of 0 means
-// no bound, and Heal lifts the bound too. Real has no verbs for a single
+// ErrUnreachable (also after Close) and its links are unbounded.
+// SetFaults (real_faults.go) gives it Sim's per-message faults, and
+// RunFaults its random partitions and clogs, on the wall clock until
+// Heal; there a LinkCapacity of 0 means no bound, and Heal keeps the
+// bound, as Sim's does. Real has no verbs for a single
 // partition or clog, and no trace. Close stops every goroutine, drops what
 // is in flight and closes every inbox.
 //
