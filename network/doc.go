@@ -119,7 +119,8 @@
 // sends), Rejected (sends that returned an error), Duplicated (extra
 // copies), Delivered (copies put in an inbox), and the losses
 // DroppedRandom (DropP), DroppedCut (a cut, at send or when due) and
-// DroppedDown (a down or restarted receiver, or a stream it lacks). Sent
-// + Duplicated is Delivered plus the three drops plus the copies in
-// flight (for Real, also those a Close dropped).
+// DroppedDown (a down or restarted receiver) and DroppedNoStream (a
+// stream the receiver never attached). Sent + Duplicated is Delivered
+// plus the four drops plus the copies in flight (for Real, also those a
+// Close dropped).
 package network

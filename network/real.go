@@ -306,11 +306,9 @@ func (n *Real) handOver(m inflight) {
 		n.stats.DroppedCut++
 		return
 	}
-	if !n.closed && dst.up && dst.incarnation == m.inc {
-		if in := dst.inboxes[m.env.Stream]; in != nil && in.TrySend(m.env) {
-			n.stats.Delivered++
-			return
-		}
+	if n.closed || !dst.up || dst.incarnation != m.inc {
+		n.stats.DroppedDown++
+		return
 	}
-	n.stats.DroppedDown++
+	n.stats.deliver(dst.inboxes[m.env.Stream], m.env)
 }

@@ -235,3 +235,14 @@ func TestRealUnknownStreamPanics(t *testing.T) {
 	a := net.Attach("a", "s")
 	require.Panics(t, func() { a.Inbox("nope") })
 }
+
+// As in Sim, a send to a stream the receiver lacks is counted as such.
+func TestRealCountsSendsToAMissingStream(t *testing.T) {
+	net := newReal(t, network.Fixed(0))
+	a, b := net.Attach("a", "s"), net.Attach("b", "s")
+	require.NoError(t, a.Send("b", "other", 1))
+	require.NoError(t, a.Send("b", "s", 2))
+	recvWithin(t, b.Inbox("s"), 5*time.Second)
+	require.Eventually(t, func() bool { return net.Stats().DroppedNoStream == 1 }, 5*time.Second, time.Millisecond)
+	require.Zero(t, net.Stats().DroppedDown)
+}

@@ -40,6 +40,24 @@ type Sim struct {
 type Stats struct {
 	Sent, Delivered, Duplicated                      uint64
 	DroppedRandom, DroppedCut, DroppedDown, Rejected uint64
+	// DroppedNoStream counts copies sent to a stream the receiver never
+	// attached: a wiring mistake, which would otherwise pass for a down
+	// receiver.
+	DroppedNoStream uint64
+}
+
+// deliver puts a due copy in the receiver's inbox for its stream (in nil:
+// the receiver lacks the stream) and counts its fate. Inboxes are
+// unbounded, so a refused copy found a closed inbox.
+func (st *Stats) deliver(in *clock.Mailbox[Envelope], env Envelope) {
+	switch {
+	case in == nil:
+		st.DroppedNoStream++
+	case in.TrySend(env):
+		st.Delivered++
+	default:
+		st.DroppedDown++
+	}
 }
 
 type linkKey struct {
@@ -311,11 +329,7 @@ func (s *Sim) handOver(env Envelope, inc uint32, now clock.Time) {
 	case s.blocked(env.From, env.To, now):
 		s.stats.DroppedCut++
 	default:
-		if in := dst.inboxes[env.Stream]; in != nil && in.TrySend(env) {
-			s.stats.Delivered++
-		} else {
-			s.stats.DroppedDown++
-		}
+		s.stats.deliver(dst.inboxes[env.Stream], env)
 	}
 }
 

@@ -795,3 +795,16 @@ func TestSimIsDeterministic(t *testing.T) {
 	require.Positive(t, st1.DroppedRandom)
 	require.Positive(t, st1.Duplicated)
 }
+
+// A send to a stream the receiver never attached is accepted and lost,
+// and counted as such, not as a down receiver.
+func TestSimCountsSendsToAMissingStream(t *testing.T) {
+	var st network.Stats
+	world(t, clean(network.Fixed(time.Millisecond)), func(w *sim.World, net *network.Sim) {
+		a, _ := net.Attach("a", "s"), net.Attach("b", "s")
+		require.NoError(t, a.Send("b", "other", 1))
+		w.Sleep(time.Second)
+		st = net.Stats()
+	})
+	require.Equal(t, network.Stats{Sent: 1, DroppedNoStream: 1}, st)
+}
