@@ -1,7 +1,8 @@
 // Package dst is the cdcsim command line (cmd/dst): it sweeps the
 // simulated workloads over many seeds in parallel processes, shards a
 // sweep over machines, keeps every result in a resumable report, and
-// replays one seed with its trace. cmd/dst/main.go only calls Main.
+// replays one seed with its trace or shrinks its configuration.
+// cmd/dst/main.go only calls Main.
 //
 // # dst run
 //
@@ -111,6 +112,23 @@
 // mismatch exits 1 with both hashes (with the same binary version it is
 // nondeterminism; with another, a warning says the hash may differ
 // legitimately). The last line is hash=<16 hex digits>.
+//
+// # dst shrink (shrink.go)
+//
+//	go run ./cmd/dst shrink --workload TestHeartbeat --seed 26 [--set bug=f1-retry-unlocked] [--results FILE] [--match kind|message]
+//
+// Looks for a simpler configuration under which a failing seed still
+// fails the same way: the same kind and, with --match message (the
+// default), the same first message line with its numbers blanked. It
+// tries each of Simplifications (every fault off, each fault class off,
+// Buggify off, the random strategy, a fixed latency) on top of the
+// given pins and those kept so far, one process per try, and keeps a pin
+// when the seed still fails the same way and the run changed (the same
+// hash means the pin did nothing). After a round that kept anything it
+// tries the others again, since the run is then another one. It prints
+// one line per try, the settings kept, the steps and virtual time before
+// and after, and the replay line with the kept pins. A seed that passes
+// is exit 2: nothing to shrink.
 //
 // # dst list (list.go)
 //

@@ -78,6 +78,7 @@ func TestRunRecordsEverySeed(t *testing.T) {
 	}
 	require.Contains(t, out, "TestFixtureOther/b seed 26: safety: invariant")
 	require.Contains(t, out, "replay: go run ./cmd/dst replay --results "+path+" --workload TestFixture --seed 13")
+	require.Contains(t, out, "(dst shrink with a replay line's flags looks for a simpler configuration")
 	require.Regexp(t, `TestFixture\s+30\s+28\s+2\s+\d+`, out)
 	data, err := os.ReadFile(junit)
 	require.NoError(t, err)

@@ -81,7 +81,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if h != nil && bin.Version != h.Binary {
 		fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the hash may legitimately differ\n", *results, h.Binary, bin.Version)
 	}
-	got, err := replayOnce(bin, *workload, seed, pins, traceFilter(*node, *disp), stdout, stderr)
+	got, err := runSeed(bin, *workload, seed, pins, true, traceFilter(*node, *disp), stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -107,9 +107,10 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// replayOnce runs the seed with -sim.trace, copies the output to stdout
-// through the filter, and returns the seed's result line.
-func replayOnce(bin *Binary, workload string, seed uint64, pins []string, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
+// runSeed runs one seed of a workload in a process of its own (with
+// -sim.trace when trace is set), copies the output to stdout through the
+// filter, and returns the seed's result line.
+func runSeed(bin *Binary, workload string, seed uint64, pins []string, trace bool, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
 	dir, err := os.MkdirTemp("", "dst-replay-")
 	if err != nil {
 		return nil, err
@@ -117,7 +118,10 @@ func replayOnce(bin *Binary, workload string, seed uint64, pins []string, keep f
 	defer os.RemoveAll(dir)
 	js := filepath.Join(dir, "result.jsonl")
 	args := []string{"-test.run", runPattern(workload), "-test.count=1", "-test.timeout=0",
-		fmt.Sprintf("-sim.seed=%d", seed), "-sim.trace", "-sim.json=" + js}
+		fmt.Sprintf("-sim.seed=%d", seed), "-sim.json=" + js}
+	if trace {
+		args = append(args, "-sim.trace")
+	}
 	for _, p := range pins {
 		args = append(args, "-sim.set="+p)
 	}

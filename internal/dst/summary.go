@@ -116,6 +116,7 @@ func (s *Stats) Print(out io.Writer, h *Header, resultsPath string) {
 		fmt.Fprintf(out, "%s seed %d: %s: %s\n", f.Test, f.Seed, f.Kind, firstLine(f.Message))
 		fmt.Fprintf(out, "  replay: %s\n", ReplayLine(h, f.Test, f.Seed, resultsPath))
 	}
+	fmt.Fprintln(out, "(dst shrink with a replay line's flags looks for a simpler configuration that fails the same way)")
 }
 
 func kinds(m map[string]int) string {

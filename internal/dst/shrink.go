@@ -1,0 +1,190 @@
+package dst
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cdcsim/cdcsim/sim"
+)
+
+// Simplifications are the pins dst shrink tries on a failing seed, coarse
+// first: every fault at once, then each fault class, then the
+// perturbations of the scheduler, then a fixed latency. Each switches one
+// source of noise off, so a kept one leaves a trace with fewer events
+// that have nothing to do with the failure.
+func Simplifications() []string {
+	return []string{
+		"faults=none",
+		"node.crash-every=0s",
+		"net.partition-every=0s",
+		"net.clog-every=0s",
+		"net.drop=0",
+		"net.dup=0",
+		"net.spike=0",
+		"net.congested=0",
+		"net.not-ready=0",
+		"buggify.p=0",
+		"strategy=random",
+		"net.latency=fixed(1ms)",
+	}
+}
+
+// cmdShrink looks for a simpler configuration under which a failing seed
+// still fails the same way. A seed's run is a function of its
+// configuration, so this shrinks the input the seed stands for, the way a
+// property-based tester shrinks a failing case: each simplification is
+// tried in turn on top of those kept so far, and kept when the seed still
+// fails with the same failure. A pin that leaves the run as it was (the
+// same hash: the fault class never fired, or the workload pins the field
+// after the swarm draw) is not kept. Pins not kept are tried again after
+// a later one is kept (the run is then another one), until a round keeps
+// nothing: at most as many rounds as there are simplifications.
+func cmdShrink(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dst shrink", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pkg := fs.String("pkg", DefaultPkg, "the workloads package")
+	workload := fs.String("workload", "", "the workload's full test name (required)")
+	seedStr := fs.String("seed", "", "the failing seed (decimal or 0x hex; required)")
+	results := fs.String("results", "", "a results file: take the package and settings from it")
+	match := fs.String("match", "message", "what counts as the same failure: kind (the failure's kind) or message (the kind and the first line of the message, numbers aside)")
+	cache := fs.String("cache", "", "where built test binaries go")
+	var set pinsFlag
+	fs.Var(&set, "set", "pin a configuration key, key=value (repeatable): the settings the seed failed with")
+	if err := parseFlags(fs, args, false); err != nil {
+		return err
+	}
+	if *workload == "" || *seedStr == "" {
+		return usagef("shrink needs --workload NAME and --seed S")
+	}
+	seed, err := sim.ParseSeed(*seedStr)
+	if err != nil {
+		return usagef("--seed: %v", err)
+	}
+	if *match != "kind" && *match != "message" {
+		return usagef("--match %q: want kind or message", *match)
+	}
+	pins := []string(set)
+	if *results != "" {
+		h, _, err := ReadReport(*results)
+		if err != nil {
+			return err
+		}
+		if len(set) > 0 {
+			return usagef("--set with --results: the results file fixes the settings (%q)", h.Set)
+		}
+		*pkg, pins = h.Pkg, h.Set
+	}
+	bin, err := Build(*pkg, *cache, stderr)
+	if err != nil {
+		return err
+	}
+	all, err := Discover(bin, io.Discard)
+	if err != nil {
+		return err
+	}
+	if _, err := Select(all, "^"+regexpQuote(*workload)+"$"); err != nil {
+		return usagef("unknown workload %q; the workloads of %s are: %v", *workload, *pkg, names(all))
+	}
+	run := func(p []string) (*Record, error) {
+		return runSeed(bin, *workload, seed, p, false, func(string) bool { return false }, io.Discard, io.Discard)
+	}
+	start := time.Now()
+	first, err := run(pins)
+	if err != nil {
+		return err
+	}
+	if !first.Failed() {
+		return usagef("%s seed %d passes with %s: nothing to shrink", *workload, seed, describePins(pins))
+	}
+	fmt.Fprintf(stdout, "%s seed %d fails (%s) in %d steps, %s virtual: %s\n",
+		*workload, seed, first.Kind, first.Steps, time.Duration(first.VTimeNS), firstLine(first.Message))
+	same := func(r *Record) bool {
+		return r.Failed() && r.Kind == first.Kind && (*match == "kind" || failureShape(r.Message) == failureShape(first.Message))
+	}
+	res := shrink(pins, first, same, run, stdout)
+	if res.err != nil {
+		return res.err
+	}
+	last := res.last
+	fmt.Fprintf(stdout, "\nshrunk in %d runs (%s): kept %d of %d simplifications; steps %d -> %d, virtual time %s -> %s\n",
+		res.runs+1, time.Since(start).Round(time.Millisecond), len(res.pins)-len(pins), len(Simplifications()),
+		first.Steps, last.Steps, time.Duration(first.VTimeNS), time.Duration(last.VTimeNS))
+	fmt.Fprintf(stdout, "settings: %s\n", describePins(res.pins))
+	fmt.Fprintf(stdout, "replay: %s\n", ReplayLine(&Header{Pkg: *pkg, Set: res.pins}, *workload, seed, ""))
+	return nil
+}
+
+// shrinkResult is what shrink found: the pins kept (after the given
+// ones), the run under them, and how many runs it took.
+type shrinkResult struct {
+	pins []string
+	last *Record
+	runs int
+	err  error
+}
+
+// shrink is the greedy loop of cmdShrink, apart from the processes so
+// that it can be read (and tested) on its own: try each simplification
+// not yet kept on top of the pins, keep it when the run fails the same
+// way and differs from the current one, and go round again while any
+// was kept.
+func shrink(pins []string, cur *Record, same func(*Record) bool, run func([]string) (*Record, error), out io.Writer) shrinkResult {
+	pins = slices.Clip(pins)
+	res := shrinkResult{pins: pins, last: cur}
+	for round, changed := 1, true; changed; round++ {
+		changed = false
+		fmt.Fprintf(out, "round %d:\n", round)
+		for _, c := range Simplifications() {
+			if slices.Contains(res.pins, c) {
+				continue
+			}
+			r, err := run(append(res.pins, c))
+			res.runs++
+			if err != nil {
+				res.err = err
+				return res
+			}
+			var verdict string
+			switch {
+			case r.Hash == res.last.Hash:
+				// The same run: the field already had that value, the
+				// workload pins it, or the failure comes before it
+				// matters. Keeping it would only lengthen the command.
+				verdict = "no effect: not kept"
+			case same(r):
+				res.pins, res.last, changed = append(res.pins, c), r, true
+				verdict = fmt.Sprintf("still fails, %d steps: kept", r.Steps)
+			case r.Failed():
+				verdict = fmt.Sprintf("fails otherwise (%s: %s): not kept", r.Kind, firstLine(r.Message))
+			default:
+				verdict = "passes: not kept"
+			}
+			fmt.Fprintf(out, "  %-26s %s\n", c, verdict)
+		}
+	}
+	return res
+}
+
+// digits are the numbers of a failure message: ids, timestamps, counts.
+var digits = regexp.MustCompile(`[0-9]+`)
+
+// failureShape is the first line of a failure message with its numbers
+// blanked, so that the same failure on another dispatcher or at another
+// timestamp matches.
+func failureShape(msg string) string {
+	return digits.ReplaceAllString(strings.TrimSpace(firstLine(msg)), "#")
+}
+
+// describePins prints pins for a message: "the defaults" when there are
+// none.
+func describePins(pins []string) string {
+	if len(pins) == 0 {
+		return "the seed's own configuration"
+	}
+	return strings.Join(pins, " ")
+}
