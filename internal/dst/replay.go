@@ -12,8 +12,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/cdcsim/cdcsim/sim"
 )
 
 // cmdReplay re-runs one seed with its text trace. The trace lines can be
@@ -25,67 +23,34 @@ import (
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dst replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	pkg := fs.String("pkg", DefaultPkg, "the workloads package")
-	workload := fs.String("workload", "", "the workload's full test name (required)")
-	seedStr := fs.String("seed", "", "the seed (decimal or 0x hex; required)")
-	results := fs.String("results", "", "a results file: take the package and settings from it and check the hash")
+	sf := addSeedFlags(fs, "a results file: take the package and settings from it and check the hash")
 	node := fs.String("node", "", "show only the trace lines of this node, or that name it")
 	disp := fs.String("dispatcher", "", "show only the trace lines that name this dispatcher (d9, or 9)")
-	cache := fs.String("cache", "", "where built test binaries go")
-	var set pinsFlag
-	fs.Var(&set, "set", "pin a configuration key, key=value (repeatable)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if *workload == "" || *seedStr == "" {
-		return usagef("replay needs --workload NAME and --seed S")
-	}
-	seed, err := sim.ParseSeed(*seedStr)
+	tg, err := sf.resolve(fs, "replay", stderr)
 	if err != nil {
-		return usagef("--seed: %v", err)
+		return err
 	}
-	pins := []string(set)
+	workload, seed, bin, h := tg.workload, tg.seed, tg.bin, tg.header
 	var want *Record
-	var h *Header
-	if *results != "" {
-		var recs []Record
-		if h, recs, err = ReadReport(*results); err != nil {
-			return err
-		}
-		if given["pkg"] && *pkg != h.Pkg {
-			return usagef("--pkg %s, but %s was recorded from %s", *pkg, *results, h.Pkg)
-		}
-		if len(set) > 0 {
-			return usagef("--set with --results: the results file fixes the settings (%q)", h.Set)
-		}
-		*pkg, pins = h.Pkg, h.Set
-		if i := slices.IndexFunc(recs, func(r Record) bool { return r.Test == *workload && r.Seed == seed }); i >= 0 {
-			want = &recs[i]
+	if h != nil {
+		if i := slices.IndexFunc(tg.records, func(r Record) bool { return r.Test == workload && r.Seed == seed }); i >= 0 {
+			want = &tg.records[i]
 		} else {
-			fmt.Fprintf(stderr, "dst: warning: %s has no record of %s seed %d; the hash is not checked\n", *results, *workload, seed)
+			fmt.Fprintf(stderr, "dst: warning: %s has no record of %s seed %d; the hash is not checked\n", *sf.results, workload, seed)
+		}
+		if bin.Version != h.Binary {
+			fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the hash may legitimately differ\n", *sf.results, h.Binary, bin.Version)
 		}
 	}
-	bin, err := Build(*pkg, *cache, stderr)
+	results := sf.results
+	got, err := runSeed(bin, workload, seed, tg.pins, true, traceFilter(*node, *disp), stdout, stderr)
 	if err != nil {
 		return err
 	}
-	all, err := Discover(bin, io.Discard)
-	if err != nil {
-		return err
-	}
-	if _, err := Select(all, "^"+regexpQuote(*workload)+"$"); err != nil {
-		return usagef("unknown workload %q; the workloads of %s are: %v", *workload, *pkg, names(all))
-	}
-	if h != nil && bin.Version != h.Binary {
-		fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the hash may legitimately differ\n", *results, h.Binary, bin.Version)
-	}
-	got, err := runSeed(bin, *workload, seed, pins, true, traceFilter(*node, *disp), stdout, stderr)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s seed %d: %s", *workload, seed, got.Outcome)
+	fmt.Fprintf(stdout, "%s seed %d: %s", workload, seed, got.Outcome)
 	if got.Failed() {
 		fmt.Fprintf(stdout, " (%s): %s", got.Kind, firstLine(got.Message))
 	}

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/cdcsim/cdcsim/sim"
 )
 
 // Simplifications are the pins dst shrink tries on a failing seed, coarse
@@ -47,51 +45,21 @@ func Simplifications() []string {
 func cmdShrink(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dst shrink", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	pkg := fs.String("pkg", DefaultPkg, "the workloads package")
-	workload := fs.String("workload", "", "the workload's full test name (required)")
-	seedStr := fs.String("seed", "", "the failing seed (decimal or 0x hex; required)")
-	results := fs.String("results", "", "a results file: take the package and settings from it")
+	sf := addSeedFlags(fs, "a results file: take the package and settings from it")
 	match := fs.String("match", "message", "what counts as the same failure: kind (the failure's kind) or message (the kind and the first line of the message, numbers aside)")
-	cache := fs.String("cache", "", "where built test binaries go")
-	var set pinsFlag
-	fs.Var(&set, "set", "pin a configuration key, key=value (repeatable): the settings the seed failed with")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
-	}
-	if *workload == "" || *seedStr == "" {
-		return usagef("shrink needs --workload NAME and --seed S")
-	}
-	seed, err := sim.ParseSeed(*seedStr)
-	if err != nil {
-		return usagef("--seed: %v", err)
 	}
 	if *match != "kind" && *match != "message" {
 		return usagef("--match %q: want kind or message", *match)
 	}
-	pins := []string(set)
-	if *results != "" {
-		h, _, err := ReadReport(*results)
-		if err != nil {
-			return err
-		}
-		if len(set) > 0 {
-			return usagef("--set with --results: the results file fixes the settings (%q)", h.Set)
-		}
-		*pkg, pins = h.Pkg, h.Set
-	}
-	bin, err := Build(*pkg, *cache, stderr)
+	tg, err := sf.resolve(fs, "shrink", stderr)
 	if err != nil {
 		return err
 	}
-	all, err := Discover(bin, io.Discard)
-	if err != nil {
-		return err
-	}
-	if _, err := Select(all, "^"+regexpQuote(*workload)+"$"); err != nil {
-		return usagef("unknown workload %q; the workloads of %s are: %v", *workload, *pkg, names(all))
-	}
+	workload, seed, pins := tg.workload, tg.seed, tg.pins
 	run := func(p []string) (*Record, error) {
-		return runSeed(bin, *workload, seed, p, false, func(string) bool { return false }, io.Discard, io.Discard)
+		return runSeed(tg.bin, workload, seed, p, false, func(string) bool { return false }, io.Discard, io.Discard)
 	}
 	start := time.Now()
 	first, err := run(pins)
@@ -99,10 +67,10 @@ func cmdShrink(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if !first.Failed() {
-		return usagef("%s seed %d passes with %s: nothing to shrink", *workload, seed, describePins(pins))
+		return usagef("%s seed %d passes with %s: nothing to shrink", workload, seed, describePins(pins))
 	}
 	fmt.Fprintf(stdout, "%s seed %d fails (%s) in %d steps, %s virtual: %s\n",
-		*workload, seed, first.Kind, first.Steps, time.Duration(first.VTimeNS), firstLine(first.Message))
+		workload, seed, first.Kind, first.Steps, time.Duration(first.VTimeNS), firstLine(first.Message))
 	same := func(r *Record) bool {
 		return r.Failed() && r.Kind == first.Kind && (*match == "kind" || failureShape(r.Message) == failureShape(first.Message))
 	}
@@ -115,7 +83,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) error {
 		res.runs+1, time.Since(start).Round(time.Millisecond), len(res.pins)-len(pins), len(Simplifications()),
 		first.Steps, last.Steps, time.Duration(first.VTimeNS), time.Duration(last.VTimeNS))
 	fmt.Fprintf(stdout, "settings: %s\n", describePins(res.pins))
-	fmt.Fprintf(stdout, "replay: %s\n", ReplayLine(&Header{Pkg: *pkg, Set: res.pins}, *workload, seed, ""))
+	fmt.Fprintf(stdout, "replay: %s\n", ReplayLine(&Header{Pkg: tg.pkg, Set: res.pins}, workload, seed, ""))
 	return nil
 }
 

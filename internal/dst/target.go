@@ -1,0 +1,80 @@
+package dst
+
+import (
+	"flag"
+	"io"
+
+	"github.com/cdcsim/cdcsim/sim"
+)
+
+// seedFlags are the flags of the commands that work on one seed of one
+// workload (replay, shrink): which seed, in which package, with which
+// settings, either given (--set) or taken from a sweep's report
+// (--results).
+type seedFlags struct {
+	pkg, workload, seed, results, cache *string
+	set                                 pinsFlag
+}
+
+func addSeedFlags(fs *flag.FlagSet, resultsDoc string) *seedFlags {
+	f := &seedFlags{
+		pkg:      fs.String("pkg", DefaultPkg, "the workloads package"),
+		workload: fs.String("workload", "", "the workload's full test name (required)"),
+		seed:     fs.String("seed", "", "the seed (decimal or 0x hex; required)"),
+		results:  fs.String("results", "", resultsDoc),
+		cache:    fs.String("cache", "", "where built test binaries go"),
+	}
+	fs.Var(&f.set, "set", "pin a configuration key, key=value (repeatable)")
+	return f
+}
+
+// seedTarget is one seed of one workload, ready to run: the built test
+// binary, the pins, and the report they came from, if any.
+type seedTarget struct {
+	bin      *Binary
+	pkg      string
+	workload string
+	seed     uint64
+	pins     []string
+	header   *Header // with --results
+	records  []Record
+}
+
+// resolve checks the parsed flags of command cmd, reads the results file
+// if one was given, builds the package and checks that it has the
+// workload. Every problem with what was asked is a usage error.
+func (f *seedFlags) resolve(fs *flag.FlagSet, cmd string, stderr io.Writer) (*seedTarget, error) {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if *f.workload == "" || *f.seed == "" {
+		return nil, usagef("%s needs --workload NAME and --seed S", cmd)
+	}
+	seed, err := sim.ParseSeed(*f.seed)
+	if err != nil {
+		return nil, usagef("--seed: %v", err)
+	}
+	tg := &seedTarget{pkg: *f.pkg, workload: *f.workload, seed: seed, pins: f.set}
+	if *f.results != "" {
+		if tg.header, tg.records, err = ReadReport(*f.results); err != nil {
+			return nil, err
+		}
+		if given["pkg"] && *f.pkg != tg.header.Pkg {
+			return nil, usagef("--pkg %s, but %s was recorded from %s", *f.pkg, *f.results, tg.header.Pkg)
+		}
+		if len(f.set) > 0 {
+			return nil, usagef("--set with --results: the results file fixes the settings (%q)", tg.header.Set)
+		}
+		tg.pkg, tg.pins = tg.header.Pkg, tg.header.Set
+	}
+	if tg.bin, err = Build(tg.pkg, *f.cache, stderr); err != nil {
+		return nil, err
+	}
+	all, err := Discover(tg.bin, io.Discard)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Select(all, "^"+regexpQuote(tg.workload)+"$"); err != nil {
+		return nil, usagef("unknown workload %q; the workloads of %s are: %v", tg.workload, tg.pkg, names(all))
+	}
+	return tg, nil
+}
