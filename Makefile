@@ -50,10 +50,13 @@ run:
 # start, which every shard of one sweep needs), every result in
 # $(OUT)/nightly.jsonl as it finishes (resumable: go run ./cmd/dst run
 # --resume $(OUT)/nightly.jsonl), a JUnit report in $(OUT)/junit.xml.
+# After the sweep it shrinks the configuration of up to three distinct
+# failures (dst shrink: about 20-30 runs of the seed each) and prints
+# their simpler replay lines.
 nightly:
 	mkdir -p $(OUT)
 	go run ./cmd/dst run $(if $(START),--seed-start $(START),--random) --time $(NIGHTLY_TIME) \
-		--json $(OUT)/nightly.jsonl --junit $(OUT)/junit.xml $(DSTFLAGS)
+		--json $(OUT)/nightly.jsonl --junit $(OUT)/junit.xml --shrink 3 $(DSTFLAGS)
 
 # Re-run one seed with its full text trace:
 #   make replay TEST=TestSteady SEED=7

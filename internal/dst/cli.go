@@ -142,7 +142,7 @@ func checkPin(kv string) error {
 // runFlags are dst run's flags.
 type runFlags struct {
 	pkg, workload, bug, patch, json, junit, resume, cache, shard string
-	seeds, parallel, shards, block                               int
+	seeds, parallel, shards, block, shrink                       int
 	start                                                        uint64
 	random, recheck                                              bool
 	budget, seedTimeout, every                                   time.Duration
@@ -173,6 +173,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.DurationVar(&f.seedTimeout, "seed-timeout", 10*time.Minute, "kill a worker that reports no seed for this long; its seed is a timeout")
 	fs.IntVar(&f.block, "chunk", 0, "consecutive seeds per block, the unit of sharding and of work per process (default 4, or 1 for a sweep bounded by time only)")
 	fs.StringVar(&f.cache, "cache", "", "where built test binaries go (default: the user cache directory)")
+	fs.IntVar(&f.shrink, "shrink", 0, "after the sweep, shrink the configuration of up to this many failing seeds, one per workload and failure (see dst shrink)")
 	fs.DurationVar(&f.every, "progress-every", 5*time.Second, "period of the progress lines when stdout is not a terminal")
 	return fs, f
 }
@@ -187,6 +188,8 @@ func (f *runFlags) validate() error {
 		return usagef("--seeds %d: want a positive number of seeds per workload", f.seeds)
 	case f.given["time"] && f.budget <= 0:
 		return usagef("--time %v: want a positive duration", f.budget)
+	case f.shrink < 0:
+		return usagef("--shrink %d: want a number of failing seeds, 0 for none", f.shrink)
 	case f.parallel < 1:
 		return usagef("--parallel %d: want at least 1 process", f.parallel)
 	case f.given["chunk"] && f.block < 1:
@@ -336,6 +339,9 @@ func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w 
 	fmt.Fprintln(stdout)
 	stats.Print(stdout, h, path)
 	printThroughput(stdout, s.Recorded(), s.Parallel, elapsed)
+	if f.shrink > 0 && ctx.Err() == nil {
+		shrinkFailures(ctx, f.shrink, h, bin, stats.Failures, stdout)
+	}
 	if f.junit != "" {
 		if err := WriteJUnit(f.junit, h, stats, path); err != nil {
 			return err

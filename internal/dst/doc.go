@@ -31,7 +31,8 @@
 // checked against sim's keys and package variant before anything runs;
 // --recheck=false runs each passing seed once; --json FILE writes the
 // report; --junit FILE a JUnit XML report at the end; --resume FILE
-// continues a report.
+// continues a report; --shrink N shrinks up to N failures' configurations
+// at the end (see dst shrink).
 //
 // # The plan and shards (plan.go)
 //
@@ -129,6 +130,12 @@
 // one line per try, the settings kept, the steps and virtual time before
 // and after, and the replay line with the kept pins. A seed that passes
 // is exit 2: nothing to shrink.
+//
+// dst run --shrink N does the same after a sweep for up to N of its
+// failures, one per distinct failure (workload, kind, message shape),
+// leaving out nondeterminism, crashes and timeouts, and prints each
+// one's kept pins and replay line. make nightly and the Kubernetes job
+// pass --shrink 3.
 //
 // # dst list (list.go)
 //

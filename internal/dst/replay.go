@@ -2,6 +2,7 @@ package dst
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -46,7 +47,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	results := sf.results
-	got, err := runSeed(bin, workload, seed, tg.pins, true, traceFilter(*node, *disp), stdout, stderr)
+	got, err := runSeed(context.Background(), bin, workload, seed, tg.pins, true, traceFilter(*node, *disp), stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,11 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 // runSeed runs one seed of a workload in a process of its own (with
 // -sim.trace when trace is set), copies the output to stdout through the
 // filter, and returns the seed's result line.
-func runSeed(bin *Binary, workload string, seed uint64, pins []string, trace bool, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
+// A nil keep keeps nothing. When ctx ends the process is killed.
+func runSeed(ctx context.Context, bin *Binary, workload string, seed uint64, pins []string, trace bool, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
+	if keep == nil {
+		keep = func(string) bool { return false }
+	}
 	dir, err := os.MkdirTemp("", "dst-replay-")
 	if err != nil {
 		return nil, err
@@ -90,7 +95,7 @@ func runSeed(bin *Binary, workload string, seed uint64, pins []string, trace boo
 	for _, p := range pins {
 		args = append(args, "-sim.set="+p)
 	}
-	cmd := exec.Command(bin.Path, args...)
+	cmd := exec.CommandContext(ctx, bin.Path, args...)
 	cmd.Dir, cmd.Stderr = bin.Dir, stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -1,6 +1,9 @@
 package dst
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -8,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cdcsim/cdcsim/sim"
 )
 
 // Simplifications are the pins dst shrink tries on a failing seed, coarse
@@ -58,11 +63,8 @@ func cmdShrink(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	workload, seed, pins := tg.workload, tg.seed, tg.pins
-	run := func(p []string) (*Record, error) {
-		return runSeed(tg.bin, workload, seed, p, false, func(string) bool { return false }, io.Discard, io.Discard)
-	}
 	start := time.Now()
-	first, err := run(pins)
+	first, err := runSeed(context.Background(), tg.bin, workload, seed, pins, false, nil, io.Discard, io.Discard)
 	if err != nil {
 		return err
 	}
@@ -71,10 +73,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s seed %d fails (%s) in %d steps, %s virtual: %s\n",
 		workload, seed, first.Kind, first.Steps, time.Duration(first.VTimeNS), firstLine(first.Message))
-	same := func(r *Record) bool {
-		return r.Failed() && r.Kind == first.Kind && (*match == "kind" || failureShape(r.Message) == failureShape(first.Message))
-	}
-	res := shrink(pins, first, same, run, stdout)
+	res := shrinkSeed(context.Background(), tg.bin, pins, first, *match, stdout)
 	if res.err != nil {
 		return res.err
 	}
@@ -85,6 +84,27 @@ func cmdShrink(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "settings: %s\n", describePins(res.pins))
 	fmt.Fprintf(stdout, "replay: %s\n", ReplayLine(&Header{Pkg: tg.pkg, Set: res.pins}, workload, seed, ""))
 	return nil
+}
+
+// shrinkSeed shrinks the configuration of first, a failing run of its
+// workload and seed under pins: a run counts as the same failure by
+// match ("kind" or "message"). Each try is a process of bin; the tries
+// stop when ctx ends.
+func shrinkSeed(ctx context.Context, bin *Binary, pins []string, first *Record, match string, out io.Writer) shrinkResult {
+	run := func(p []string) (*Record, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := runSeed(ctx, bin, first.Test, first.Seed, p, false, nil, io.Discard, io.Discard)
+		if ctx.Err() != nil {
+			return nil, ctx.Err() // killed: not the pin's doing
+		}
+		return r, err
+	}
+	same := func(r *Record) bool {
+		return r.Failed() && r.Kind == first.Kind && (match == "kind" || failureShape(r.Message) == failureShape(first.Message))
+	}
+	return shrink(pins, first, same, run, out)
 }
 
 // shrinkResult is what shrink found: the pins kept (after the given
@@ -113,12 +133,16 @@ func shrink(pins []string, cur *Record, same func(*Record) bool, run func([]stri
 			}
 			r, err := run(append(res.pins, c))
 			res.runs++
-			if err != nil {
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				res.err = err
 				return res
 			}
 			var verdict string
 			switch {
+			case err != nil:
+				// The process died without a result under this pin: not
+				// the failure we are shrinking.
+				verdict = fmt.Sprintf("no result (%v): not kept", err)
 			case r.Hash == res.last.Hash:
 				// The same run: the field already had that value, the
 				// workload pins it, or the failure comes before it
@@ -155,4 +179,53 @@ func describePins(pins []string) string {
 		return "the seed's own configuration"
 	}
 	return strings.Join(pins, " ")
+}
+
+// shrinkFailures shrinks the configuration of up to n of a sweep's
+// failing seeds and prints each one's simpler replay line. It takes the
+// first seed (by workload, then seed) of each distinct failure (the
+// workload, the kind, the message's shape), so that n shrinks go to n
+// different bugs, and leaves out what a configuration cannot reproduce
+// on its own: nondeterminism, and a worker's crash or timeout.
+func shrinkFailures(ctx context.Context, n int, h *Header, bin *Binary, failures []Record, out io.Writer) {
+	var picked []Record
+	seen := map[string]bool{}
+	sorted := slices.Clone(failures)
+	slices.SortStableFunc(sorted, func(a, b Record) int {
+		return cmp.Or(strings.Compare(a.Test, b.Test), cmp.Compare(a.Seed, b.Seed))
+	})
+	for _, f := range sorted {
+		key := f.Test + "\x00" + f.Kind + "\x00" + failureShape(f.Message)
+		switch {
+		case f.Kind == string(sim.KindNondeterminism) || f.Kind == KindCrash || f.Kind == KindTimeout || seen[key]:
+			continue
+		}
+		seen[key] = true
+		picked = append(picked, f)
+	}
+	if len(picked) == 0 {
+		return
+	}
+	if len(picked) > n {
+		fmt.Fprintf(out, "\nshrinking %d of %d distinct failures (--shrink %d):\n", n, len(picked), n)
+		picked = picked[:n]
+	} else {
+		fmt.Fprintf(out, "\nshrinking %d distinct failure(s):\n", len(picked))
+	}
+	for _, f := range picked {
+		start := time.Now()
+		res := shrinkSeed(ctx, bin, h.Set, &f, "message", io.Discard)
+		fmt.Fprintf(out, "%s seed %d (%s): ", f.Test, f.Seed, f.Kind)
+		switch {
+		case res.err != nil:
+			fmt.Fprintf(out, "stopped: %v\n", res.err)
+			return
+		case len(res.pins) == len(h.Set):
+			fmt.Fprintf(out, "nothing simpler fails the same way (%d runs, %s)\n", res.runs, time.Since(start).Round(time.Millisecond))
+		default:
+			fmt.Fprintf(out, "kept %s (%d runs, %s); steps %d -> %d\n", strings.Join(res.pins[len(h.Set):], " "),
+				res.runs, time.Since(start).Round(time.Millisecond), f.Steps, res.last.Steps)
+			fmt.Fprintf(out, "  replay: %s\n", ReplayLine(&Header{Pkg: h.Pkg, Set: res.pins}, f.Test, f.Seed, ""))
+		}
+	}
 }

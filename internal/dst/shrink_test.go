@@ -1,6 +1,7 @@
 package dst
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -11,12 +12,16 @@ import (
 )
 
 // The loop keeps every simplification under which the seed still fails
-// the same way, leaves out one that makes it pass and one that changes
-// nothing, and goes round again after keeping any.
+// the same way, leaves out one that makes it pass, one that changes
+// nothing and one whose run gives no result, and goes round again after
+// keeping any.
 func TestShrinkKeepsWhatStillFails(t *testing.T) {
 	runs := 0
 	run := func(pins []string) (*Record, error) {
 		runs++
+		if slices.Contains(pins, "buggify.p=0") {
+			return nil, errors.New("the replay wrote no result")
+		}
 		r := &Record{}
 		r.Outcome, r.Kind, r.Message = "fail", "panic", "boom"
 		if slices.Contains(pins, "net.dup=0") || slices.Contains(pins, "faults=none") {
@@ -36,7 +41,7 @@ func TestShrinkKeepsWhatStillFails(t *testing.T) {
 	require.NoError(t, res.err)
 	want := []string{"bug=x"}
 	for _, s := range Simplifications() {
-		if s != "faults=none" && s != "net.dup=0" && s != "strategy=random" {
+		if s != "faults=none" && s != "net.dup=0" && s != "strategy=random" && s != "buggify.p=0" {
 			want = append(want, s)
 		}
 	}
@@ -45,6 +50,7 @@ func TestShrinkKeepsWhatStillFails(t *testing.T) {
 	require.Equal(t, strings.Join(res.pins, " "), res.last.Hash, "the last run is the one under every kept pin")
 	require.Contains(t, out.String(), "net.spike=0                fails otherwise (safety: boom): not kept")
 	require.Contains(t, out.String(), "strategy=random            no effect: not kept")
+	require.Contains(t, out.String(), "buggify.p=0                no result (the replay wrote no result): not kept")
 	require.Contains(t, out.String(), "round 2:\n")
 	require.Equal(t, runs-1, res.runs)
 	require.Less(t, res.runs, 3*len(Simplifications()), "spike is kept in round 2, and round 3 keeps nothing")
@@ -108,4 +114,24 @@ func TestShrinkBadInput(t *testing.T) {
 		require.Equal(t, ExitUsage, code, "%v\n%s\n%s", c.args, out, errOut)
 		require.Contains(t, errOut, c.want, "%v", c.args)
 	}
+}
+
+// dst run --shrink N shrinks one seed per distinct failure after the
+// sweep: the shrink fixture's failures are all the same one (seeds 2, 3,
+// 7, 10 of 1-10), so it shrinks seed 2 only; a failure no pin touches
+// (the dst fixture's planted one) is said to have nothing simpler.
+func TestRunShrinks(t *testing.T) {
+	code, out, errOut := dst(t, "run", "--pkg", "./testdata/shrinkfixture", "--seed-start", "1", "--seeds", "10", "--recheck=false", "--shrink", "3")
+	require.Equal(t, ExitFailures, code, "%s\n%s", out, errOut)
+	require.Contains(t, out, "\nshrinking 1 distinct failure(s):\nTestFixtureNet seed 2 (panic): kept ")
+	require.Contains(t, out, "  replay: go run ./cmd/dst replay --pkg ./testdata/shrinkfixture --workload TestFixtureNet --seed 2 --set ")
+	require.NotContains(t, out, "seed 3 (panic)")
+
+	code, out, errOut = dst(t, "run", "--pkg", fixture, "--workload", "^TestFixture$", "--seed-start", "1", "--seeds", "26", "--recheck=false", "--shrink", "1")
+	require.Equal(t, ExitFailures, code, "%s\n%s", out, errOut)
+	require.Contains(t, out, "\nshrinking 1 distinct failure(s):\nTestFixture seed 13 (safety): nothing simpler fails the same way (")
+
+	code, _, errOut = dst(t, "run", "--pkg", fixture, "--shrink", "-1")
+	require.Equal(t, ExitUsage, code)
+	require.Contains(t, errOut, "--shrink -1: want a number of failing seeds, 0 for none")
 }
