@@ -24,11 +24,12 @@ TEST  ?= (TestSteady|TestChurn)
 SEED  ?= 1
 OUT   ?= out
 HEAD  ?=
+SET   ?=
 SIMFLAGS ?= $(if $(HEAD),-sim.set=patch=,)
 DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $(if $(SEEDS),--seeds $(SEEDS),) \
 	$(if $(SHARD),--shard $(SHARD),) $(if $(filter-out ./workloads,$(PKG)),--pkg $(PKG),) $(DST)
 
-.PHONY: test run nightly replay bench lint
+.PHONY: test run nightly replay shrink bench lint
 
 # The test command CI runs (.ci/run): vet, gofmt, every test, then under
 # the race detector the kernel, its primitives, the model's packages and
@@ -63,6 +64,15 @@ nightly:
 #   make replay PKG=./cluster TEST=TestModelUnderFaults SEED=31 HEAD=1
 replay:
 	go test -count=1 $(PKG) -run '^$(TEST)$$' -sim.seed=$(SEED) $(SIMFLAGS) -sim.trace -v
+
+# Look for a simpler configuration under which a failing seed still
+# fails the same way (dst shrink); SET='bug=f2-retry-removed ...' pins
+# the settings it failed with:
+#   make shrink TEST=TestHeartbeat SEED=4 SET=bug=f2-retry-removed
+#   make shrink PKG=./cluster TEST=TestModelUnderFaults SEED=42 HEAD=1
+shrink:
+	go run ./cmd/dst shrink --pkg $(PKG) --workload '$(TEST)' --seed $(SEED) $(if $(HEAD),--set patch=,) \
+		$(foreach p,$(SET),--set '$(p)')
 
 # Benchmarks, six samples each, summarised by benchstat.
 bench:
