@@ -25,6 +25,11 @@ const (
 	// lowest priority. It finds bugs of small depth with a known
 	// probability, where uniform choice spreads its effort thin.
 	StrategyPCT Strategy = "pct"
+	// StrategyOldest always runs the runnable task that was created
+	// first. No choice is random, so a failure that survives it does not
+	// hang on a lucky interleaving; dst shrink tries it, the swarm never
+	// draws it (a fixed order explores nothing).
+	StrategyOldest Strategy = "oldest"
 )
 
 // Config is the whole configuration of one run. Everything that shapes a
@@ -139,15 +144,15 @@ func configKeys() []knob.Key[Config] {
 		{Name: "seed", Doc: "the run's seed (decimal or 0x hex)",
 			Get: func(c *Config) string { return strconv.FormatUint(c.Seed, 10) },
 			Set: func(c *Config, s string) (err error) { c.Seed, err = ParseSeed(s); return err }},
-		{Name: "strategy", Doc: "scheduling strategy: random or pct",
+		{Name: "strategy", Doc: "scheduling strategy: random, pct or oldest",
 			Get: func(c *Config) string { return string(c.Strategy) },
 			Set: func(c *Config, s string) error {
 				switch Strategy(s) {
-				case StrategyRandom, StrategyPCT:
+				case StrategyRandom, StrategyPCT, StrategyOldest:
 					c.Strategy = Strategy(s)
 					return nil
 				}
-				return fmt.Errorf("want random or pct")
+				return fmt.Errorf("want random, pct or oldest")
 			}},
 		knob.Int("pct.depth", "PCT bug depth d", 1, 1000, func(c *Config) *int { return &c.PCTDepth }),
 		knob.Int("pct.steps", "steps over which PCT spreads its change points", 1, 1<<40, func(c *Config) *int { return &c.PCTSteps }),
@@ -220,8 +225,8 @@ func (c Config) String() string { return knob.Print(keys, &c) }
 // fails before any state exists.
 func (c *Config) Validate() error {
 	var errs []string
-	if c.Strategy != StrategyRandom && c.Strategy != StrategyPCT {
-		errs = append(errs, fmt.Sprintf("strategy %q is not random or pct", c.Strategy))
+	if c.Strategy != StrategyRandom && c.Strategy != StrategyPCT && c.Strategy != StrategyOldest {
+		errs = append(errs, fmt.Sprintf("strategy %q is not random, pct or oldest", c.Strategy))
 	}
 	if c.PCTDepth < 1 || c.PCTSteps < 1 {
 		errs = append(errs, "pct.depth and pct.steps must be >= 1")

@@ -35,7 +35,10 @@
 // StrategyRandom picks uniformly among the tasks runnable at an instant;
 // StrategyPCT runs the highest-priority task and demotes the running one
 // at d-1 random change points (Burckhardt et al. 2010). The strategy is
-// part of the configuration, drawn per seed.
+// part of the configuration, drawn per seed. StrategyOldest, never
+// drawn, runs the runnable task created first: a fixed order, which
+// dst shrink tries so that a failure that survives it owes nothing to a
+// random interleaving.
 //
 // # Nodes and faults
 //

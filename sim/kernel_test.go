@@ -438,6 +438,34 @@ func TestPCTRunsHighestPriorityFirst(t *testing.T) {
 	require.True(t, s == "aaabbb" || s == "bbbaaa", "order %q", s)
 }
 
+// Under StrategyOldest the task created first runs whenever it can, on
+// every seed: "a" spins to the end before "b" runs, and the main task,
+// older than both, runs as soon as wg.Wait can return.
+func TestOldestRunsTheFirstCreatedTask(t *testing.T) {
+	for s := uint64(1); s <= 20; s++ {
+		c := DefaultConfig(s)
+		require.NoError(t, c.Set("strategy", "oldest"))
+		var order []byte
+		res := Run(c, func(w *World) {
+			wg := clock.NewWaitGroup(w, "wg")
+			for _, name := range []byte("ab") {
+				wg.Go(string(name), func() {
+					for range 3 {
+						order = append(order, name)
+						w.Yield()
+					}
+				})
+			}
+			wg.Wait()
+			order = append(order, 'm')
+		})
+		require.Nil(t, res.Failure)
+		require.Equal(t, "aaabbbm", string(order), "seed %d", s)
+	}
+	c := DefaultConfig(1)
+	require.ErrorContains(t, c.Set("strategy", "fifo"), "want random, pct or oldest")
+}
+
 // Under the default strategy, the same two spinning tasks interleave for
 // some seed: runnable tasks are picked at random.
 func TestRandomStrategyInterleaves(t *testing.T) {

@@ -17,10 +17,29 @@ type strategy interface {
 }
 
 func newStrategy(cfg Config, r *rand.Rand) strategy {
-	if cfg.Strategy == StrategyPCT {
+	switch cfg.Strategy {
+	case StrategyPCT:
 		return newPCT(cfg.PCTDepth, cfg.PCTSteps, r)
+	case StrategyOldest:
+		return oldestStrategy{}
 	}
 	return randomStrategy{r}
+}
+
+// oldestStrategy runs the runnable task with the lowest id, the one
+// created first: a fixed order, with no random choice to explain.
+type oldestStrategy struct{}
+
+func (oldestStrategy) spawned(*task)     {}
+func (oldestStrategy) ran(*task, uint64) {}
+func (oldestStrategy) pick(runnable []*task) int {
+	best := 0
+	for i, t := range runnable {
+		if t.id < runnable[best].id {
+			best = i
+		}
+	}
+	return best
 }
 
 // randomStrategy picks uniformly.

@@ -122,11 +122,12 @@
 // fails the same way: the same kind and, with --match message (the
 // default), the same first message line with its numbers blanked. It
 // tries each of Simplifications (every fault off, each fault class off,
-// Buggify off, the random strategy, a fixed latency) on top of the
-// given pins and those kept so far, one process per try, and keeps a pin
-// when the seed still fails the same way and the run changed (the same
-// hash means the pin did nothing). After a round that kept anything it
-// tries the others again, since the run is then another one. It prints
+// Buggify off, a fixed task order or else the random strategy, a fixed
+// latency) on top of the given pins and those kept so far, one process
+// per try, and keeps a pin when the seed still fails the same way and
+// the run changed (the same hash means the pin did nothing). After a
+// round that kept anything it tries the others again, since the run is
+// then another one. It prints
 // one line per try, the settings kept, the steps and virtual time before
 // and after, and the replay line with the kept pins. A seed that passes
 // is exit 2: nothing to shrink.

@@ -17,9 +17,12 @@ import (
 
 // Simplifications are the pins dst shrink tries on a failing seed, coarse
 // first: every fault at once, then each fault class, then the
-// perturbations of the scheduler, then a fixed latency. Each switches one
-// source of noise off, so a kept one leaves a trace with fewer events
-// that have nothing to do with the failure.
+// perturbations of the scheduler (Buggify; a fixed task order, or else
+// the random strategy instead of PCT), then a fixed latency. Each
+// switches one source of noise off, so a kept one leaves a trace with
+// fewer events that have nothing to do with the failure. Of two for the
+// same key the simpler comes first, and once it is kept the other is not
+// tried.
 func Simplifications() []string {
 	return []string{
 		"faults=none",
@@ -32,6 +35,7 @@ func Simplifications() []string {
 		"net.congested=0",
 		"net.not-ready=0",
 		"buggify.p=0",
+		"strategy=oldest",
 		"strategy=random",
 		"net.latency=fixed(1ms)",
 	}
@@ -128,7 +132,7 @@ func shrink(pins []string, cur *Record, same func(*Record) bool, run func([]stri
 		changed = false
 		fmt.Fprintf(out, "round %d:\n", round)
 		for _, c := range Simplifications() {
-			if slices.Contains(res.pins, c) {
+			if slices.Contains(res.pins, c) || slices.ContainsFunc(res.pins[len(pins):], sameKey(c)) {
 				continue
 			}
 			r, err := run(append(res.pins, c))
@@ -160,6 +164,12 @@ func shrink(pins []string, cur *Record, same func(*Record) bool, run func([]stri
 		}
 	}
 	return res
+}
+
+// sameKey returns whether a pin sets the same key as pin c.
+func sameKey(c string) func(string) bool {
+	key, _, _ := strings.Cut(c, "=")
+	return func(p string) bool { k, _, _ := strings.Cut(p, "="); return k == key }
 }
 
 // digits are the numbers of a failure message: ids, timestamps, counts.

@@ -2,6 +2,7 @@ package dst
 
 import (
 	"errors"
+	"io"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,7 +15,8 @@ import (
 // The loop keeps every simplification under which the seed still fails
 // the same way, leaves out one that makes it pass, one that changes
 // nothing and one whose run gives no result, and goes round again after
-// keeping any.
+// keeping any. (strategy=oldest makes it pass, so strategy=random is
+// tried and changes nothing.)
 func TestShrinkKeepsWhatStillFails(t *testing.T) {
 	runs := 0
 	run := func(pins []string) (*Record, error) {
@@ -24,7 +26,7 @@ func TestShrinkKeepsWhatStillFails(t *testing.T) {
 		}
 		r := &Record{}
 		r.Outcome, r.Kind, r.Message = "fail", "panic", "boom"
-		if slices.Contains(pins, "net.dup=0") || slices.Contains(pins, "faults=none") {
+		if slices.Contains(pins, "net.dup=0") || slices.Contains(pins, "faults=none") || slices.Contains(pins, "strategy=oldest") {
 			r.Outcome = "pass"
 		}
 		if slices.Contains(pins, "net.spike=0") && !slices.Contains(pins, "net.latency=fixed(1ms)") {
@@ -41,7 +43,7 @@ func TestShrinkKeepsWhatStillFails(t *testing.T) {
 	require.NoError(t, res.err)
 	want := []string{"bug=x"}
 	for _, s := range Simplifications() {
-		if s != "faults=none" && s != "net.dup=0" && s != "strategy=random" && s != "buggify.p=0" {
+		if s != "faults=none" && s != "net.dup=0" && s != "strategy=random" && s != "strategy=oldest" && s != "buggify.p=0" {
 			want = append(want, s)
 		}
 	}
@@ -134,4 +136,23 @@ func TestRunShrinks(t *testing.T) {
 	code, _, errOut = dst(t, "run", "--pkg", fixture, "--shrink", "-1")
 	require.Equal(t, ExitUsage, code)
 	require.Contains(t, errOut, "--shrink -1: want a number of failing seeds, 0 for none")
+}
+
+// Of two simplifications of one key, the simpler one kept rules out the
+// other: strategy=oldest kept, strategy=random is not tried over it.
+func TestShrinkKeepsTheSimplerOfOneKey(t *testing.T) {
+	var tried []string
+	run := func(pins []string) (*Record, error) {
+		tried = append(tried, pins[len(pins)-1])
+		r := &Record{}
+		r.Outcome, r.Kind, r.Message, r.Hash = "fail", "panic", "boom", strings.Join(pins, " ")
+		return r, nil
+	}
+	first, _ := run([]string{"strategy=pct"})
+	tried = nil
+	res := shrink([]string{"strategy=pct"}, first, func(r *Record) bool { return r.Failed() }, run, io.Discard)
+	require.Contains(t, res.pins, "strategy=oldest")
+	require.NotContains(t, res.pins, "strategy=random")
+	require.NotContains(t, tried, "strategy=random")
+	require.Equal(t, "strategy=pct", res.pins[0], "a given pin of the same key does not count")
 }
