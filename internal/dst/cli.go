@@ -46,7 +46,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		args = append([]string{"run"}, args...) // run is the default command
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
-		"run": cmdRun, "replay": cmdReplay, "shrink": cmdShrink, "list": cmdList, "merge": cmdMerge,
+		"run": cmdRun, "replay": cmdReplay, "shrink": cmdShrink, "diff": cmdDiff, "list": cmdList, "merge": cmdMerge,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -65,6 +65,7 @@ const mainUsage = `usage: dst <command> [flags]
   run     sweep seeds of the workloads over parallel processes (the default)
   replay  re-run one seed with its trace and print its hash
   shrink  find a simpler configuration under which a failing seed still fails
+  diff    run a seed under two settings and show where their traces part
   list    list workloads, bug and patch variants, configuration keys
   merge   combine the results files of shards into one
 

@@ -1,7 +1,8 @@
 // Package dst is the cdcsim command line (cmd/dst): it sweeps the
 // simulated workloads over many seeds in parallel processes, shards a
 // sweep over machines, keeps every result in a resumable report, and
-// replays one seed with its trace or shrinks its configuration.
+// replays one seed with its trace, shrinks its configuration, or shows
+// where two settings make its runs part.
 // cmd/dst/main.go only calls Main.
 //
 // # dst run
@@ -137,6 +138,22 @@
 // leaving out nondeterminism, crashes and timeouts, and prints each
 // one's kept pins and replay line. make nightly and the Kubernetes job
 // pass --shrink 3.
+//
+// # dst diff (diff.go)
+//
+//	go run ./cmd/dst diff --workload TestHeartbeat --seed 4 --set bug=f2-retry-removed --vs bug= [--context 8] [--hunks 3]
+//
+// Runs one seed twice with its trace, under the --set pins (or a results
+// file's) and under the same plus the --vs pins, prints both outcomes
+// and hashes, and compares the two traces' event lines. The runs are the
+// same step for step until the first decision the --vs pins change.
+// Differences in words only (the same step, time, node and kind: a note
+// that names the bug) are counted and the first one shown; a difference
+// in events is shown with --context common lines before it and up to
+// twice as many lines of each side. One that ends when the traces agree
+// again for three lines is passed over, up to --hunks of them; one that
+// does not is where the runs part for good, and the comparison ends
+// there.
 //
 // # dst list (list.go)
 //
