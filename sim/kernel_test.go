@@ -438,6 +438,28 @@ func TestPCTRunsHighestPriorityFirst(t *testing.T) {
 	require.True(t, s == "aaabbb" || s == "bbbaaa", "order %q", s)
 }
 
+// spinPair runs tasks "a" then "b", each appending its name three times
+// with a yield in between, then "m" once both are done, and returns the
+// order they ran in.
+func spinPair(t *testing.T, c Config) string {
+	var order []byte
+	res := Run(c, func(w *World) {
+		wg := clock.NewWaitGroup(w, "wg")
+		for _, name := range []byte("ab") {
+			wg.Go(string(name), func() {
+				for range 3 {
+					order = append(order, name)
+					w.Yield()
+				}
+			})
+		}
+		wg.Wait()
+		order = append(order, 'm')
+	})
+	require.Nil(t, res.Failure)
+	return string(order)
+}
+
 // Under StrategyOldest the task created first runs whenever it can, on
 // every seed: "a" spins to the end before "b" runs, and the main task,
 // older than both, runs as soon as wg.Wait can return.
@@ -445,22 +467,7 @@ func TestOldestRunsTheFirstCreatedTask(t *testing.T) {
 	for s := uint64(1); s <= 20; s++ {
 		c := DefaultConfig(s)
 		require.NoError(t, c.Set("strategy", "oldest"))
-		var order []byte
-		res := Run(c, func(w *World) {
-			wg := clock.NewWaitGroup(w, "wg")
-			for _, name := range []byte("ab") {
-				wg.Go(string(name), func() {
-					for range 3 {
-						order = append(order, name)
-						w.Yield()
-					}
-				})
-			}
-			wg.Wait()
-			order = append(order, 'm')
-		})
-		require.Nil(t, res.Failure)
-		require.Equal(t, "aaabbbm", string(order), "seed %d", s)
+		require.Equal(t, "aaabbbm", spinPair(t, c), "seed %d", s)
 	}
 	c := DefaultConfig(1)
 	require.ErrorContains(t, c.Set("strategy", "fifo"), "want random, pct or oldest")
@@ -471,21 +478,8 @@ func TestOldestRunsTheFirstCreatedTask(t *testing.T) {
 func TestRandomStrategyInterleaves(t *testing.T) {
 	interleaved := false
 	for s := uint64(1); s <= 20 && !interleaved; s++ {
-		c := DefaultConfig(s)
-		var order []byte
-		Run(c, func(w *World) {
-			wg := clock.NewWaitGroup(w, "wg")
-			for _, name := range []byte("ab") {
-				wg.Go(string(name), func() {
-					for range 3 {
-						order = append(order, name)
-						w.Yield()
-					}
-				})
-			}
-			wg.Wait()
-		})
-		interleaved = string(order) != "aaabbb" && string(order) != "bbbaaa"
+		order := spinPair(t, DefaultConfig(s))
+		interleaved = order != "aaabbbm" && order != "bbbaaam"
 	}
 	require.True(t, interleaved)
 }
