@@ -167,8 +167,9 @@
 // or input error (unknown flag or command, --shard 5/4, --seeds -1, a
 // --workload that matches nothing, an unknown variant or key, a bad
 // results file), reported before anything runs; 3: dst could not run
-// (the build failed, a file could not be written); 130: interrupted, with
-// the command that resumes the sweep.
+// (the build failed, a file could not be written, a replayed seed gave no
+// result within the 10-minute watchdog); 130: interrupted, with the
+// command that resumes the sweep.
 //
 // # Progress (progress.go)
 //

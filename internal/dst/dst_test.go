@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -249,6 +250,17 @@ func TestHungSeedIsATimeout(t *testing.T) {
 		require.Equal(t, KindTimeout, r.Kind)
 		require.Equal(t, "no result for 300ms: the watchdog killed the test binary", r.Message)
 	}
+}
+
+// replay (and shrink and diff, which run seeds the same way) kill a seed
+// that gives no result within the watchdog, rather than hang.
+func TestHungReplayIsKilled(t *testing.T) {
+	defer func(d time.Duration) { seedWatchdog = d }(seedWatchdog)
+	seedWatchdog = 300 * time.Millisecond
+	t.Setenv("DST_FIXTURE_SLEEP", "1m")
+	code, out, errOut := dst(t, "replay", "--pkg", fixture, "--workload", "TestFixture", "--seed", "1")
+	require.Equal(t, ExitError, code, out+errOut)
+	require.Contains(t, errOut, "TestFixture seed 1 gave no result within 300ms: killed")
 }
 
 // A time-bounded sweep runs round robin over the workloads until the

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // cmdReplay re-runs one seed with its text trace. The trace lines can be
@@ -73,14 +75,23 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// seedWatchdog bounds one seed's process in replay, shrink and diff, as
+// dst run's --seed-timeout does in a sweep (the same default). A
+// variable so that a test can shorten it.
+var seedWatchdog = 10 * time.Minute
+
 // runSeed runs one seed of a workload in a process of its own (with
 // -sim.trace when trace is set), copies the output to stdout through the
 // filter, and returns the seed's result line.
-// A nil keep keeps nothing. When ctx ends the process is killed.
+// A nil keep keeps nothing. When ctx ends the process is killed, and so
+// it is after seedWatchdog: the simulator's own wall budget ends a run
+// that hangs in the scheduler, this ends one that hangs anywhere else.
 func runSeed(ctx context.Context, bin *Binary, workload string, seed uint64, pins []string, trace bool, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
 	if keep == nil {
 		keep = func(string) bool { return false }
 	}
+	ctx, cancel := context.WithTimeout(ctx, seedWatchdog)
+	defer cancel()
 	dir, err := os.MkdirTemp("", "dst-replay-")
 	if err != nil {
 		return nil, err
@@ -96,7 +107,7 @@ func runSeed(ctx context.Context, bin *Binary, workload string, seed uint64, pin
 		args = append(args, "-sim.set="+p)
 	}
 	cmd := exec.CommandContext(ctx, bin.Path, args...)
-	cmd.Dir, cmd.Stderr = bin.Dir, stderr
+	cmd.Dir, cmd.Stderr, cmd.WaitDelay = bin.Dir, stderr, time.Second
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -117,6 +128,9 @@ func runSeed(ctx context.Context, bin *Binary, workload string, seed uint64, pin
 	}
 	bw.Flush()
 	waitErr := cmd.Wait()
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%s seed %d gave no result within %v: killed", workload, seed, seedWatchdog)
+	}
 	data, err := os.ReadFile(js)
 	if err != nil {
 		return nil, fmt.Errorf("the replay wrote no result (%v): %v", waitErr, err)
