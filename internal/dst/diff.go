@@ -89,14 +89,19 @@ func isTraceLine(line string) bool {
 
 // resync is how many equal lines in a row end a difference: the runs
 // took the same steps again, and only some lines (a note's words) had
-// differed.
-const resync = 3
+// differed. hunkLimit is how many lines of each side a difference may
+// run to before it is where the runs part for good.
+const (
+	resync    = 3
+	hunkLimit = 64
+)
 
 // showDivergence compares two traces line by line, and prints up to
-// maxHunks differences, each with n common lines before it. A
-// difference ends when the traces agree again for resync lines (a note
-// that differs only in its words); one that goes on for more than 2n
-// lines is where the runs part for good, and the comparison stops there.
+// maxHunks differences, each with n common lines before it and up to 2n
+// lines of each side. A difference ends when the traces agree again for
+// resync lines (a note that differs only in its words); one that goes on
+// for more than hunkLimit lines is where the runs part for good, and the
+// comparison stops there.
 func showDivergence(paths [2]string, n, maxHunks int, out io.Writer) error {
 	var sc [2]*bufio.Scanner
 	for i, p := range paths {
@@ -149,7 +154,7 @@ func showDivergence(paths [2]string, n, maxHunks int, out io.Writer) error {
 		add(a, okA, 0)
 		add(b, okB, 1)
 		var tail []string // equal lines since the last difference
-		for len(side[0]) <= 2*n && len(side[1]) <= 2*n && len(tail) < resync {
+		for len(side[0]) <= hunkLimit && len(side[1]) <= hunkLimit && len(tail) < resync {
 			a, okA = next(sc[0])
 			b, okB = next(sc[1])
 			if !okA && !okB {
