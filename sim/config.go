@@ -32,6 +32,9 @@ const (
 	StrategyOldest Strategy = "oldest"
 )
 
+// strategies are the valid values of Config.Strategy.
+var strategies = []Strategy{StrategyRandom, StrategyPCT, StrategyOldest} //dst:allow package-state: a read-only table
+
 // Config is the whole configuration of one run. Everything that shapes a
 // run is here, so that the seed plus this block, printed on failure and
 // pinned back with -sim.set, reproduces it.
@@ -147,12 +150,11 @@ func configKeys() []knob.Key[Config] {
 		{Name: "strategy", Doc: "scheduling strategy: random, pct or oldest",
 			Get: func(c *Config) string { return string(c.Strategy) },
 			Set: func(c *Config, s string) error {
-				switch Strategy(s) {
-				case StrategyRandom, StrategyPCT, StrategyOldest:
-					c.Strategy = Strategy(s)
-					return nil
+				if !slices.Contains(strategies, Strategy(s)) {
+					return fmt.Errorf("want random, pct or oldest")
 				}
-				return fmt.Errorf("want random, pct or oldest")
+				c.Strategy = Strategy(s)
+				return nil
 			}},
 		knob.Int("pct.depth", "PCT bug depth d", 1, 1000, func(c *Config) *int { return &c.PCTDepth }),
 		knob.Int("pct.steps", "steps over which PCT spreads its change points", 1, 1<<40, func(c *Config) *int { return &c.PCTSteps }),
@@ -225,7 +227,7 @@ func (c Config) String() string { return knob.Print(keys, &c) }
 // fails before any state exists.
 func (c *Config) Validate() error {
 	var errs []string
-	if c.Strategy != StrategyRandom && c.Strategy != StrategyPCT && c.Strategy != StrategyOldest {
+	if !slices.Contains(strategies, c.Strategy) {
 		errs = append(errs, fmt.Sprintf("strategy %q is not random, pct or oldest", c.Strategy))
 	}
 	if c.PCTDepth < 1 || c.PCTSteps < 1 {

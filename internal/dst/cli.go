@@ -340,13 +340,15 @@ func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w 
 	fmt.Fprintln(stdout)
 	stats.Print(stdout, h, path)
 	printThroughput(stdout, s.Recorded(), s.Parallel, elapsed)
-	if f.shrink > 0 && ctx.Err() == nil {
-		shrinkFailures(ctx, f.shrink, h, bin, stats.Failures, stdout)
-	}
 	if f.junit != "" {
 		if err := WriteJUnit(f.junit, h, stats, path); err != nil {
 			return err
 		}
+	}
+	if f.shrink > 0 && ctx.Err() == nil {
+		// After every report is on disk: shrinking takes a while, and an
+		// interrupt stops it.
+		shrinkFailures(ctx, f.shrink, h, bin, stats.Failures, stdout)
 	}
 	if runErr != nil {
 		return runErr

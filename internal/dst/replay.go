@@ -48,7 +48,6 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the hash may legitimately differ\n", *sf.results, h.Binary, bin.Version)
 		}
 	}
-	results := sf.results
 	got, err := runSeed(context.Background(), bin, workload, seed, tg.pins, true, traceFilter(*node, *disp), stdout, stderr)
 	if err != nil {
 		return err
@@ -60,13 +59,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout)
 	mismatch := want != nil && want.Hash != "" && want.Hash != got.Hash
 	if mismatch {
-		fmt.Fprintf(stdout, "hash mismatch: %s recorded %s, the replay hashed %s", *results, want.Hash, got.Hash)
+		fmt.Fprintf(stdout, "hash mismatch: %s recorded %s, the replay hashed %s", *sf.results, want.Hash, got.Hash)
 		if bin.Version == h.Binary {
 			fmt.Fprint(stdout, " with the same binary: nondeterminism")
 		}
 		fmt.Fprintln(stdout)
 	} else if want != nil && want.Hash != "" {
-		fmt.Fprintf(stdout, "hash matches %s\n", *results)
+		fmt.Fprintf(stdout, "hash matches %s\n", *sf.results)
 	}
 	fmt.Fprintf(stdout, "hash=%s\n", got.Hash)
 	if mismatch {
