@@ -197,7 +197,8 @@ func (c *Cluster) boot(n *Node) {
 	f.run()
 	coord := c.nodes[0].ID
 	ec := c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.endpoint(roleEventService),
-		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace})
+		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace,
+		ObserveSubscription: c.observeSubscriptions(n)})
 	if c.cfg.HeartbeatTimeout > 0 {
 		ec.HeartbeatTimeout = c.cfg.HeartbeatTimeout // unscaled, see Config
 	}

@@ -16,6 +16,11 @@ const (
 	// ObservedCommit: the manager is about to CommitAddDispatcher the
 	// merged Dispatcher on Node (T6, the second phase).
 	ObservedCommit
+	// ObservedSubscription: the event service on Node created an
+	// upstream subscription for a REGISTER of Dispatcher that came from
+	// the collector of node To (eventservice.Config.ObserveSubscription);
+	// OnlyReuse is the REGISTER's flag.
+	ObservedSubscription
 )
 
 // Observation is one thing the cluster reports to Config.Observe: the
@@ -25,9 +30,10 @@ const (
 type Observation struct {
 	Kind       ObservationKind
 	Node       wire.ServerID
-	To         wire.ServerID     // ObservedRequest only
+	To         wire.ServerID     // ObservedRequest: the service; ObservedSubscription: the REGISTER's collector
 	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, and a request's dispatcher
 	Msg        any               // ObservedRequest only
+	OnlyReuse  bool              // ObservedSubscription only
 }
 
 // observe hands o to Config.Observe, if set. It runs on the task that
@@ -51,5 +57,16 @@ func (c *Cluster) observeRequests(n *Node) func(to wire.ServerID, msg any) {
 			o.Dispatcher = r.DispatcherID
 		}
 		c.observe(o)
+	}
+}
+
+// observeSubscriptions returns the event-service hook of node n, nil
+// when nobody observes.
+func (c *Cluster) observeSubscriptions(n *Node) func(id wire.DispatcherID, from wire.ServerID, onlyReuse bool) {
+	if c.cfg.Observe == nil {
+		return nil
+	}
+	return func(id wire.DispatcherID, from wire.ServerID, onlyReuse bool) {
+		c.observe(Observation{Kind: ObservedSubscription, Node: n.ID, To: from, Dispatcher: id, OnlyReuse: onlyReuse})
 	}
 }

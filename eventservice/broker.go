@@ -55,6 +55,7 @@ func newEventBroker(cfg *Config) *eventBroker {
 		changefeedMap:           make(map[wire.ChangefeedID]*changefeedStatus),
 		scanRequests:            clock.NewUnbounded[*dispatcherStat](cfg.Runtime, "eventservice/scan-requests"),
 	}
+	b.eventStore.observe = cfg.ObserveSubscription
 	for i := range cfg.MessageWorkers {
 		b.workers = append(b.workers, newMessageWorker(b, i))
 	}

@@ -145,6 +145,12 @@ type Config struct {
 	DataSharing bool
 	// Trace, if not nil, receives one line per decision. It must not block.
 	Trace func(format string, args ...any)
+	// ObserveSubscription, if set, is told of every subscription the
+	// event store creates: the REGISTER's dispatcher, the collector it
+	// came from and its onlyReuse flag (observe.go). For checkers only:
+	// it runs with the broker's lock held and must not block or call
+	// back into the service.
+	ObserveSubscription func(id wire.DispatcherID, from wire.ServerID, onlyReuse bool)
 
 	// MessageWorkers is the number of send tasks; a dispatcher's messages
 	// all go through worker id % MessageWorkers, so they stay FIFO

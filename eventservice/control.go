@@ -42,7 +42,12 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 		c.tracef("REGISTER %s (table trigger) from %s startTs=%d: registered", id, req.ServerID, req.StartTs)
 		return
 	}
-	if !c.eventStore.registerDispatcher(id, req.Span, req.StartTs, slot, req.OnlyReuse) {
+	subs := c.eventStore.nextSubID
+	registered := c.eventStore.registerDispatcher(id, req.Span, req.StartTs, slot, req.OnlyReuse)
+	if c.eventStore.nextSubID != subs {
+		c.eventStore.observeCreated(id, req.ServerID, req.OnlyReuse)
+	}
+	if !registered {
 		c.removeFromChangefeed(req.ChangefeedID, id)
 		c.tracef("REGISTER %s from %s startTs=%d onlyReuse=%t: not reusable", id, req.ServerID, req.StartTs, req.OnlyReuse)
 		c.sendNotReusableEvent(d)

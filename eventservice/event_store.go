@@ -21,6 +21,8 @@ type eventStore struct {
 	// dispatchers maps a dispatcher ID to its registration (TiCDC's
 	// dispatcherMeta.dispatcherStats). Lookup only.
 	dispatchers map[wire.DispatcherID]*storeDispatcher
+	// observe is Config.ObserveSubscription (observe.go).
+	observe func(id wire.DispatcherID, from wire.ServerID, onlyReuse bool)
 }
 
 // subscription is one upstream subscription (TiCDC's subscriptionStat).

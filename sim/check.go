@@ -28,6 +28,9 @@ type invariant struct {
 	name  string
 	check func() error
 	every uint64
+	// kind is what a failure of check is: KindSafety for an Invariant,
+	// KindLiveness for a Progress check.
+	kind Kind
 }
 
 type goal struct {
@@ -44,7 +47,20 @@ type goal struct {
 // once at the end of the run). A non-nil error fails the run with kind
 // safety, naming the invariant.
 func (w *World) Invariant(name string, every int, check func() error) {
-	w.invariants = append(w.invariants, &invariant{name: name, check: check, every: uint64(max(every, 1))})
+	w.invariants = append(w.invariants, &invariant{name: name, check: check, every: uint64(max(every, 1)), kind: KindSafety})
+}
+
+// Progress registers a liveness check that runs during the whole run,
+// like an Invariant (after every every-th step, and once at the end), but
+// whose failure is a liveness failure: something that should keep moving
+// stopped for longer than the check allows (a per-dispatcher watchdog).
+// Unlike Eventually it does not wait for the heal, so a stall that would
+// end by itself before the end of the run is still reported. The check
+// must draw no randomness and change nothing (observations never
+// decide), and it must only fail for a stall its own doc excuses no
+// fault for: the safety phase has faults.
+func (w *World) Progress(name string, every int, check func() error) {
+	w.invariants = append(w.invariants, &invariant{name: name, check: check, every: uint64(max(every, 1)), kind: KindLiveness})
 }
 
 // Eventually registers a liveness goal: from the start of the liveness
@@ -89,10 +105,19 @@ func (w *World) checkInvariants() {
 			continue
 		}
 		if err := inv.check(); err != nil {
-			w.fail(&Failure{Kind: KindSafety, Message: fmt.Sprintf("invariant %q violated: %v", inv.name, err)})
+			w.fail(inv.failure(err, ""))
 			return
 		}
 	}
+}
+
+// failure is the Failure of inv's check returning err; at is "" or " at
+// end of run".
+func (inv *invariant) failure(err error, at string) *Failure {
+	if inv.kind == KindLiveness {
+		return &Failure{Kind: KindLiveness, Message: fmt.Sprintf("progress %q stalled%s: %v", inv.name, at, err)}
+	}
+	return &Failure{Kind: KindSafety, Message: fmt.Sprintf("invariant %q violated%s: %v", inv.name, at, err)}
 }
 
 func (w *World) checkGoals() {
@@ -132,7 +157,7 @@ func (w *World) checkDeadlines(next int64) bool {
 func (w *World) checkGoalsAtEnd() {
 	for _, inv := range w.invariants {
 		if err := inv.check(); err != nil {
-			w.fail(&Failure{Kind: KindSafety, Message: fmt.Sprintf("invariant %q violated at end of run: %v", inv.name, err)})
+			w.fail(inv.failure(err, " at end of run"))
 			return
 		}
 	}

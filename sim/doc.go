@@ -62,9 +62,12 @@
 //
 // Invariant(name, every, fn) runs after every step (or every N-th);
 // Eventually(name, within, cond) must hold within its budget once the
-// liveness phase begins. A failure has a Kind: panic (a task or callback
+// liveness phase begins; Progress(name, every, fn) runs like an invariant
+// from the start but reports a stall during the run (a watchdog), as a
+// liveness failure. A failure has a Kind: panic (a task or callback
 // panicked; with its stack), safety (an invariant), liveness (a goal
-// missed, or a deadlock: every task blocked and no timer pending),
+// missed, a progress check stalled, or a deadlock: every task blocked and
+// no timer pending),
 // nondeterminism (the same seed ran differently twice) or budget (steps,
 // virtual time or wall clock ran out: a run never hangs).
 //

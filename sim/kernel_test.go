@@ -202,6 +202,30 @@ func TestInvariantFailsAtFirstViolatingStep(t *testing.T) {
 	require.InDelta(t, int(res.Steps)/10+1, calls, 2)
 }
 
+// A progress check runs like an invariant, in the safety phase too, and
+// its failure is a liveness failure at the first step where it fails.
+func TestProgressFailsAsLiveness(t *testing.T) {
+	res := Run(cfg1(), func(w *World) {
+		last := w.Now()
+		w.Progress("ticks move", 1, func() error {
+			if w.Now().Sub(last) > 3*time.Second {
+				return fmt.Errorf("no tick since %s", last)
+			}
+			return nil
+		})
+		for i := range 10 {
+			if i < 3 {
+				last = w.Now()
+			}
+			w.Sleep(time.Second)
+		}
+	})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, KindLiveness, res.Failure.Kind)
+	require.Equal(t, `progress "ticks move" stalled: no tick since 2.000000000s`, res.Failure.Message)
+	require.Equal(t, clock.Time(6*time.Second), res.Failure.Time)
+}
+
 // A liveness goal must hold within its budget once the liveness phase
 // begins; the failure names the goal and what is still missing, at the
 // deadline.
