@@ -1,6 +1,9 @@
 package eventservice
 
-import "github.com/cdcsim/cdcsim/wire"
+import (
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/wire"
+)
 
 // What the checkers read of an event service beyond its records
 // (Records): the event store's subscriptions with their subscribers, and
@@ -45,6 +48,13 @@ func (s *Service) SubscriptionDetails() []SubscriptionSnapshot {
 	}
 	return out
 }
+
+// IntakeBusyUntil returns when the last slow RegisterTable the intake
+// waited for ends (SiteRegisterTableSlow; zero if none): every request
+// and heartbeat of the service waits behind it, so a watchdog must not
+// count a session whose service is busy there as stalled on a healthy
+// link.
+func (s *Service) IntakeBusyUntil() clock.Time { return clock.Time(s.busyUntil.Load()) }
 
 // observeCreated reports a subscription the event store just created for
 // a REGISTER of id from collector from (Config.ObserveSubscription).

@@ -2,6 +2,7 @@ package eventservice
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -22,6 +23,9 @@ type Service struct {
 	dispatcherInfoChan  *clock.Mailbox[*wire.DispatcherRequest]
 	dispatcherHeartbeat *clock.Mailbox[heartbeatWithServerID]
 	started             bool
+	// busyUntil is the end of the last slow RegisterTable the intake
+	// waited for (IntakeBusyUntil), in virtual nanoseconds.
+	busyUntil atomic.Int64
 }
 
 // heartbeatWithServerID is a heartbeat and the collector it came from.
@@ -143,6 +147,7 @@ func (s *Service) runIntake() {
 		if i == 0 && req.Action == wire.ActionRegister && s.cfg.Runtime.Buggify(SiteRegisterTableSlow) {
 			slow := time.Duration(1 + s.cfg.Runtime.Rand(SiteRegisterTableSlow).Int64N(int64(RegisterTableSlowMax)))
 			s.b.tracef("REGISTER %s: RegisterTable slow, intake busy for %s", req.DispatcherID, slow)
+			s.busyUntil.Store(int64(s.cfg.Runtime.Now().Add(slow)))
 			s.cfg.Runtime.Sleep(slow)
 		}
 		s.b.mu.Lock()

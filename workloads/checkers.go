@@ -31,6 +31,15 @@ type CheckState struct {
 	// preparing holds the merged dispatchers between ObservedPrepare and
 	// ObservedCommit.
 	preparing map[wire.DispatcherID]bool
+	// lastAction is the last request each dispatcher's collector queued
+	// to each service (I14: was a remote record's REMOVE ever sent?).
+	lastAction map[serviceKey]wire.ActionType
+	// limits bound I15 and I16 (zero: I15's counts and I16 are off);
+	// work is I15's state, stall I16's (checkers_work.go,
+	// checkers_progress.go).
+	limits *Limits
+	work   workState
+	stall  stallState
 	// The first violation Observe saw for I1, I2 and I13: Observe runs
 	// inside a transition and cannot fail the run, so the next invariant
 	// check reports it.
@@ -100,12 +109,18 @@ type dispatcherState struct {
 	verified   bool
 	// I7, I8: what its heartbeats said and where its session pointed.
 	hb heartbeatState
+	// I15: what it asked for and what it cost; I16: its watchdog; I17:
+	// its RESETs and the duplicates they explain.
+	work  workCounts
+	watch stallWatch
+	dups  dupState
 }
 
 // NewCheckState returns the state of a run that has checked nothing yet.
 func NewCheckState() *CheckState {
 	return &CheckState{byID: map[wire.DispatcherID]*dispatcherState{},
-		removedFromLocal: map[wire.DispatcherID]bool{}, preparing: map[wire.DispatcherID]bool{}}
+		removedFromLocal: map[wire.DispatcherID]bool{}, preparing: map[wire.DispatcherID]bool{},
+		lastAction: map[serviceKey]wire.ActionType{}, limits: &Limits{}, stall: stallState{every: time.Second}}
 }
 
 // at returns the state of c.Dispatchers[i] (a faster of).
@@ -135,6 +150,8 @@ func (st *CheckState) Observe(o cluster.Observation) {
 		st.preparing[o.Dispatcher] = true
 	case cluster.ObservedCommit:
 		delete(st.preparing, o.Dispatcher)
+	case cluster.ObservedSubscription:
+		st.observeSubscription(o)
 	case cluster.ObservedRequest:
 		switch m := o.Msg.(type) {
 		case *wire.DispatcherRequest:
@@ -147,6 +164,8 @@ func (st *CheckState) Observe(o cluster.Observation) {
 
 func (st *CheckState) observeRequest(from, to wire.ServerID, r *wire.DispatcherRequest) {
 	id := r.DispatcherID
+	st.lastAction[serviceKey{id, to}] = r.Action
+	st.observeWork(from, to, r)
 	if r.Action == wire.ActionRemove && to == from {
 		st.removedFromLocal[id] = true
 		return
@@ -168,6 +187,7 @@ func (st *CheckState) observeRequest(from, to wire.ServerID, r *wire.DispatcherR
 		st.i2Err = fmt.Errorf("%s queued %s to %s: the previous RESET had epoch %d", from, r, to, ds.resets)
 	}
 	ds.resets, ds.resetTo = r.Epoch, to
+	ds.dups.resets = append(ds.dups.resets, resetEntry{epoch: r.Epoch, to: to, resetTs: r.StartTs})
 }
 
 // snapshots returns the session state of every dispatcher of c, in the
@@ -459,15 +479,21 @@ func CheckI9NoLocalOrphans(c *cluster.Cluster) error {
 }
 
 // Orphan is a record an event service keeps for a dispatcher of its own
-// node's collector that the collector no longer has (I9).
+// node's collector that the collector no longer has (I9), or, with Why
+// set, a record or subscriber on any service that no live session
+// targets (I14, checkers_leaks.go).
 type Orphan struct {
 	Node       wire.ServerID
 	Dispatcher wire.DispatcherID
 	Epoch      uint64
 	Orphaned   bool
+	Why        string
 }
 
 func (o Orphan) Error() string {
+	if o.Why != "" {
+		return fmt.Sprintf("event service %s keeps a record of %s (epoch %d, orphaned %t): %s", o.Node, o.Dispatcher, o.Epoch, o.Orphaned, o.Why)
+	}
 	return fmt.Sprintf("event service %s keeps a record of %s (epoch %d, orphaned %t) that its collector does not have", o.Node, o.Dispatcher, o.Epoch, o.Orphaned)
 }
 
@@ -491,11 +517,13 @@ func LocalOrphans(c *cluster.Cluster) []Orphan {
 	return out
 }
 
-// OrphanTracker is I9 as an invariant of the quiet phase: it fails on an
-// orphan that outlives Grace, not on one whose REMOVE is the next request
-// in L's intake.
+// OrphanTracker is I9 (and, with Find set, I14) as an invariant of the
+// quiet phase: it fails on an orphan that outlives Grace, not on one
+// whose REMOVE is the next request in L's intake.
 type OrphanTracker struct {
 	Grace time.Duration
+	// Find lists the orphans: nil is I9's LocalOrphans; I14 passes Leaks.
+	Find func(*cluster.Cluster) []Orphan
 	// Every, if set, spaces the checks by at least that much virtual
 	// time: Check returns nil at once when the last one was more recent.
 	// Looking at every service's records after every step is most of the
@@ -515,7 +543,11 @@ func (t *OrphanTracker) Check(c *cluster.Cluster, now clock.Time) error {
 	}
 	t.last, t.checked = now, true
 	seen := map[Orphan]clock.Time{}
-	for _, o := range LocalOrphans(c) {
+	find := t.Find
+	if find == nil {
+		find = LocalOrphans
+	}
+	for _, o := range find(c) {
 		first, ok := t.since[o]
 		if !ok {
 			first = now

@@ -79,6 +79,9 @@ func RunHeartbeat(w *sim.World) {
 	cfg.DataSharing = true
 	cfg.HeartbeatTimeout = 4*time.Second + time.Duration(rnd.Int64N(6))*time.Second
 	r := Start(w, cfg)
+	// Every sweep may remove a record its collector keeps: one more
+	// REGISTER, subscription and RESET per sweep interval (I15).
+	r.Limits.Work.Every = SweepEvery
 	r.AddTables(1, HeartbeatTables)
 	r.Faults(2*time.Minute, func(healed func() bool) {
 		for !healed() {

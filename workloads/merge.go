@@ -74,6 +74,9 @@ func RunMerge(w *sim.World, o MergeOptions) (*Run, *MergeStats) {
 	cfg.DataSharing = o.DataSharing
 	cfg.HeartbeatTimeout = o.HeartbeatTimeout
 	r := Start(w, cfg)
+	if o.HeartbeatTimeout > 0 {
+		r.Limits.Work.Every = SweepEvery // each sweep may cost a re-registration (I15)
+	}
 	stats := &MergeStats{}
 	r.AddTables(1, o.Steady+o.Merging)
 	if o.Replicas {

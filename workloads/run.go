@@ -3,8 +3,11 @@ package workloads
 import (
 	"time"
 
+	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/sim"
+	"github.com/cdcsim/cdcsim/wire"
 )
 
 // ExpensiveEvery is how often (in steps) Install runs the expensive
@@ -33,9 +36,12 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I10 nothing after remove", 1, CheckI10NothingAfterRemove},
 		{"I12 one probe", 1, CheckI12OneProbe},
 		{"I13 no reset before commit", 1, CheckI13NoResetBeforeCommit},
+		{"I15 no wasted work", 1, CheckI15NoWastedWork},
+		{"I17 duplicates explained", 1, CheckI17DuplicatesExplained},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
+	w.Progress("I16 checkpoints move", 1, func() error { return CheckI16Progress(c, st) })
 }
 
 // Run is one workload's cluster with its checkers installed.
@@ -43,11 +49,37 @@ type Run struct {
 	W     *sim.World
 	C     *cluster.Cluster
 	State *CheckState
-	nodes map[string]*sim.Node
+	// Limits are the bounds of the run-time oracles (I15, I16): Start
+	// sets DefaultLimits, a workload may change them before Faults.
+	Limits *Limits
+	nodes  map[string]*sim.Node
 	// quiet is set once the cluster settled after the heal: from then on
 	// the I9 invariant checks.
 	quiet bool
 }
+
+// Limits are the bounds a workload states for the run-time oracles.
+type Limits struct {
+	// Work bounds each dispatcher's REGISTERs, RESETs and created
+	// subscriptions (I15).
+	Work WorkBudget
+	// StallAfter is how long a live dispatcher's checkpoint may stand
+	// still while its target is reachable and the upstream moves on
+	// (I16); 0 turns the watchdog off.
+	StallAfter time.Duration
+}
+
+// DefaultLimits are the limits Start sets: see the fields' measurements
+// in workloads/doc.go, "Run-time oracles".
+func DefaultLimits() Limits {
+	return Limits{Work: WorkBudget{Registers: 4, Resets: 4, Subscriptions: 2, PerDisruption: 1}, StallAfter: 2 * time.Minute}
+}
+
+// SweepEvery is the event services' sweep interval at Scale 1
+// (PROTOCOL.md 7): with a HeartbeatTimeout below the heartbeat interval
+// a service may sweep a record once per SweepEvery, which a workload
+// allows for in Limits.Work.Every.
+const SweepEvery = 10 * time.Second
 
 // Start builds a cluster from cfg on w's network (with w's variants and
 // trace, and the checkers' observer), installs every checker, registers
@@ -56,8 +88,10 @@ type Run struct {
 func Start(w *sim.World, cfg cluster.Config) *Run {
 	st := NewCheckState()
 	cfg.Variants, cfg.Trace, cfg.Observe = w.Config().Variants, w.TraceFunc(), st.Observe
-	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}}
+	*st.limits = DefaultLimits()
+	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
+	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
 	Install(w, r.C, st)
 	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}
 	w.Invariant("I9 no local orphans", 1, func() error {
@@ -65,6 +99,13 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 			return nil
 		}
 		return orphans.Check(r.C, w.Now())
+	})
+	leaks := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond, Find: func(c *cluster.Cluster) []Orphan { return Leaks(c, st) }}
+	w.Invariant("I14 no leaked records", 1, func() error {
+		if !r.quiet {
+			return nil
+		}
+		return leaks.Check(r.C, w.Now())
 	})
 	w.Eventually("I11 every live dispatcher catches up", 2*time.Minute, r.caughtUp)
 	w.Sleep(time.Second)
@@ -110,6 +151,7 @@ func (r *Run) Faults(safety time.Duration, during func(stop func() bool)) {
 		r.W.Sleep(100 * time.Millisecond)
 	}
 	r.W.Eventually("I9 every REMOVE reaches L", settle, func() error { return CheckI9NoLocalOrphans(r.C) })
+	r.W.Eventually("I14 every record is targeted", settle, func() error { return CheckI14NoLeakedRecords(r.C, r.State) })
 	r.W.AwaitGoals()
 	r.quiet = true
 	r.W.Sleep(3 * time.Second)
@@ -142,4 +184,54 @@ func Patched(c *sim.Config) {
 	if err := c.Set("patch", "h1,h3,h4"); err != nil {
 		panic(err)
 	}
+}
+
+// Disruptions counts what the run's faults did so far that may
+// legitimately cost a dispatcher a re-registration or a reset (I15's
+// budget): messages the network lost (at random, to a cut, to a down
+// node), refused or duplicated; node restarts; and the events and paths
+// the current collectors' memory control dropped or released. One
+// count for the whole run: a fault anywhere raises every dispatcher's
+// budget, which keeps the budget free of false alarms and still catches
+// work that grows while nothing is disrupted.
+func (r *Run) Disruptions() uint64 {
+	s := r.W.Network().Stats()
+	n := s.DroppedRandom + s.DroppedCut + s.DroppedDown + s.Rejected + s.Duplicated
+	for _, node := range r.C.Nodes() {
+		n += uint64(max(node.Boots-1, 0))
+		if node.Collector != nil {
+			cs := node.Collector.Stats()
+			n += cs.EventsDropped + cs.PathsReleased
+		}
+	}
+	return n
+}
+
+// linked reports whether node a's collector and node b's event service
+// can talk now (I16): both nodes up and no standing network rule (a
+// partition either way, a clog of either) between them.
+func (r *Run) linked(a, b wire.ServerID) bool {
+	if !r.nodes[string(a)].Up() || !r.nodes[string(b)].Up() {
+		return false
+	}
+	if a == b {
+		return true // a node's own components never cross the network
+	}
+	now := r.W.Now()
+	for _, rule := range r.W.Network().Rules() {
+		from, to := network.NodeID(a), network.NodeID(b)
+		if rule.Blocks(from, to, now) || rule.Blocks(to, from, now) || rule.Holds(from, to, now) != 0 || rule.Holds(to, from, now) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// busyUntil is I16's view of a service's intake (IntakeBusyUntil); zero
+// while the node has no service.
+func (r *Run) busyUntil(svc wire.ServerID) clock.Time {
+	if n := r.C.Node(svc); n.Service != nil {
+		return n.Service.IntakeBusyUntil()
+	}
+	return 0
 }
