@@ -18,8 +18,10 @@
 // checker (Install) and the liveness goal that every live dispatcher
 // catches up after the heal. Faults runs the safety phase with the seed's
 // faults (and the workload's own task, if given, until the heal), heals,
-// awaits the goals, and lets the cluster settle so that I9 is checked at
-// a quiescent point. Patched turns on the patches for the known hazards
+// awaits the goals, and lets the cluster settle so that I9 and I14 are
+// checked at a quiescent point. Run.Limits (set by Start to
+// DefaultLimits) are the bounds the workload states for I15 and I16; a
+// workload changes them after Start. Patched turns on the patches for the known hazards
 // (h1, h3, h4): a patched workload is expected to run clean, so any
 // failure is new; -sim.set=patch= runs HEAD behaviour, where H3 stalls
 // about 3 % of seeds (FINDINGS.md).
@@ -67,4 +69,69 @@
 // goal every workload awaits after the heal (CheckI11CaughtUp, through
 // sim.World.Eventually): a stall names the dispatcher, its session and
 // what each event service holds for it.
+//
+// # Oracles beyond the end state (I14-I17)
+//
+// I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end
+// state cannot show (issue 13). Each one's doc says what must hold, why,
+// and what it excuses; each has a planted-violation test
+// (checkers_oracles_test.go).
+//
+//   - I14, resource hygiene (CheckI14NoLeakedRecords, checkers_leaks.go):
+//     at the quiescent point where I9 is armed, every record and every
+//     subscription's subscriber on every service, local or remote,
+//     belongs to a live session whose current or pending target is that
+//     service. It runs through I9's OrphanTracker (Find: Leaks), with a
+//     second's grace, after an Eventually of its own. Excused, as
+//     PROTOCOL.md 5 I9 and 2.5 allow: a remote record whose last request
+//     queued there was a REMOVE (best-effort), and a remote record of a
+//     crashed collector's dispatcher.
+//   - I15, wasted work (CheckI15NoWastedWork, checkers_work.go): a
+//     REGISTER asks only for reuse exactly when it goes to a remote, no
+//     subscription is created for such a REGISTER nor on a service for
+//     another node's collector (eventservice.Config.ObserveSubscription),
+//     and each dispatcher's queued REGISTERs and RESETs and created
+//     subscriptions stay within Limits.Work: a base per dispatcher plus
+//     PerDisruption per disruption the run has seen (Run.Disruptions:
+//     messages lost, cut, refused or duplicated, node restarts, memory
+//     drops and releases), plus one per Work.Every of the dispatcher's
+//     life for workloads whose services sweep live records (heartbeat,
+//     merge with a HeartbeatTimeout: SweepEvery).
+//   - I16, progress during the run (CheckI16Progress,
+//     checkers_progress.go): a watchdog, installed with
+//     sim.World.Progress so a stall fails as liveness during the safety
+//     phase too, that each live dispatcher's checkpoint moves within
+//     Limits.StallAfter while its target (current service, else L) is up
+//     and reachable from its node (no crash, restart, partition or clog
+//     on that link; the service's intake not held by a slow
+//     RegisterTable) and its upstream resolved ts moves on, more than
+//     CatchUpLag ahead. It looks once per virtual second.
+//   - I17, at-least-once accounting (CheckI17DuplicatesExplained,
+//     checkers_duplicates.go): every change a sink accepted twice came
+//     in a later epoch whose RESET restarted below it; each is counted
+//     as a "reset" (same service) or an "epoch change" (another
+//     service), which CheckState.Duplicates reports; an unexplained one
+//     fails with the RESETs between the copies.
+//
+// How the defaults were chosen (DefaultLimits), from seeds 1-50 of every
+// workload with the patches on (go test ./workloads -run '^TestX$'
+// -sim.seeds=50, with a temporary line printing CheckState.WorkPeak,
+// Run.Disruptions and CheckState.StallPeak at the end of Faults):
+//
+//   - Work: no dispatcher of steady, churn, crashes or the example
+//     needed more than 2 of any kind; the base of 4 REGISTERs (1 plus
+//     up to 2 remote probes on three nodes, plus one) and 4 RESETs and 2
+//     subscriptions covers a disruption-free run with a remote probe and
+//     its move home. Beyond the base, the largest count per disruption
+//     was 0.84 (memory pressure, where every drop can cost a RESET) and
+//     2.25 in the heartbeat workload before its sweep allowance, within
+//     4 + 1 per disruption once Every is set; each disruption can cost a
+//     dispatcher at most about one RESET or re-registration, so
+//     PerDisruption is 1.
+//   - StallAfter: the longest a watched checkpoint stood still under
+//     I16's conditions was 9 s (probing; 45 s before the slow
+//     RegisterTable was counted as a disturbance), 2 s elsewhere; the
+//     default of 2 minutes is over ten times that, and a run's safety
+//     phase is 1 to 3 minutes, so a stall of I16's kind must outlast
+//     most of it.
 package workloads

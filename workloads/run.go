@@ -5,6 +5,7 @@ import (
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/collector"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
@@ -53,6 +54,8 @@ type Run struct {
 	// sets DefaultLimits, a workload may change them before Faults.
 	Limits *Limits
 	nodes  map[string]*sim.Node
+	// memory is Disruptions' count per node, by node order.
+	memory []collectorCount
 	// quiet is set once the cluster settled after the heal: from then on
 	// the I9 invariant checks.
 	quiet bool
@@ -190,21 +193,39 @@ func Patched(c *sim.Config) {
 // legitimately cost a dispatcher a re-registration or a reset (I15's
 // budget): messages the network lost (at random, to a cut, to a down
 // node), refused or duplicated; node restarts; and the events and paths
-// the current collectors' memory control dropped or released. One
-// count for the whole run: a fault anywhere raises every dispatcher's
-// budget, which keeps the budget free of false alarms and still catches
-// work that grows while nothing is disrupted.
+// the collectors' memory control dropped or released, over every
+// incarnation (a crashed collector's counts, as last read, are carried).
+// One count for the whole run: a fault anywhere raises every
+// dispatcher's budget, which keeps the budget free of false alarms and
+// still catches work that grows while nothing is disrupted. It never
+// decreases.
 func (r *Run) Disruptions() uint64 {
 	s := r.W.Network().Stats()
 	n := s.DroppedRandom + s.DroppedCut + s.DroppedDown + s.Rejected + s.Duplicated
-	for _, node := range r.C.Nodes() {
+	for i, node := range r.C.Nodes() {
 		n += uint64(max(node.Boots-1, 0))
-		if node.Collector != nil {
-			cs := node.Collector.Stats()
-			n += cs.EventsDropped + cs.PathsReleased
+		for len(r.memory) <= i {
+			r.memory = append(r.memory, collectorCount{})
 		}
+		m := &r.memory[i]
+		if node.Collector != m.coll {
+			m.carried += m.last
+			m.coll, m.last = node.Collector, 0
+		}
+		if m.coll != nil {
+			cs := m.coll.Stats()
+			m.last = cs.EventsDropped + cs.PathsReleased
+		}
+		n += m.carried + m.last
 	}
 	return n
+}
+
+// collectorCount is one node's memory-control disruptions: those of its
+// current collector (last) and of its previous incarnations (carried).
+type collectorCount struct {
+	coll          *collector.EventCollector
+	last, carried uint64
 }
 
 // linked reports whether node a's collector and node b's event service
