@@ -69,8 +69,10 @@
 //     the changes a dispatcher of span must eventually forward. A change
 //     is final once its commitTs is at or below the resolved ts.
 //   - Config.Observe (observe.go): every request and heartbeat a collector
-//     queues, in queue order, and both phases of each merge, which snapshots
-//     cannot give. It runs on the acting task, sometimes with a session's
+//     queues, in queue order, both phases of each merge, and every
+//     upstream subscription an event service creates (with the
+//     REGISTER's collector and onlyReuse flag), which snapshots cannot
+//     give. It runs on the acting task, sometimes with a session's
 //     requestMu held: it must not block, yield or call into the cluster.
 //   - Each Node's Collector (Stat gives its sessions) and Service.
 //

@@ -18,9 +18,13 @@
 // scan loop, the sweep, the state upload (only with a Coordinator) and
 // the message workers. Under the simulator they belong to the node that
 // called Run and end when it crashes; a restarted node builds a new
-// Service from nothing, as a restarted process does. Records and
-// Subscriptions are for checkers: every live record sorted by ID, and the
-// event store's subscriptions.
+// Service from nothing, as a restarted process does. Records,
+// Subscriptions, SubscriptionDetails and IntakeBusyUntil are for
+// checkers: every live record sorted by ID, the event store's
+// subscriptions (with their subscribers), and when the intake stops
+// waiting for a slow RegisterTable; Config.ObserveSubscription reports
+// each subscription as it is created (observe.go). None of them changes
+// what the service does.
 //
 // # Messages
 //
