@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -201,4 +202,34 @@ func TestCheckI16FiresOnStall(t *testing.T) {
 		}
 	})
 	require.Nil(t, res.Failure, "%v", res.Failure)
+}
+
+// Run.Disruptions, I15's allowance, counts node restarts and never goes
+// down, though a restarted node's collector starts its counters afresh.
+func TestDisruptionsNeverDecrease(t *testing.T) {
+	cfg := sim.DefaultConfig(3)
+	require.NoError(t, cfg.Set("node.crash-every", "5s"))
+	require.NoError(t, cfg.Set("node.restart-after", "uniform(1s,2s)"))
+	var seen []uint64
+	res := sim.Run(cfg, func(w *sim.World) {
+		c := cluster.DefaultConfig()
+		c.MemoryQuota = 1536 // memory control drops and releases too
+		r := Start(w, c)
+		r.AddTables(1, 8)
+		w.Go("sample", func() {
+			for {
+				seen = append(seen, r.Disruptions())
+				w.Sleep(100 * time.Millisecond)
+			}
+		})
+		r.Faults(40*time.Second, nil)
+		boots := 0
+		for _, n := range r.C.Nodes() {
+			boots += n.Boots - 1
+		}
+		require.Positive(t, boots, "no node restarted")
+		require.GreaterOrEqual(t, r.Disruptions(), uint64(boots))
+	})
+	require.Nil(t, res.Failure, "%v", res.Failure)
+	require.True(t, slices.IsSorted(seen), "Disruptions went down: %v", seen)
 }
