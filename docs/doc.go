@@ -33,9 +33,9 @@
 //     a "(f)" paragraph of it.
 //
 // A citation of DESIGN.md by name (DESIGN.md, "The model") must name the
-// start of a heading of docs/DESIGN.md. TestDesignEndsWithDeterminismRules pins the one
-// citation by position ("DESIGN.md, last section"). TestMarkdownLinks
-// checks that every relative link of every .md file names a file or
+// start of a heading of docs/DESIGN.md, and
+// TestDesignEndsWithDeterminismRules pins the one citation by position
+// ("DESIGN.md, last section"). TestMarkdownLinks checks that every relative link of every .md file names a file or
 // directory that exists, and that its #anchor, if any, is a heading of
 // the target as GitHub renders anchors.
 //
