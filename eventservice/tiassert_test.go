@@ -1,0 +1,30 @@
+package eventservice_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cdcsim/cdcsim/internal/tiassert"
+	"github.com/cdcsim/cdcsim/sim"
+	"github.com/stretchr/testify/require"
+)
+
+// docs/ticdc-assertions.md, event store GetIterator: a RESET whose start
+// ts lies below the subscription's checkpoint asks the event store for
+// data it may already have GCed. TiCDC panics; so does the model, on the
+// scan the RESET requests. The dispatcher registers at 1000 (the
+// subscription's checkpoint), then is reset to epoch 1 at 500 with a DML
+// at 600 in range.
+func TestResetBelowSubscriptionCheckpointFailsTheRunAsTiCDCDoes(t *testing.T) {
+	_, res := runResult(newSetup(1), func(e *env) {
+		e.up.add(1, dml(600))
+		e.w.Sleep(1500 * time.Millisecond) // the upstream resolves past 1000
+		e.activate(1, span1, 1000, 500)
+	})
+	require.NotNil(t, res.Failure, "the scan below the checkpoint must fail the run")
+	require.Equal(t, sim.KindPanic, res.Failure.Kind)
+	require.True(t, strings.HasPrefix(res.Failure.Message, tiassert.Prefix+"event store: scan start ts below subscription checkpoint"),
+		res.Failure.Message)
+	require.Contains(t, res.Failure.Message, "scan (500, ")
+}
