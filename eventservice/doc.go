@@ -182,8 +182,10 @@
 // the changefeed's interval (sync points come from the Upstream), scan
 // windows and rate limits, the schema store's DDL resolved ts (the
 // Upstream's resolved ts covers both), IsReadyToSend, the one-minute
-// uninitialised-dispatcher log, the event store's GC and its iterator
-// assertions, and bounded intake and send queues (all unbounded here).
+// uninitialised-dispatcher log, the event store's GC and its iterator's
+// storage checks (decryption, decompression, decoding; the scan-range
+// check is modelled, above), and bounded intake and send queues (all
+// unbounded here).
 //
 // # Trace
 //
