@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -155,6 +156,9 @@ func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 			d.StaleDropped++
 			continue
 		}
+		if f.Kind != "DML" && len(events) != 1 {
+			d.failBatchedBlockEvent(f, len(events))
+		}
 		d.Handed = append(d.Handed, f)
 		d.pending = append(d.pending, f)
 	}
@@ -223,5 +227,24 @@ func toForwarded(ev wire.Event) Forwarded {
 	case *wire.SyncPointEvent:
 		return Forwarded{Kind: "SyncPoint", CommitTs: e.CommitTs, Epoch: e.Epoch, Seq: e.Seq}
 	}
-	panic(fmt.Sprintf("cluster: dispatcher handed %s", ev))
+	if _, ok := ev.(*wire.HandshakeEvent); ok {
+		// TiCDC only warns here; the model's session never forwards a
+		// handshake, so one arriving is a bug in the model.
+		panic(fmt.Sprintf("cluster: dispatcher handed %s", ev))
+	}
+	tiassert.Failf("downstreamadapter/dispatcher/basic_dispatcher.go:handleEvents", "Unexpected event type", "%s", ev)
+	return Forwarded{}
+}
+
+// failBatchedBlockEvent is TiCDC's check that a DDL or sync point reaches
+// the dispatcher alone (the collector hands block events one at a time):
+// a batch of n holding one is asserted away, after the stale-event
+// filter, as in TiCDC.
+func (d *Dispatcher) failBatchedBlockEvent(f Forwarded, n int) {
+	msg := "ddl event should only be singly handled"
+	if f.Kind == "SyncPoint" {
+		msg = "sync point event should only be singly handled"
+	}
+	tiassert.Failf("downstreamadapter/dispatcher/basic_dispatcher.go:handleEvents", msg,
+		"node %s, dispatcher %s, %s at %d in a batch of %d", d.node, d.id, f.Kind, f.CommitTs, n)
 }

@@ -111,6 +111,15 @@
 // network fault touches it. The network's counters miss these messages;
 // LocalMessages counts them.
 //
+// # TiCDC's assertions
+//
+// The dispatcher asserts what TiCDC's handleEvents does, with TiCDC's
+// message (internal/tiassert): a DDL or sync point only alone, no event
+// type it does not know. A handshake handed to it is the model's own
+// assertion, since TiCDC only warns there. The dispatcher manager's
+// assertions all concern scheduler, maintainer and redo messages the
+// model does not have; docs/ticdc-assertions.md lists them.
+//
 // # Locking
 //
 // In real mode the workload's goroutine and the nodes' tasks share the

@@ -6,6 +6,14 @@
 // log-coordinator client, and the per-dispatcher event path (TiCDC's
 // dynamic stream) with its memory control.
 //
+// # TiCDC's assertions
+//
+// Where TiCDC's event collector asserts with log.Panic, the model asserts
+// the same condition through internal/tiassert, with TiCDC's message: the
+// handler refuses a batch of Ready or NotReusable (dynstream.go, handle);
+// the session's checks are in package session. docs/ticdc-assertions.md
+// lists every site and why the rest do not apply.
+//
 // # Tasks
 //
 // Each goroutine of PROTOCOL.md 4.1 is a task, so the interleavings of 4.3

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -246,6 +247,11 @@ func (ds *dynStream) takeBatch(p *path) []item {
 func (ds *dynStream) handle(p *path, batch []item) bool {
 	switch ev := batch[0].ev.(type) {
 	case *wire.ReadyEvent, *wire.NotReusableEvent:
+		if len(batch) != 1 {
+			tiassert.Failf("downstreamadapter/eventcollector/helper.go:EventsHandler.Handle",
+				"unexpected multiple events for TypeReadyEvent or TypeNotReusableEvent",
+				"node %s, dispatcher %s, %d events led by %s from %s", ds.c.cfg.Node, p.id, len(batch), ev, batch[0].from)
+		}
 		p.d.stat.HandleSignalEvent(batch[0].from, ev)
 		return false
 	}

@@ -45,6 +45,13 @@
 //   - Requests are answered from the states held at that moment; states
 //     never expire, only the alive check ages them.
 //
+// # TiCDC's assertions
+//
+// TiCDC's logservice/coordinator has no log.Panic or log.Fatal at the
+// modelled commit, so the coordinator asserts nothing on TiCDC's behalf;
+// its two panics (an unrouted message, two states from one node) are the
+// model's own. docs/ticdc-assertions.md covers the other components.
+//
 // # Tasks and the lock
 //
 // The intake and broadcast tasks share nothing but the configuration; the

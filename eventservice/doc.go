@@ -121,6 +121,20 @@
 // current registration only, which is why a subscription overwritten by
 // H1 leaks.
 //
+// # TiCDC's assertions
+//
+// Where TiCDC's event store and broker assert with log.Panic on a state
+// the model has, the model asserts the same condition through
+// internal/tiassert, with TiCDC's message: a scan that reads data must
+// lie within its subscription's [checkpointTs, resolvedTs], the
+// subscription being the one registered under the dispatcher's ID
+// (event_store.go, checkScanRange: TiCDC's GetIterator), and a scanned
+// change must be of a known kind (scan.go, emitChanges). With H1
+// unpatched the first check fires: an orphaned record scans through the
+// new registration, whose subscription lags. docs/ticdc-assertions.md
+// lists every site of TiCDC's event store and event service and why the
+// rest do not apply (storage, encoding, filters, raw-row assembly).
+//
 // # Patch h3
 //
 // PROTOCOL.md 6.3 H3: a failed RegisterTable leaves the collector in
@@ -172,8 +186,10 @@
 // the changefeed's interval (sync points come from the Upstream), scan
 // windows and rate limits, the schema store's DDL resolved ts (the
 // Upstream's resolved ts covers both), IsReadyToSend, the one-minute
-// uninitialised-dispatcher log, the event store's GC and its iterator
-// assertions, and bounded intake and send queues (all unbounded here).
+// uninitialised-dispatcher log, the event store's GC and its iterator's
+// storage checks (decryption, decompression, decoding; the scan-range
+// check is modelled, above), and bounded intake and send queues (all
+// unbounded here).
 //
 // # Trace
 //

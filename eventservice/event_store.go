@@ -3,6 +3,7 @@ package eventservice
 import (
 	"slices"
 
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -154,6 +155,37 @@ func (e *eventStore) updateDispatcherCheckpointTs(id wire.DispatcherID, cp wire.
 	newCp = min(newCp, sub.resolvedTs)
 	if newCp > sub.checkpointTs {
 		sub.checkpointTs = newCp
+	}
+}
+
+// checkScanRange is the event store's own check when a scan asks it for
+// an iterator over (start, end] for dispatcher id (TiCDC's GetIterator,
+// docs/ticdc-assertions.md): the range must not start below the
+// subscription's checkpoint, whose data may already be GCed, nor end
+// above its resolved ts, which the store has not yet seen complete. The
+// registration is looked up by ID, as TiCDC does, so a record that a
+// REGISTER overwrote (H1) is judged against the new registration. An ID
+// the store does not know gets no iterator in TiCDC (a warning), and no
+// check here. The model's registration always has exactly one
+// subscription (no pending or removing one), so both checks are TiCDC's
+// forced ones.
+func (e *eventStore) checkScanRange(node wire.ServerID, id wire.DispatcherID, start, end wire.Ts) {
+	sd := e.dispatchers[id]
+	if sd == nil {
+		return
+	}
+	sub := sd.sub
+	if start < sub.checkpointTs {
+		tiassert.Failf("logservice/eventstore/event_store.go:GetIterator",
+			"event store: scan start ts below subscription checkpoint",
+			"node %s, dispatcher %s, subscription %d, scan (%d, %d], checkpointTs %d, resolvedTs %d",
+			node, id, sub.id, start, end, sub.checkpointTs, sub.resolvedTs)
+	}
+	if end > sub.resolvedTs {
+		tiassert.Failf("logservice/eventstore/event_store.go:GetIterator",
+			"event store: scan end ts above subscription resolved ts",
+			"node %s, dispatcher %s, subscription %d, scan (%d, %d], checkpointTs %d, resolvedTs %d",
+			node, id, sub.id, start, end, sub.checkpointTs, sub.resolvedTs)
 	}
 }
 

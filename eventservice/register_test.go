@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/eventservice"
+	"github.com/cdcsim/cdcsim/internal/tiassert"
+	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/variant"
 	"github.com/cdcsim/cdcsim/wire"
 	"github.com/stretchr/testify/require"
@@ -36,15 +38,17 @@ func TestReadyBackoffGapsAreZeroTwoFourEightTenTen(t *testing.T) {
 // PROTOCOL.md 3.3 REGISTER row and 6.3 H1: a second REGISTER for an Active
 // record installs a new epoch-0 record without removing the old one. The
 // new record sends Ready again; the old one, still notified by its own
-// subscription, keeps scanning and sending epoch-1 events; heartbeats of
-// epoch 1 are now ignored (no Removed); and after REMOVE, the old record's
-// subscription is left behind.
+// subscription, keeps scanning and sending epoch-1 resolved events;
+// heartbeats of epoch 1 are now ignored (no Removed); and after REMOVE,
+// the old record's subscription is left behind. The only data lies before
+// the second REGISTER: a scan of the orphan that reads data fails the run
+// (TestOrphanScanWithDataHitsTheEventStoreAssertion).
 func TestRegisterOverwritesActiveRecordAndLeaksItsSubscription(t *testing.T) {
 	var afterReg, afterRemove []eventservice.RecordSnapshot
 	var subsAfterReg, subsAfterRemove []wire.Subscription
 	var reRegisteredAt time.Duration
 	e := run(t, newSetup(1), func(e *env) {
-		e.up.add(1, dml(2500), dml(5500))
+		e.up.add(1, dml(1500))
 		e.activate(1, span1, 1, 1)
 		e.w.Sleep(2 * time.Second)
 		reRegisteredAt = e.w.Now().Duration()
@@ -68,16 +72,39 @@ func TestRegisterOverwritesActiveRecordAndLeaksItsSubscription(t *testing.T) {
 	events := e.col.flatten()
 	readies := of(events, 1, "Ready")
 	require.Greater(t, readies[len(readies)-1].at.Duration(), reRegisteredAt, "the new record sends Ready again")
-	dmls := of(events, 1, "DML")
-	require.Len(t, dmls, 2)
-	require.Greater(t, dmls[1].at.Duration(), reRegisteredAt, "the orphan keeps scanning")
-	require.Equal(t, uint64(1), dmls[1].epoch)
+	require.Len(t, of(events, 1, "DML"), 1)
+	resolved := of(events, 1, "Resolved")
+	last := resolved[len(resolved)-1]
+	require.Greater(t, last.at.Duration(), reRegisteredAt+time.Second, "the orphan keeps scanning")
+	require.Equal(t, uint64(1), last.epoch)
 	checkEpochStream(t, events, 1, 1)
 	require.Empty(t, e.col.commands, "an epoch-1 heartbeat to an epoch-0 record is ignored, not answered")
 
 	require.Len(t, afterRemove, 1)
 	require.True(t, afterRemove[0].Orphaned, "REMOVE reached only the new record")
 	require.Len(t, subsAfterRemove, 1, "the old record's subscription leaked")
+}
+
+// 6.3 H1 and docs/ticdc-assertions.md: the orphan of a second REGISTER
+// is still notified by its old subscription, but the event store looks a
+// scan up by dispatcher ID, so the orphan reads through the new
+// registration. The old subscription is polled first in a tick, so the
+// orphan's range ends above the new subscription's resolved ts, and the
+// first scan with data fails the run with TiCDC's GetIterator panic. In
+// TiCDC the new subscription lags further still (its puller starts an
+// initial scan), so H1 can end the same way there.
+func TestOrphanScanWithDataHitsTheEventStoreAssertion(t *testing.T) {
+	_, res := runResult(newSetup(1), func(e *env) {
+		e.up.add(1, dml(5500))
+		e.activate(1, span1, 1, 1)
+		e.w.Sleep(2 * time.Second)
+		e.col.register(server, 1, span1, 1, false)
+		e.w.Sleep(5 * time.Second)
+	})
+	require.NotNil(t, res.Failure)
+	require.Equal(t, sim.KindPanic, res.Failure.Kind)
+	require.Contains(t, res.Failure.Message, tiassert.Prefix+"event store: scan end ts above subscription resolved ts")
+	require.Equal(t, 5500*time.Millisecond, res.Failure.Time.Duration(), "the first orphan scan that holds the DML")
 }
 
 // PROTOCOL.md 3.3 REGISTER row, 3.2 c: with data sharing off (the

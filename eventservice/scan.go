@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -133,6 +134,9 @@ func (c *eventBroker) doScan(d *dispatcherStat) {
 			c.sendSignalResolvedTs(d)
 			return
 		}
+		// Only a range with data reads the event store (TiCDC's
+		// GetIterator); the rest is answered from the watermarks.
+		c.eventStore.checkScanRange(c.cfg.Node, d.id, start, end)
 	}
 	c.emitChanges(d, changes)
 	c.sendResolvedTs(d, end)
@@ -184,7 +188,8 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 			flush()
 			c.enqueue(d, &wire.SyncPointEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(), CommitTs: ch.CommitTs})
 		default:
-			panic(fmt.Sprintf("eventservice: upstream change of unknown kind %s for %s", ch.Kind, d.id))
+			tiassert.Failf("pkg/eventservice/event_broker.go:doScan", "unknown event type",
+				"node %s, dispatcher %s, upstream change of kind %s at %d", c.cfg.Node, d.id, ch.Kind, ch.CommitTs)
 		}
 	}
 	flush()

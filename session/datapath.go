@@ -1,8 +1,7 @@
 package session
 
 import (
-	"fmt"
-
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -42,24 +41,32 @@ func (s *Stat) HandleDataEvents(from wire.ServerID, events []wire.Event, wake fu
 	case *wire.DMLEvent, *wire.BatchDMLEvent, *wire.ResolvedEvent:
 		return s.handleBatchDataEvents(from, events, wake)
 	case *wire.DDLEvent, *wire.SyncPointEvent:
-		s.assertSingle(events)
+		s.assertSingle(events, "dispatcher_stat.go:handleSingleDataEvents",
+			"should not happen: only one event should be sent for DDL/SyncPoint/Handshake event")
 		return s.handleSingleDataEvent(from, events, wake)
 	case *wire.HandshakeEvent:
-		s.assertSingle(events)
+		s.assertSingle(events, "helper.go:EventsHandler.Handle", "unexpected multiple events for TypeHandshakeEvent")
 		s.handleHandshakeEvent(from, ev)
 		return false
 	case *wire.DropEvent:
-		s.assertSingle(events)
+		s.assertSingle(events, "helper.go:EventsHandler.Handle", "unexpected multiple events for TypeDropEvent")
 		s.handleDropEvent(from, ev)
 		return false
 	default:
-		panic(fmt.Sprintf("should not happen: event %s from %s is not a data event (dispatcher %s)", ev, from, s.target.ID()))
+		tiassert.Failf("downstreamadapter/eventcollector/dispatcher_stat.go:handleDataEvents",
+			"should not happen: unknown event type", "%s from %s for dispatcher %s", ev, from, s.target.ID())
+		return false
 	}
 }
 
-// assertSingle: the dynstream never batches non-batchable events.
-func (s *Stat) assertSingle(events []wire.Event) {
-	assertf(s.target.ID(), len(events) == 1, "%d events in a batch led by %s; only DML/BatchDML/Resolved are batched", len(events), events[0])
+// assertSingle is TiCDC's check that the dynstream never batches a
+// non-batchable event (site in downstreamadapter/eventcollector, msg
+// TiCDC's message for it).
+func (s *Stat) assertSingle(events []wire.Event, site, msg string) {
+	if len(events) != 1 {
+		tiassert.Failf("downstreamadapter/eventcollector/"+site, msg,
+			"%d events in a batch led by %s for dispatcher %s", len(events), events[0], s.target.ID())
+	}
 }
 
 // handleBatchDataEvents is steps 1, 3, 4 and 5 of 3.4 for a DML/Resolved
@@ -87,14 +94,18 @@ func (s *Stat) handleBatchDataEvents(from wire.ServerID, events []wire.Event, wa
 			}
 		case *wire.BatchDMLEvent:
 			// The handshake always precedes data in an epoch and sets it.
-			assertf(s.target.ID(), s.hasTableInfo.Load(), "batch DML %s before any table info", e)
+			if !s.hasTableInfo.Load() {
+				tiassert.Failf("downstreamadapter/eventcollector/dispatcher_stat.go:handleBatchDataEvents",
+					"should not happen: table info should be set before batch DML event", "%s for dispatcher %s", e, s.target.ID())
+			}
 			for i := range e.DMLs {
 				if dml := &e.DMLs[i]; s.shouldForwardEventByCommitTs(dml) {
 					valid = append(valid, dml)
 				}
 			}
 		default:
-			panic(fmt.Sprintf("should not happen: %s in a DML/Resolved batch from %s (dispatcher %s)", ev, from, s.target.ID()))
+			tiassert.Failf("downstreamadapter/eventcollector/dispatcher_stat.go:handleBatchDataEvents",
+				"should not happen: unknown event type in batch data events", "%s from %s for dispatcher %s", ev, from, s.target.ID())
 		}
 	}
 	if len(valid) == 0 {

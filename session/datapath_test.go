@@ -234,22 +234,33 @@ func TestDataDuplicateHandshakeRewindsSequence(t *testing.T) {
 }
 
 // The dynstream never batches DDL, SyncPoint, Handshake or Drop, and
-// signals never enter the data path: a caller that does is a model bug.
+// signals never enter the data path: TiCDC asserts each of these
+// (docs/ticdc-assertions.md), and so does the model, with TiCDC's message.
 func TestDataRejectsMisgroupedBatches(t *testing.T) {
 	res := scenario(t, setup{}, func(h *harness) {
 		h.toOnLocal(100)
 		h.data(L, ddl(1, 2, 110), dml(1, 3, 111))
 	})
-	requirePanic(t, res, "only DML/BatchDML/Resolved are batched")
+	requireTiCDCPanic(t, res, "should not happen: only one event should be sent for DDL/SyncPoint/Handshake event")
+	res = scenario(t, setup{}, func(h *harness) {
+		h.toOnLocal(100)
+		h.data(L, &wire.HandshakeEvent{DispatcherID: D, Epoch: 1, Seq: 1, ResolvedTs: 100}, dml(1, 2, 110))
+	})
+	requireTiCDCPanic(t, res, "unexpected multiple events for TypeHandshakeEvent")
+	res = scenario(t, setup{}, func(h *harness) {
+		h.toOnLocal(100)
+		h.data(L, &wire.DropEvent{DispatcherID: D, DroppedEpoch: 1, DroppedSeq: 2}, dml(1, 2, 110))
+	})
+	requireTiCDCPanic(t, res, "unexpected multiple events for TypeDropEvent")
 	res = scenario(t, setup{}, func(h *harness) {
 		h.toOnLocal(100)
 		h.data(L, &wire.ReadyEvent{DispatcherID: D})
 	})
-	requirePanic(t, res, "is not a data event")
+	requireTiCDCPanic(t, res, "should not happen: unknown event type")
 	res = scenario(t, setup{}, func(h *harness) {
 		h.toOnLocal(100)
 		h.handshake(L, 1, 100)
 		h.data(L, dml(1, 2, 110), ddl(1, 3, 111))
 	})
-	requirePanic(t, res, "in a DML/Resolved batch")
+	requireTiCDCPanic(t, res, "should not happen: unknown event type in batch data events")
 }

@@ -120,8 +120,14 @@
 // A violated assumption panics with the dispatcher and the values
 // involved: requests sent or epochs advanced without requestMu, a RESET at
 // epoch 0, a state outside the table above, a candidate list containing L
-// or a duplicate, an event for another dispatcher, a batch not grouped the
-// dynstream's way, a forwarded commitTs below the watermark. These are
-// model bugs, distinct from the protocol's own panics (T5, T4', F1), whose
-// messages are TiCDC's.
+// or a duplicate, an event for another dispatcher, a forwarded commitTs
+// below the watermark. These are model bugs, distinct from the states
+// TiCDC itself asserts on, which panic through internal/tiassert with
+// TiCDC's message: NotReusable from L (T5), a remote Ready during a
+// two-phase add (T4', F4), an unknown signal or data event, a batch not
+// grouped the dynstream's way, a batch DML before any table info, a
+// missing epoch record. docs/ticdc-assertions.md lists every log.Panic of
+// TiCDC's collector and dispatcher and where the model asserts it. The F1
+// panic ("current event service should not be empty") belongs to the bug
+// variant, not to HEAD, so it stays a plain panic.
 package session

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -99,7 +100,10 @@ func (s *Stat) advanceEpochForReset(resetTs wire.Ts) uint64 {
 
 func (s *Stat) loadCurrentEpochState() *dispatcherEpochState {
 	st := s.currentEpoch.Load()
-	assertf(s.target.ID(), st != nil, "epoch record not initialised")
+	if st == nil {
+		tiassert.Failf("downstreamadapter/eventcollector/dispatcher_stat.go:loadCurrentEpochState",
+			"dispatcher epoch state is not initialized", "dispatcher %s, changefeed %s", s.target.ID(), s.target.ChangefeedID())
+	}
 	return st
 }
 

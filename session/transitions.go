@@ -1,9 +1,9 @@
 package session
 
 import (
-	"fmt"
 	"slices"
 
+	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -63,12 +63,14 @@ func (s *dispatcherSession) handleSignalEvent(from wire.ServerID, ev wire.Event)
 		if from == s.localServerID {
 			// T5: L always creates a subscription (onlyReuse=false), so it
 			// never answers NotReusable.
-			panic(fmt.Sprintf("should not happen: local event service should not send not reusable event: dispatcher %s, changefeed %s, from %s",
-				s.target.ID(), s.target.ChangefeedID(), from))
+			tiassert.Failf("downstreamadapter/eventcollector/dispatcher_session.go:handleSignalEvent",
+				"should not happen: local event service should not send not reusable event",
+				"dispatcher %s, changefeed %s, from %s", s.target.ID(), s.target.ChangefeedID(), from)
 		}
 		s.handleNotReusableEvent(from)
 	default:
-		panic(fmt.Sprintf("should not happen: unknown signal event %s from %s for dispatcher %s", ev, from, s.target.ID()))
+		tiassert.Failf("downstreamadapter/eventcollector/dispatcher_session.go:handleSignalEvent",
+			"should not happen: unknown signal event type", "%s from %s for dispatcher %s", ev, from, s.target.ID())
 	}
 }
 
@@ -134,8 +136,9 @@ func (s *dispatcherSession) handleAcceptedLocalReadyLocked() {
 // (6.1 F4 reaches this).
 func (s *dispatcherSession) handleAcceptedRemoteReadyLocked(serverID wire.ServerID) {
 	if s.readyCallback != nil {
-		panic(fmt.Sprintf("ready callback should be nil when accepting remote ready: dispatcher %s, changefeed %s, event service %s",
-			s.target.ID(), s.target.ChangefeedID(), serverID))
+		tiassert.Failf("downstreamadapter/eventcollector/dispatcher_session.go:handleAcceptedRemoteReadyLocked",
+			"ready callback should be nil when accepting remote ready",
+			"dispatcher %s, changefeed %s, event service %s", s.target.ID(), s.target.ChangefeedID(), serverID)
 	}
 	s.doResetLocked(serverID, s.target.CheckpointTs())
 }

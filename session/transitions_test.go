@@ -212,7 +212,7 @@ func TestT4PrimeRemoteReadyDuringTwoPhaseAddPanics(t *testing.T) {
 		h.stat.StartRemoteProbing([]wire.ServerID{R1})
 		h.ready(R1)
 	})
-	requirePanic(t, res, "ready callback should be nil when accepting remote ready")
+	requireTiCDCPanic(t, res, "ready callback should be nil when accepting remote ready")
 }
 
 // T4”: a remote Ready from anyone but the pending probe, with L not
@@ -244,7 +244,7 @@ func TestT5NotReusableFromLocalPanics(t *testing.T) {
 		h.stat.Run()
 		h.notReusable(L)
 	})
-	requirePanic(t, res, "local event service should not send not reusable event")
+	requireTiCDCPanic(t, res, "should not happen: local event service should not send not reusable event")
 }
 
 // T5': NotReusable from the pending remote moves the probe to the next

@@ -24,6 +24,7 @@ var modelPackages = []string{
 	"coordinator",
 	"cluster",
 	"network",
+	"internal/tiassert",
 }
 
 // found renders vs as "file:line: rule", the part of a violation the
