@@ -50,7 +50,10 @@ type World struct {
 
 	tr      tracer
 	failure *Failure
-	wallEnd time.Time
+	// cov and sometimes are observations: they never reach the hash.
+	cov       coverage
+	sometimes sometimesSet
+	wallEnd   time.Time
 }
 
 // New returns a world for one run of cfg. It panics on an invalid

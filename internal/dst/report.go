@@ -243,8 +243,8 @@ func parseRecord(path string, line int, text []byte, h *Header) (Record, error) 
 	if err := dec.Decode(&rec); err != nil {
 		return rec, usagef("%s:%d: corrupt: not a result line: %v", path, line, err)
 	}
-	if rec.Version != sim.JSONVersion {
-		return rec, usagef("%s:%d: result line version %d; this dst reads version %d", path, line, rec.Version, sim.JSONVersion)
+	if !sim.JSONCompatible(rec.Version) {
+		return rec, usagef("%s:%d: result line version %d; this dst reads versions 1 to %d", path, line, rec.Version, sim.JSONVersion)
 	}
 	if !slices.Contains(h.Workloads, rec.Test) || (rec.Outcome != "pass" && rec.Outcome != "fail") || len(rec.Hash) != 16 && rec.Kind != KindCrash && rec.Kind != KindTimeout {
 		return rec, usagef("%s:%d: corrupt: result of %q (outcome %q, hash %q) does not belong to this report's plan", path, line, rec.Test, rec.Outcome, rec.Hash)
