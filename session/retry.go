@@ -17,6 +17,7 @@ import (
 // next Ready advances it. It reports whether it re-registered.
 func (s *dispatcherSession) retryCurrentRegistrationIfRemovedFrom(serverID wire.ServerID) bool {
 	assertf(s.target.ID(), serverID != "", "Removed response from an empty server ID")
+	s.coverTransition(tT8) // before requestMu: f1-retry-unlocked never takes it
 	if s.variants.Bug(bugRetryUnlocked) {
 		return s.retryCurrentRegistrationIfRemovedFromUnlocked(serverID)
 	}

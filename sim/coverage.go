@@ -46,6 +46,15 @@ func (w *World) Cover(name string) {
 	c.counts[i]++
 }
 
+// Covered returns how often the point name was reached so far (0 with
+// coverage off).
+func (w *World) Covered(name string) uint64 {
+	if i, ok := w.cov.index[name]; ok {
+		return w.cov.counts[i]
+	}
+	return 0
+}
+
 // SetCoverage turns coverage recording on (the default) or off. Call it
 // before Run; it exists so a test can show that coverage leaves the hash
 // alone.

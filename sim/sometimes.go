@@ -34,11 +34,33 @@ func (w *World) Sometimes(name string, cond bool) {
 	}
 }
 
+// SometimesAtEnd asks Sometimes(name, cond()) once, when the run ends
+// (passed or failed, before its tasks are unwound): for a situation
+// best read off the whole run, such as a coverage point reached
+// (Covered). cond must only read.
+func (w *World) SometimesAtEnd(name string, cond func() bool) {
+	w.sometimes.atEnd = append(w.sometimes.atEnd, atEnd{name, cond})
+}
+
+// endSometimes evaluates the SometimesAtEnd conditions.
+func (w *World) endSometimes() {
+	for _, e := range w.sometimes.atEnd {
+		w.Sometimes(e.name, e.cond())
+	}
+	w.sometimes.atEnd = nil
+}
+
 // sometimesSet holds a run's Sometimes outcomes in first-call order.
 type sometimesSet struct {
 	index map[string]int
 	names []string
 	hit   []bool
+	atEnd []atEnd
+}
+
+type atEnd struct {
+	name string
+	cond func() bool
 }
 
 // SometimesOutcome is one Sometimes assertion after a run.

@@ -276,6 +276,7 @@ func (w *World) finish() {
 	if w.failure == nil {
 		w.checkGoalsAtEnd()
 	}
+	w.endSometimes()
 	for _, n := range w.nodes {
 		for len(n.tasks) > 0 {
 			w.kill(n.tasks[len(n.tasks)-1])

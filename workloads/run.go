@@ -55,6 +55,7 @@ type Run struct {
 // and waits a second for the nodes to boot. Call it from the test body.
 func Start(w *sim.World, cfg cluster.Config) *Run {
 	st := NewCheckState()
+	installSometimes(w)
 	cfg.Variants, cfg.Trace, cfg.Observe = w.Config().Variants, w.TraceFunc(), st.Observe
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
