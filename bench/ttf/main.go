@@ -88,7 +88,6 @@ func main() {
 				fmt.Fprintf(os.Stderr, "ttf: %s guided=%t attempt %d (start %d): %+v\n", tg.name, guided, i, seed, as[len(as)-1])
 			}
 			fmt.Fprintln(tw, row(tg.name, guided, as, *budget))
-			tw.Flush()
 		}
 	}
 	tw.Flush()

@@ -28,13 +28,13 @@ type Sweep struct {
 	// running chunks are killed): how bench/ttf measures time to find.
 	StopOnFailure bool
 
-	mu    sync.Mutex
+	mu sync.Mutex
 	// cancel ends Run's context; stopped is set when StopOnFailure did.
 	cancel  context.CancelFunc
 	stopped bool
 	turn    int
-	done  Done
-	stats *Stats
+	done    Done
+	stats   *Stats
 	// retry holds chunk remainders after a crash, run before new blocks.
 	retry  []Chunk
 	cursor *Cursor
