@@ -116,3 +116,29 @@ func TestHarnessJSONCoverage(t *testing.T) {
 		require.Equal(t, coveredConfig(l.Seed).String(), cfg.String(), "the config pins back")
 	}
 }
+
+// A hit on a point seen before allocates nothing: the hot path is a map
+// lookup with the caller's string and an increment.
+func TestCoverDoesNotAllocate(t *testing.T) {
+	w := New(DefaultConfig(1))
+	points := []string{"session/T10/OnLocal", "net/drop/event", "eventservice/heartbeat/accepted"}
+	for _, p := range points {
+		w.Cover(p)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		for _, p := range points {
+			w.Cover(p)
+		}
+	})
+	require.Zero(t, allocs)
+	require.EqualValues(t, 1002, w.Covered("net/drop/event"), "one warm-up hit, AllocsPerRun's warm-up run and 1000 runs")
+}
+
+func BenchmarkCover(b *testing.B) {
+	w := New(DefaultConfig(1))
+	points := []string{"session/T10/OnLocal", "net/drop/event", "eventservice/heartbeat/accepted", "node/crash"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		w.Cover(points[i&3])
+	}
+}
