@@ -33,7 +33,8 @@
 // --recheck=false runs each passing seed once; --json FILE writes the
 // report; --junit FILE a JUnit XML report at the end; --resume FILE
 // continues a report; --shrink N shrinks up to N failures' configurations
-// at the end (see dst shrink).
+// at the end (see dst shrink); --guided adds coverage-guided children
+// (below); --stop-on-failure ends the sweep at its first failing seed.
 //
 // # The plan and shards (plan.go)
 //
