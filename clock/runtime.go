@@ -73,3 +73,27 @@ type Runtime interface {
 	Chooser
 	Parker
 }
+
+// Coverer is implemented by a runtime that counts coverage points: the
+// simulator does, real mode does not. It is an optional interface rather
+// than a Runtime method so that Runtime stays what the model needs to
+// run, and a runtime that does not observe (Real, a test's fake) needs no
+// stub. Recording a point must not change what the run does: no draw, no
+// scheduling point, no lock (DESIGN.md, "Observations never decide").
+type Coverer interface {
+	// Cover records one hit of the point name ("session/T3/Registering").
+	Cover(name string)
+}
+
+// CoverFunc returns rt's coverage recorder, or nil when rt does not count
+// coverage. Model code calls it once, at construction, and keeps the
+// func: a hit is then one indirect call, and a nil check in real mode,
+// where a caller also skips computing the point's name (which may read
+// state without its lock, safe only under the simulator's one task at a
+// time).
+func CoverFunc(rt Runtime) func(name string) {
+	if c, ok := rt.(Coverer); ok {
+		return c.Cover
+	}
+	return nil
+}

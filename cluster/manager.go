@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -51,6 +52,9 @@ func (c *Cluster) Merge(n *Node, sources []*Dispatcher) *Dispatcher {
 	for !ready.Load() {
 		c.rt.Sleep(c.cfg.scaled(mergePoll))
 		if c.boots(n) != boots {
+			if cover := clock.CoverFunc(c.rt); cover != nil {
+				cover("cluster/merge/interrupted") // the merge died with its node
+			}
 			return nil
 		}
 	}

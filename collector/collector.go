@@ -76,6 +76,8 @@ func DefaultConfig(rt clock.Runtime, node wire.ServerID, ep network.Endpoint) Co
 type EventCollector struct {
 	cfg Config
 	rt  clock.Runtime
+	// cover records coverage points (coverage.go); nil in real mode.
+	cover func(name string)
 	// mu guards the state the collector's tasks, the manager's calls and
 	// the sink's wake share: dispatcherMap, areas and every area's and
 	// path's fields, stats, and the coordinator client's coordinator. It
@@ -116,7 +118,7 @@ func New(cfg Config) *EventCollector {
 	if cfg.Runtime == nil || cfg.Endpoint == nil || cfg.Node == "" {
 		panic("collector: Config needs Runtime, Node and Endpoint")
 	}
-	c := &EventCollector{cfg: cfg, rt: cfg.Runtime, mu: clock.NewGuard(cfg.Runtime),
+	c := &EventCollector{cfg: cfg, rt: cfg.Runtime, mu: clock.NewGuard(cfg.Runtime), cover: clock.CoverFunc(cfg.Runtime),
 		dispatcherMap: make(map[wire.DispatcherID]*dispatcher),
 		areas:         make(map[wire.ChangefeedID]*area),
 		requests:      clock.NewUnbounded[request](cfg.Runtime, string(cfg.Node)+"/dispatcherMessageChan"),

@@ -72,6 +72,7 @@ func (c *EventCollector) sendDispatcherRequests() {
 		c.mu.Lock()
 		c.stats.RequestRetries++
 		c.mu.Unlock()
+		c.coverRequeue(r, err)
 		c.requests.Send(r)
 		if errors.Is(err, network.ErrCongested) {
 			c.rt.Sleep(c.cfg.CongestedDelay)

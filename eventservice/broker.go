@@ -16,8 +16,10 @@ import (
 // and under the simulator each step is atomic, as the TiCDC code's
 // per-record atomics make the individual updates.
 type eventBroker struct {
-	cfg        *Config
-	rt         clock.Runtime
+	cfg *Config
+	rt  clock.Runtime
+	// cover records coverage points (coverage.go); nil in real mode.
+	cover      func(name string)
 	mu         *clock.Mutex
 	eventStore *eventStore
 	// dispatchers and tableTriggerDispatchers map an ID to its slot
@@ -48,6 +50,7 @@ func newEventBroker(cfg *Config) *eventBroker {
 	b := &eventBroker{
 		cfg:                     cfg,
 		rt:                      cfg.Runtime,
+		cover:                   clock.CoverFunc(cfg.Runtime),
 		mu:                      clock.NewMutex(cfg.Runtime, "eventservice/"+string(cfg.Node)),
 		eventStore:              newEventStore(cfg.Upstream, cfg.DataSharing),
 		dispatchers:             make(map[wire.DispatcherID]*dispatcherSlot),
@@ -60,6 +63,13 @@ func newEventBroker(cfg *Config) *eventBroker {
 		b.workers = append(b.workers, newMessageWorker(b, i))
 	}
 	return b
+}
+
+// covered records the coverage point of a row of PROTOCOL.md 3.3.
+func (c *eventBroker) covered(row string) {
+	if c.cover != nil {
+		c.cover(row)
+	}
 }
 
 func (c *eventBroker) tracef(format string, args ...any) {

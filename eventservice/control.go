@@ -39,6 +39,7 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 		// registration of its own.
 		d.tableRegistered = true
 		c.tableTriggerDispatchers[id] = slot
+		c.covered("eventservice/register/table-trigger")
 		c.tracef("REGISTER %s (table trigger) from %s startTs=%d: registered", id, req.ServerID, req.StartTs)
 		return
 	}
@@ -49,6 +50,7 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 	}
 	if !registered {
 		c.removeFromChangefeed(req.ChangefeedID, id)
+		c.covered(notReusableRow(req.OnlyReuse))
 		c.tracef("REGISTER %s from %s startTs=%d onlyReuse=%t: not reusable", id, req.ServerID, req.StartTs, req.OnlyReuse)
 		c.sendNotReusableEvent(d)
 		return
@@ -59,16 +61,19 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 			// each Ready (checkAndSendReady), so the registration
 			// completes late instead of never.
 			c.dispatchers[id] = slot
+			c.covered("eventservice/register/schema-failed-kept")
 			c.tracef("REGISTER %s from %s startTs=%d: RegisterTable failed, kept for retry (patch h3): %v", id, req.ServerID, req.StartTs, err)
 			return
 		}
 		d.isRemoved = true
 		c.eventStore.unregisterDispatcher(id)
 		c.removeFromChangefeed(req.ChangefeedID, id)
+		c.covered("eventservice/register/schema-failed-dropped")
 		c.tracef("REGISTER %s from %s startTs=%d: RegisterTable failed, dropped without reply (H3): %v", id, req.ServerID, req.StartTs, err)
 		return
 	}
 	d.tableRegistered = true
+	c.covered(registerRow(req.OnlyReuse, c.dispatchers[id] != nil))
 	if old := c.dispatchers[id]; old != nil {
 		c.tracef("REGISTER %s from %s startTs=%d: overwrites record epoch=%d seq=%d (not removed)", id, req.ServerID, req.StartTs, old.stat.epoch, old.stat.seq)
 	} else {
@@ -86,11 +91,13 @@ func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
 	id := req.DispatcherID
 	slot := c.getDispatcher(id)
 	if slot == nil {
+		c.covered("eventservice/reset/absent")
 		c.tracef("RESET %s epoch=%d resetTs=%d: absent, ignored", id, req.Epoch, req.StartTs)
 		return
 	}
 	old := slot.stat
 	if old.epoch >= req.Epoch {
+		c.covered("eventservice/reset/stale")
 		c.tracef("RESET %s epoch=%d: stale (record epoch %d), ignored", id, req.Epoch, old.epoch)
 		return
 	}
@@ -99,6 +106,7 @@ func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
 	d.copyStatistics(old)
 	c.getOrSetChangefeedStatus(req.ChangefeedID).dispatchers[id] = true
 	slot.stat = d
+	c.covered("eventservice/reset/replace")
 	c.tracef("RESET %s epoch=%d resetTs=%d from %s: replaces epoch %d", id, req.Epoch, req.StartTs, req.ServerID, old.epoch)
 	c.scanRequests.Send(d)
 }
@@ -112,6 +120,7 @@ func (c *eventBroker) removeDispatcher(id wire.DispatcherID) {
 		slot, m = c.tableTriggerDispatchers[id], c.tableTriggerDispatchers
 	}
 	if slot == nil {
+		c.covered("eventservice/remove/absent")
 		c.tracef("REMOVE %s: absent", id)
 		return
 	}
@@ -125,5 +134,6 @@ func (c *eventBroker) removeDispatcher(id wire.DispatcherID) {
 			c.cfg.SchemaStore.UnregisterTable(d.info.Span)
 		}
 	}
+	c.covered("eventservice/remove/removed")
 	c.tracef("REMOVE %s: removed record epoch=%d seq=%d", id, d.epoch, d.seq)
 }

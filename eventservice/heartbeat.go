@@ -20,14 +20,17 @@ func (c *eventBroker) handleDispatcherHeartbeat(from wire.ServerID, hb *wire.Dis
 	for _, p := range hb.Progress {
 		slot := c.getDispatcher(p.DispatcherID)
 		if slot == nil {
+			c.covered("eventservice/heartbeat/absent")
 			states = append(states, wire.DispatcherStateEntry{DispatcherID: p.DispatcherID, State: wire.StateRemoved})
 			continue
 		}
 		d := slot.stat
 		if d.epoch != p.Epoch {
+			c.covered("eventservice/heartbeat/epoch-mismatch")
 			c.tracef("heartbeat %s epoch=%d cp=%d from %s: record epoch %d, ignored", p.DispatcherID, p.Epoch, p.CheckpointTs, from, d.epoch)
 			continue
 		}
+		c.covered("eventservice/heartbeat/accepted")
 		d.checkpointTs = max(d.checkpointTs, p.CheckpointTs)
 		d.lastReceivedHeartbeatTime = now
 	}
@@ -79,6 +82,7 @@ func (c *eventBroker) reportDispatcherStatToStore() {
 		}
 	}
 	for _, id := range inactive {
+		c.covered("eventservice/sweep/inactive")
 		c.tracef("sweep %s: no heartbeat for %s, removed as inactive", id, c.cfg.HeartbeatTimeout)
 		c.removeDispatcher(id)
 	}

@@ -72,6 +72,7 @@ func (c *eventBroker) checkAndSendReady(d *dispatcherStat) bool {
 	if now.Sub(d.lastReadySendTime) < d.readyInterval {
 		return false
 	}
+	c.covered("eventservice/ready/sent")
 	c.tracef("Ready %s to %s (next after %s)", d.id, d.info.ServerID, min(2*d.readyInterval, c.cfg.ReadyMaxInterval))
 	c.enqueue(d, &wire.ReadyEvent{DispatcherID: d.id})
 	d.lastReadySendTime = now
@@ -101,6 +102,7 @@ func (c *eventBroker) sendHandshakeIfNeed(d *dispatcherStat) {
 	if v, ok := c.cfg.Upstream.(TableInfoVersioner); ok {
 		version = v.TableInfoVersion(d.info.Span, d.startTs)
 	}
+	c.covered("eventservice/handshake/sent")
 	c.tracef("Handshake %s epoch=%d ts=%d to %s", d.id, d.epoch, d.startTs, d.info.ServerID)
 	c.enqueue(d, &wire.HandshakeEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: 1, ResolvedTs: d.startTs, TableInfoVersion: version})
 }
@@ -127,9 +129,11 @@ func (c *eventBroker) doScan(d *dispatcherStat) {
 		}
 		switch {
 		case !ok:
+			c.covered("eventservice/scan/no-quota")
 			c.tracef("scan %s skipped: no quota for %s yet", d.id, d.info.ServerID)
 			return
 		case quota < c.cfg.ScanLimitBytes || d.availableMemoryQuota < c.cfg.ScanLimitBytes:
+			c.covered("eventservice/scan/low-quota")
 			c.tracef("scan %s skipped: quota changefeed=%d dispatcher=%d", d.id, quota, d.availableMemoryQuota)
 			c.sendSignalResolvedTs(d)
 			return

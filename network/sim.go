@@ -34,6 +34,8 @@ type Sim struct {
 	nextID uint64
 	trace  func(format string, args ...any)
 	stats  Stats
+	// cover records coverage points (clock.CoverFunc); nil in real mode.
+	cover func(name string)
 }
 
 // Stats counts what happened to messages.
@@ -88,6 +90,9 @@ type link struct {
 	timer clock.Timer
 	// The link's synchronous errors, built once.
 	errFull, errCongested, errNotReady error
+	// points are the link's coverage point names (coverage.go), built
+	// at the first fault; nil until then.
+	points *[numFaultKinds]string
 }
 
 // NewSim returns a simulated network over rt with the given faults.
@@ -100,7 +105,7 @@ func NewSim(rt clock.Runtime, f Faults, trace func(format string, args ...any)) 
 	if err := f.Validate(); err != nil {
 		panic(err)
 	}
-	return &Sim{rt: rt, r: rt.Rand("network"), faults: f,
+	return &Sim{rt: rt, r: rt.Rand("network"), faults: f, cover: clock.CoverFunc(rt),
 		nodes: make(map[NodeID]*simNode), links: make(map[linkKey]*link), trace: trace}
 }
 
@@ -201,6 +206,7 @@ func (s *Sim) send(from *simNode, inc uint32, to NodeID, st Stream, msg any) err
 	l := s.link(linkKey{from.id, to, st})
 	if err := s.syncFailure(l); err != nil {
 		s.stats.Rejected++
+		l.covered(err)
 		return err
 	}
 	s.nextID++
@@ -210,24 +216,28 @@ func (s *Sim) send(from *simNode, inc uint32, to NodeID, st Stream, msg any) err
 	switch {
 	case !dst.up:
 		s.stats.DroppedDown++
+		l.coverFault(faultDown)
 		return nil
 	case s.blocked(from.id, to, now):
 		s.stats.DroppedCut++
+		l.coverFault(faultPartition)
 		return nil
 	case s.faults.DropP > 0 && s.r.Float64() < s.faults.DropP:
 		s.stats.DroppedRandom++
+		l.coverFault(faultDrop)
 		if s.trace != nil {
 			s.trace("net drop %v", env)
 		}
 		return nil
 	}
-	l.enqueue(inflight{env: env, at: now.Add(s.latency()), inc: dst.incarnation})
+	l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
 	if s.faults.DupP > 0 && s.r.Float64() < s.faults.DupP {
 		s.stats.Duplicated++
+		l.coverFault(faultDup)
 		if s.trace != nil {
 			s.trace("net dup %v", env)
 		}
-		l.enqueue(inflight{env: env, at: now.Add(s.latency()), inc: dst.incarnation})
+		l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
 	}
 	return nil
 }
@@ -245,9 +255,10 @@ func (s *Sim) syncFailure(l *link) error {
 	return nil
 }
 
-func (s *Sim) latency() time.Duration {
+func (s *Sim) latency(l *link) time.Duration {
 	d := s.faults.Latency.Sample(s.r)
 	if s.faults.SpikeP > 0 && s.r.Float64() < s.faults.SpikeP {
+		l.coverFault(faultDelay)
 		d += s.faults.Spike.Sample(s.r)
 	}
 	return d
@@ -302,9 +313,11 @@ func (l *link) deliver() {
 		}
 		switch until := s.held(l.key.from, l.key.to, now); {
 		case until == Forever:
+			l.coverFault(faultClog)
 			l.timer.Stop() // Heal re-arms it
 			return
 		case until > now:
+			l.coverFault(faultClog)
 			l.timer.Reset(until.Sub(now))
 			return
 		}
@@ -312,7 +325,7 @@ func (l *link) deliver() {
 		l.q[l.head] = inflight{}
 		l.head = (l.head + 1) & (len(l.q) - 1)
 		l.n--
-		s.handOver(env, inc, now)
+		s.handOver(l, env, inc, now)
 	}
 	if l.n > 0 {
 		l.timer.Reset(l.q[l.head].at.Sub(now))
@@ -321,13 +334,15 @@ func (l *link) deliver() {
 
 // handOver puts a due message in its inbox if the path is still open and
 // the receiver is the incarnation it was sent to.
-func (s *Sim) handOver(env Envelope, inc uint32, now clock.Time) {
+func (s *Sim) handOver(l *link, env Envelope, inc uint32, now clock.Time) {
 	dst := s.nodes[env.To]
 	switch {
 	case !dst.up || dst.incarnation != inc:
 		s.stats.DroppedDown++
+		l.coverFault(faultDown)
 	case s.blocked(env.From, env.To, now):
 		s.stats.DroppedCut++
+		l.coverFault(faultPartition)
 	default:
 		s.stats.deliver(dst.inboxes[env.Stream], env)
 	}

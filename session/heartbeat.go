@@ -17,6 +17,7 @@ import "github.com/cdcsim/cdcsim/wire"
 // epoch check. The Yield between them is the scheduling point that lets
 // the simulator produce that interleaving.
 func (s *Stat) HeartbeatReport() (to wire.ServerID, p wire.DispatcherProgress, ok bool) {
+	s.session.coverTransition(tT10)
 	current := s.session.getEventServiceID()
 	if current == "" {
 		return "", wire.DispatcherProgress{}, false

@@ -22,6 +22,7 @@ func (s *dispatcherSession) retryCurrentRegistrationIfRemovedFrom(serverID wire.
 	}
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT8)
 	if current := s.connState.getCurrentEventServiceID(); current != serverID {
 		s.tracef("T8 Removed from %s ignored: current is %q", serverID, current)
 		return false
@@ -75,6 +76,7 @@ func (d *dispatcherConnState) registrationInFlight(serverID, local wire.ServerID
 // that version, it reports success once the check passed. Patch h1 does
 // not apply to this historical path.
 func (s *dispatcherSession) retryCurrentRegistrationIfRemovedFromUnlocked(serverID wire.ServerID) bool {
+	s.coverTransition(tT8) // this variant never takes requestMu
 	if current := s.connState.getCurrentEventServiceID(); current != serverID {
 		s.tracef("T8 Removed from %s ignored: current is %q (bug %s: checked without requestMu)", serverID, current, bugRetryUnlocked)
 		return false

@@ -41,6 +41,8 @@ type dispatcherSession struct {
 
 	variants variant.Set
 	trace    func(format string, args ...any)
+	// cover records coverage points (coverage.go); nil in real mode.
+	cover func(name string)
 }
 
 func newDispatcherSession(cfg Config, target Target, advance func(wire.Ts) uint64, readyCallback func()) *dispatcherSession {
@@ -60,6 +62,7 @@ func newDispatcherSession(cfg Config, target Target, advance func(wire.Ts) uint6
 		connState:            newDispatcherConnState(cfg.Runtime, id, changed),
 		variants:             cfg.Variants,
 		trace:                cfg.Trace,
+		cover:                clock.CoverFunc(cfg.Runtime),
 	}
 }
 

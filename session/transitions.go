@@ -17,6 +17,7 @@ import (
 func (s *dispatcherSession) startLocalRegistration() {
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT1)
 	if !s.connState.beginRegisterToLocal() {
 		s.tracef("T1 skipped: removed")
 		return
@@ -38,6 +39,7 @@ func (s *dispatcherSession) startRemoteProbing(nodes []wire.ServerID) {
 	}
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT2)
 	candidate, ok := s.connState.beginRemoteProbing(nodes)
 	if !ok {
 		s.tracef("T2 ignored candidates %v: removed, current or probe pending, or none", nodes)
@@ -79,6 +81,7 @@ func (s *dispatcherSession) handleSignalEvent(from wire.ServerID, ev wire.Event)
 func (s *dispatcherSession) handleReadyEvent(from wire.ServerID) {
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(s.readyTransition(from))
 	d := s.connState.acceptReady(from, s.localServerID)
 	switch {
 	case d.commitTarget == s.localServerID:
@@ -148,6 +151,7 @@ func (s *dispatcherSession) handleAcceptedRemoteReadyLocked(serverID wire.Server
 func (s *dispatcherSession) handleNotReusableEvent(from wire.ServerID) {
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT5)
 	next, accepted := s.connState.advanceRemoteProbeAfterNotReusable(from)
 	switch {
 	case !accepted:
@@ -170,6 +174,7 @@ func (s *dispatcherSession) commitLocalRegistration() {
 	resetTs := s.target.CheckpointTs()
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT6)
 	if s.connState.isRemoved() {
 		s.tracef("T6 skipped: removed")
 		return
@@ -188,6 +193,7 @@ func (s *dispatcherSession) commitLocalRegistration() {
 func (s *dispatcherSession) resetCurrentEventService() {
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT7)
 	if s.connState.isRemoved() {
 		s.tracef("T7 skipped: removed")
 		return
@@ -207,6 +213,7 @@ func (s *dispatcherSession) resetCurrentEventService() {
 func (s *dispatcherSession) remove() {
 	s.lockRequest()
 	defer s.unlockRequest()
+	s.coverTransition(tT9)
 	// f2-retry-removed keeps current across removal (retry.go).
 	targets, alreadyRemoved := s.connState.beginRemove(s.localServerID, s.variants.Bug(bugRetryRemoved))
 	if alreadyRemoved {

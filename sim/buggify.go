@@ -9,6 +9,7 @@ import (
 type site struct {
 	on    bool
 	fired uint64
+	cover string // the site's coverage point, "buggify/<site>"
 }
 
 // Buggify reports whether the fault point named site fires now, in the
@@ -27,13 +28,14 @@ func (w *World) Buggify(name string) bool {
 	}
 	s, ok := w.sites[name]
 	if !ok {
-		s = &site{on: unitFloat(splitmix64(w.cfg.Seed^fnv64("buggify:"+name))) < w.cfg.BuggifyP}
+		s = &site{on: unitFloat(splitmix64(w.cfg.Seed^fnv64("buggify:"+name))) < w.cfg.BuggifyP, cover: "buggify/" + name}
 		w.sites[name] = s
 	}
 	if !s.on || w.buggifyRand.Float64() >= w.cfg.BuggifyQ {
 		return false
 	}
 	s.fired++
+	w.Cover(s.cover)
 	w.tr.mix2(tagBuggify, fnv64(name))
 	if w.tr.out != nil {
 		w.traceLine("buggify", "site=%s", name)

@@ -88,6 +88,33 @@
 // of "key = value" lines; Config.Set and -sim.set pin any key; the faults
 // key applies a preset (none, lite, default, harsh).
 //
+// # Coverage and Sometimes (coverage.go, sometimes.go)
+//
+// A run counts named coverage points: World.Cover(name) adds a hit.
+// Names are '/'-separated from the general to the particular
+// ("session/T8/Removed", "eventservice/register/reuse-hit",
+// "net/drop/event", "buggify/<site>", "node/crash"). Model code, which
+// sees only a clock.Runtime, gets the recorder once at construction with
+// clock.CoverFunc(rt): nil in real mode (clock.Real does not implement
+// the optional clock.Coverer), so a hit costs nothing there and the
+// model skips computing the name. The kernel counts Buggify sites that
+// fired, crashes and restarts; the network each fault kind per stream.
+//
+// World.Sometimes(name, cond) records whether cond was ever true in the
+// run; SometimesAtEnd(name, cond) asks it once when the run ends (to
+// read off Covered(point), say). It never fails a run: dst run sums the
+// outcomes over a sweep and lists each name no seed reached.
+//
+// Both are observations: they draw no randomness, schedule nothing and
+// never reach the trace hash (TestCoverageLeavesHashAlone runs seeds with
+// SetCoverage(false) and compares). Names are interned to small ints at
+// their first hit; a later hit is one map lookup with the caller's
+// string, no allocation. Result.Coverage and Result.Sometimes hold them
+// after a run, sorted by name; the -sim.json line (version 2) carries
+// them as "cover" and "sometimes", and with -sim.json-config the run's
+// whole configuration as "config" (key=value in print order, which
+// -sim.set takes back).
+//
 // # Tests
 //
 // Test(t, body) runs body over the seeds the -sim.* flags choose, re-runs

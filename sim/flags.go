@@ -11,16 +11,18 @@ import (
 // by the testing package with the test binary's other flags; a malformed
 // value is rejected at parse time with an error that names the flag.
 var flags struct {
-	seed      seedFlag
-	seeds     countFlag
-	start     seedFlag
-	random    bool
-	trace     bool
-	json      string
-	pins      pinsFlag
-	recheck   bool
-	keepGoing bool
-	describe  bool
+	seed   seedFlag
+	seeds  countFlag
+	start  seedFlag
+	random bool
+	trace  bool
+	json   string
+	// jsonConfig adds each seed's whole configuration to its JSON line.
+	jsonConfig bool
+	pins       pinsFlag
+	recheck    bool
+	keepGoing  bool
+	describe   bool
 }
 
 func init() {
@@ -30,6 +32,7 @@ func init() {
 	flag.BoolVar(&flags.random, "sim.random", false, "start the seed range at a fresh random seed")
 	flag.BoolVar(&flags.trace, "sim.trace", false, "print the text trace of every run to stdout")
 	flag.StringVar(&flags.json, "sim.json", "", "append one JSON result line per seed to this file (- for stdout)")
+	flag.BoolVar(&flags.jsonConfig, "sim.json-config", false, "with -sim.json: add each seed's whole configuration (key=value, print order) to its line")
 	flag.Var(&flags.pins, "sim.set", "pin a configuration field, key=value (repeatable); see sim.Keys")
 	flag.Var(pinAlias{&flags.pins, "bug"}, "sim.bug", "turn on a bug variant by name (comma-separated; same as -sim.set=bug=NAME)")
 	flag.Var(pinAlias{&flags.pins, "patch"}, "sim.patch", "turn on a patch variant by name (comma-separated; same as -sim.set=patch=NAME)")

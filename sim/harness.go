@@ -295,7 +295,15 @@ func packageDir() string {
 // JSONVersion is stamped in every result line so that readers can reject
 // lines from an incompatible writer. Version 1 gained wall_ns without a
 // bump: the field is optional, and a reader of the older lines sees 0.
-const JSONVersion = 1
+// Version 2 added cover, sometimes and config. A version-1 line is still
+// a valid version-2 line without them (JSONCompatible), but a version-1
+// reader, which refuses unknown fields, would misreport a version-2 line
+// as corrupt: the bump makes it say "version 2" instead.
+const JSONVersion = 2
+
+// JSONCompatible reports whether a reader of JSONVersion reads a result
+// line of version v.
+func JSONCompatible(v int) bool { return v == 1 || v == JSONVersion }
 
 // JSONResult is one line of -sim.json output. WallNS is the wall-clock
 // time of the seed, its re-run included: it varies between runs, unlike
@@ -311,6 +319,29 @@ type JSONResult struct {
 	VTimeNS int64  `json:"vtime_ns"`
 	Hash    string `json:"hash"`
 	WallNS  int64  `json:"wall_ns,omitempty"`
+	// Cover is every coverage point the run reached, with its hits
+	// (sim.Coverage); Sometimes every Sometimes the run asked, and
+	// whether it was reached. JSON writes map keys sorted, so the line is
+	// deterministic.
+	Cover     map[string]uint64 `json:"cover,omitempty"`
+	Sometimes map[string]bool   `json:"sometimes,omitempty"`
+	// Config is the run's whole configuration, one key=value per key in
+	// print order, only with -sim.json-config (dst run --guided mutates
+	// it).
+	Config []string `json:"config,omitempty"`
+}
+
+// ConfigPins returns cfg as key=value pins in print order, seed aside.
+func ConfigPins(cfg Config) []string {
+	var out []string
+	for _, k := range Keys() {
+		if k == "seed" {
+			continue
+		}
+		v, _ := cfg.Get(k)
+		out = append(out, k+"="+v)
+	}
+	return out
 }
 
 var jsonOut struct {
@@ -338,6 +369,10 @@ func writeJSON(t *testing.T, res *Result, f *Failure, wall time.Duration) {
 		Steps: res.Steps, VTimeNS: int64(res.Time), Hash: fmt.Sprintf("%016x", res.Hash), WallNS: wall.Nanoseconds()}
 	if f != nil {
 		line.Outcome, line.Kind, line.Message = "fail", string(f.Kind), f.Message
+	}
+	line.Cover, line.Sometimes = CoverageMap(res.Coverage), SometimesMap(res.Sometimes)
+	if flags.jsonConfig {
+		line.Config = ConfigPins(res.Config)
 	}
 	data, _ := json.Marshal(line)
 	jsonOut.mu.Lock()

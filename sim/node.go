@@ -101,6 +101,7 @@ func (w *World) Crash(n *Node) {
 		w.net.SetDown(network.NodeID(n.name))
 	}
 	w.tr.mix2(tagCrash, uint64(n.id))
+	w.Cover("node/crash")
 	if w.tr.out != nil {
 		w.traceLine("crash", "node=%s tasks=%d", n.name, len(n.tasks))
 	}
@@ -133,6 +134,7 @@ func (w *World) Restart(n *Node) {
 	}
 	n.up = true
 	w.tr.mix2(tagRestart, uint64(n.id))
+	w.Cover("node/restart")
 	if w.tr.out != nil {
 		w.traceLine("restart", "node=%s incarnation=%d", n.name, n.incarnation)
 	}

@@ -17,6 +17,11 @@ type Result struct {
 	// StepHashes holds the hash after each step when the world recorded
 	// steps (RecordSteps); nil otherwise.
 	StepHashes []uint64
+	// Coverage is every coverage point reached, with its hits, sorted
+	// by name (coverage.go); Sometimes every Sometimes asked, sorted by
+	// name (sometimes.go).
+	Coverage  []CoverPoint
+	Sometimes []SometimesOutcome
 }
 
 // Passed reports whether the run ended without a failure.
@@ -38,6 +43,8 @@ func (w *World) result() *Result {
 		Time:       clock.Time(w.now),
 		Hash:       w.tr.hash,
 		StepHashes: w.tr.steps,
+		Coverage:   w.Coverage(),
+		Sometimes:  w.SometimesOutcomes(),
 	}
 }
 

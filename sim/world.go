@@ -50,7 +50,10 @@ type World struct {
 
 	tr      tracer
 	failure *Failure
-	wallEnd time.Time
+	// cov and sometimes are observations: they never reach the hash.
+	cov       coverage
+	sometimes sometimesSet
+	wallEnd   time.Time
 }
 
 // New returns a world for one run of cfg. It panics on an invalid
@@ -273,6 +276,7 @@ func (w *World) finish() {
 	if w.failure == nil {
 		w.checkGoalsAtEnd()
 	}
+	w.endSometimes()
 	for _, n := range w.nodes {
 		for len(n.tasks) > 0 {
 			w.kill(n.tasks[len(n.tasks)-1])

@@ -90,6 +90,7 @@ const SweepEvery = 10 * time.Second
 // and waits a second for the nodes to boot. Call it from the test body.
 func Start(w *sim.World, cfg cluster.Config) *Run {
 	st := NewCheckState()
+	installSometimes(w)
 	cfg.Variants, cfg.Trace, cfg.Observe = w.Config().Variants, w.TraceFunc(), st.Observe
 	*st.limits = DefaultLimits()
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}

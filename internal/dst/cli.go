@@ -145,7 +145,7 @@ type runFlags struct {
 	pkg, workload, bug, patch, json, junit, resume, cache, shard string
 	seeds, parallel, shards, block, shrink                       int
 	start                                                        uint64
-	random, recheck                                              bool
+	random, recheck, guided, stopOnFailure                       bool
 	budget, seedTimeout, every                                   time.Duration
 	set                                                          pinsFlag
 	given                                                        map[string]bool
@@ -174,6 +174,8 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.DurationVar(&f.seedTimeout, "seed-timeout", 10*time.Minute, "kill a worker that reports no seed for this long; its seed is a timeout")
 	fs.IntVar(&f.block, "chunk", 0, "consecutive seeds per block, the unit of sharding and of work per process (default 4, or 1 for a sweep bounded by time only)")
 	fs.StringVar(&f.cache, "cache", "", "where built test binaries go (default: the user cache directory)")
+	fs.BoolVar(&f.guided, "guided", false, "coverage-guided: between the plan's chunks, run children of the seeds that reached rare coverage, with mutated configurations and fresh seeds (see the package doc)")
+	fs.BoolVar(&f.stopOnFailure, "stop-on-failure", false, "end the sweep at its first failing seed")
 	fs.IntVar(&f.shrink, "shrink", 0, "after the sweep, shrink the configuration of up to this many failing seeds, one per workload and failure (see dst shrink)")
 	fs.DurationVar(&f.every, "progress-every", 5*time.Second, "period of the progress lines when stdout is not a terminal")
 	return fs, f
@@ -284,7 +286,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 func (f *runFlags) header(bin *Binary, ws []Workload, shard Shard) *Header {
 	h := &Header{DST: FormatVersion, Binary: bin.Version, Go: bin.Go, Pkg: f.pkg, Workloads: names(ws),
 		Start: f.start, Seeds: f.seeds, Block: f.block, Shard: shard.String(), Bug: f.bug, Patch: f.patch,
-		Recheck: f.recheck, Started: time.Now().UTC().Format(time.RFC3339)}
+		Recheck: f.recheck, Guided: f.guided, Started: time.Now().UTC().Format(time.RFC3339)}
 	if !f.given["seed-start"] {
 		h.Start, h.Random = 1+rand.Uint64N(1<<47), true // 15 digits at most: short replay lines
 	}
@@ -319,13 +321,17 @@ func (f *runFlags) header(bin *Binary, ws []Workload, shard Shard) *Header {
 
 // sweep runs the plan and prints the summary.
 func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w *Writer, path string, stdout, stderr io.Writer) error {
-	job := Job{Bin: bin, Pins: h.Set, Recheck: h.Recheck, SeedTimeout: f.seedTimeout}
+	job := Job{Bin: bin, Pins: h.Set, Recheck: h.Recheck, Config: h.Guided, SeedTimeout: f.seedTimeout}
 	s, err := NewSweep(h, plan, job, previous)
 	if err != nil {
 		w.Close()
 		return err
 	}
 	s.Parallel, s.Budget, s.Results, s.ResultsPath = f.parallel, f.budget, w, path
+	s.StopOnFailure = f.stopOnFailure
+	if h.Guided {
+		s.Guided = NewGuided(h.Start)
+	}
 	fmt.Fprintf(stdout, "dst: %s, %s, start seed %d%s, %d processes%s\n", h.Pkg, describePlan(h, f.budget), h.Start, shardNote(h), s.Parallel, setNote(h))
 	s.Progress = NewProgress(stdout, s.Remaining(), len(previous), len(s.stats.Failures), f.budget, f.every)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -340,6 +346,9 @@ func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w 
 	fmt.Fprintln(stdout)
 	stats.Print(stdout, h, path)
 	printThroughput(stdout, s.Recorded(), s.Parallel, elapsed)
+	if s.Stopped() {
+		fmt.Fprintln(stdout, "stopped at the first failure (--stop-on-failure)")
+	}
 	if f.junit != "" {
 		if err := WriteJUnit(f.junit, h, stats, path); err != nil {
 			return err

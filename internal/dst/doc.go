@@ -33,7 +33,8 @@
 // --recheck=false runs each passing seed once; --json FILE writes the
 // report; --junit FILE a JUnit XML report at the end; --resume FILE
 // continues a report; --shrink N shrinks up to N failures' configurations
-// at the end (see dst shrink).
+// at the end (see dst shrink); --guided adds coverage-guided children
+// (below); --stop-on-failure ends the sweep at its first failing seed.
 //
 // # The plan and shards (plan.go)
 //
@@ -71,12 +72,17 @@
 //
 // # Reports (report.go, resume.go, merge.go)
 //
-// A results file is JSON lines: a header (format version "dst": 1, the
+// A results file is JSON lines: a header (format version "dst": 2, the
 // binary's version, Go version, package, workloads, start, seeds per
 // workload, block, shard, settings, recheck, time budget, start time),
 // then one line per seed: the test binary's -sim.json line (v, test,
-// seed, outcome, kind, message, steps, vtime_ns, hash, wall_ns) plus the
-// failure report for a failing seed. Each line is one write(2) on a file
+// seed, outcome, kind, message, steps, vtime_ns, hash, wall_ns, cover,
+// sometimes, and under --guided config) plus the failure report for a
+// failing seed, and a guided child's own pins and parent seed. Format 2
+// (result line version 2) added the coverage, Sometimes and guided
+// fields; this dst still reads a format-1 file (its records have no
+// coverage), and a format-1 dst refuses a format-2 file by its version
+// number. Each line is one write(2) on a file
 // opened O_APPEND, so a dst killed at any point, even by SIGKILL, leaves
 // only whole lines; the file is fsynced every second (against a machine
 // crash; a line per fsync buys nothing against a killed process).
@@ -101,6 +107,39 @@
 // sweep's seeds per second over all processes. The JUnit report has a
 // testsuite per workload, one testcase standing for its passing seeds and
 // one per failing seed with its report and replay lines.
+//
+// Then the coverage summary (coverage.go): how many coverage points the
+// sweep reached, how many of the known points of the session (connection
+// state x T1-T10) and of the event service (PROTOCOL.md 3.3's rows) with
+// the ones never reached, the ten rarest points with the number of seeds
+// that reached each, and every Sometimes that no seed reached.
+//
+// # dst run --guided (guided.go)
+//
+// A power schedule over swarm configurations. A seed whose run reached a
+// coverage point that at most two seeds of its workload had reached
+// joins that workload's corpus with its configuration (the run's
+// -sim.json-config line). Once a corpus exists, every other chunk the
+// sweep hands out is a guided child instead of the plan's next one: a
+// parent drawn with weight equal to its energy (the sum over its rare
+// points of one over how many seeds have reached each by now, so a point
+// stops pulling once it is common), its configuration with one to three
+// of the swarm's keys (MutableKeys: strategy, Buggify, node and network
+// faults; never the seed, budgets or variants) redrawn from a fresh
+// seed's swarm, and a fresh seed. A child's pins come after the sweep's
+// settings; its record keeps them and its parent, and its replay line
+// (replay --results, or the spelled-out one) applies them. The plan's
+// seeds all still run; the children are extra, for as long as the plan
+// or the time budget lasts.
+//
+// Every draw comes from one stream seeded by the start seed and the
+// corpus changes only as records arrive, so with --parallel 1 a guided
+// sweep is the same sequence of runs every time (TestGuidedSweepDeterministic).
+// With more processes the records arrive in the order they finish,
+// which depends on timing: the corpus and the children differ between
+// sweeps, but each child is still reproduced exactly by its replay line.
+// A guided sweep cannot be resumed. --stop-on-failure ends any sweep at
+// its first failing seed; bench/ttf uses it to measure time to find.
 //
 // # dst replay (replay.go)
 //

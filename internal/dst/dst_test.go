@@ -171,7 +171,7 @@ func TestBadInputIsAUsageError(t *testing.T) {
 	h["dst"], h["binary"] = 1, strings.Repeat("ab", 32)
 	ob, _ := json.Marshal(h)
 	otherBinary := write("otherbin.jsonl", string(ob)+"\n"+strings.Join(lines[1:], ""))
-	otherLine := write("otherline.jsonl", lines[0]+strings.Replace(lines[1], `"v":1`, `"v":7`, 1))
+	otherLine := write("otherline.jsonl", lines[0]+strings.Replace(lines[1], `"v":2`, `"v":7`, 1))
 
 	for _, c := range []struct {
 		args []string
@@ -191,7 +191,7 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{[]string{"run", "--resume", good, "--seeds", "5"}, "--seeds cannot change it"},
 		{[]string{"run", "--resume", truncated}, "truncated.jsonl:6: truncated: the last line has no newline"},
 		{[]string{"run", "--resume", corrupt}, "corrupt.jsonl:4: corrupt: not a result line"},
-		{[]string{"run", "--resume", otherFormat}, "v99.jsonl:1: results format version 99; this dst reads version 1"},
+		{[]string{"run", "--resume", otherFormat}, "v99.jsonl:1: results format version 99; this dst reads versions 1 and 2"},
 		{[]string{"run", "--resume", otherBinary}, "was written by test binary version abababababababab"},
 		{[]string{"run", "--resume", otherLine}, "otherline.jsonl:2: result line version 7"},
 		{[]string{"replay", "--pkg", fixture, "--workload", "TestNoSuch", "--seed", "1"}, `unknown workload "TestNoSuch"`},

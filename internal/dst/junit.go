@@ -54,7 +54,7 @@ func WriteJUnit(path string, h *Header, s *Stats, resultsPath string) error {
 				continue
 			}
 			body := fmt.Sprintf("%s\nreplay: %s\n   or: %s\n", strings.TrimRight(firstNonEmpty(f.Report, f.Message), "\n"),
-				ReplayLine(h, f.Test, f.Seed, resultsPath), GoTestLine(h, f.Test, f.Seed))
+				ReplayLine(recordHeader(h, &f), f.Test, f.Seed, resultsPath), GoTestLine(recordHeader(h, &f), f.Test, f.Seed))
 			suite.Cases = append(suite.Cases, junitCase{Name: fmt.Sprintf("seed %d", f.Seed), Classname: w,
 				Time: seconds(float64(f.WallNS) / 1e9), Failure: &junitFailure{Message: firstLine(f.Message), Type: f.Kind, Body: body}})
 		}

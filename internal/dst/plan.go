@@ -95,6 +95,11 @@ type Chunk struct {
 	Workload string
 	Start    uint64
 	Count    int
+	// Pins are settings of this chunk's own, after the sweep's (a
+	// guided child's configuration); Parent is the guided child's
+	// parent seed. Both are empty for the plan's chunks.
+	Pins   []string
+	Parent uint64
 }
 
 func (c Chunk) String() string {

@@ -68,7 +68,7 @@ func TestOpenPlanRoundRobin(t *testing.T) {
 		require.True(t, ok)
 		got = append(got, ch)
 	}
-	require.Equal(t, []Chunk{{"A", 1, 2}, {"B", 1, 2}, {"A", 3, 2}, {"B", 3, 2}}, got)
+	require.Equal(t, []Chunk{{Workload: "A", Start: 1, Count: 2}, {Workload: "B", Start: 1, Count: 2}, {Workload: "A", Start: 3, Count: 2}, {Workload: "B", Start: 3, Count: 2}}, got)
 
 	p = Plan{Workloads: []string{"A", "B"}, Start: 1, Block: 2, Shard: Shard{I: 1, N: 2}}
 	got2 := seedsOf(t, p, Done{}, 4)
@@ -94,7 +94,7 @@ func TestCursorSkipsDoneSeeds(t *testing.T) {
 		}
 		got = append(got, ch)
 	}
-	require.Equal(t, []Chunk{{"A", 3, 1}, {"A", 5, 1}, {"A", 6, 1}, {"A", 10, 1}}, got)
+	require.Equal(t, []Chunk{{Workload: "A", Start: 3, Count: 1}, {Workload: "A", Start: 5, Count: 1}, {Workload: "A", Start: 6, Count: 1}, {Workload: "A", Start: 10, Count: 1}}, got)
 }
 
 func TestParseShard(t *testing.T) {

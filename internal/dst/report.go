@@ -14,8 +14,15 @@ import (
 )
 
 // FormatVersion is the results file format, stamped in its header as
-// "dst". A reader refuses another version.
-const FormatVersion = 1
+// "dst". Version 2 added the header's guided and the records' pins,
+// parent, cover, sometimes and config; a version-1 file is a version-2
+// file without them, and is read. A version-1 dst refuses a version-2
+// file by its version, rather than as corrupt by its new fields.
+const FormatVersion = 2
+
+// formatReadable reports whether this dst reads a results file of
+// format version v.
+func formatReadable(v int) bool { return v == 1 || v == FormatVersion }
 
 // Header is the first line of a results file: which binary ran which
 // plan. Everything that decides what a seed does is here, so a report
@@ -45,6 +52,9 @@ type Header struct {
 	Patch   string   `json:"patch,omitempty"`
 	Set     []string `json:"set"`
 	Recheck bool     `json:"recheck"`
+	// Guided is set for a dst run --guided sweep: besides the plan's
+	// seeds it holds guided children, each with its own pins.
+	Guided bool `json:"guided,omitempty"`
 	// Time is the sweep's time budget when it was started (a Go
 	// duration), the default budget of a resumed run.
 	Time    string `json:"time,omitempty"`
@@ -94,6 +104,21 @@ func samePlan(a, b *Header) string {
 type Record struct {
 	sim.JSONResult
 	Report string `json:"report,omitempty"`
+	// Pins are a guided child's own settings, after the header's Set;
+	// Parent is the seed whose configuration it mutated.
+	Pins   []string `json:"pins,omitempty"`
+	Parent uint64   `json:"parent,omitempty"`
+}
+
+// recordHeader returns h with r's own pins after its settings: the
+// header that replays r.
+func recordHeader(h *Header, r *Record) *Header {
+	if len(r.Pins) == 0 {
+		return h
+	}
+	c := *h
+	c.Set = append(slices.Clone(h.Set), r.Pins...)
+	return &c
 }
 
 // Failure kinds dst itself assigns, besides the simulator's.
@@ -227,8 +252,8 @@ func parseHeader(path string, text []byte) (*Header, error) {
 	if err := dec.Decode(&h); err != nil || h.DST == 0 {
 		return nil, usagef("%s:1: corrupt: the first line is not a dst results header (%v)", path, firstErr(err, "no \"dst\" field"))
 	}
-	if h.DST != FormatVersion {
-		return nil, usagef("%s:1: results format version %d; this dst reads version %d: use the dst of the commit that wrote it", path, h.DST, FormatVersion)
+	if !formatReadable(h.DST) {
+		return nil, usagef("%s:1: results format version %d; this dst reads versions 1 and %d: use the dst of the commit that wrote it", path, h.DST, FormatVersion)
 	}
 	if h.Binary == "" || len(h.Workloads) == 0 || h.Block < 1 {
 		return nil, usagef("%s:1: corrupt header: binary, workloads or block missing", path)
@@ -243,8 +268,8 @@ func parseRecord(path string, line int, text []byte, h *Header) (Record, error) 
 	if err := dec.Decode(&rec); err != nil {
 		return rec, usagef("%s:%d: corrupt: not a result line: %v", path, line, err)
 	}
-	if rec.Version != sim.JSONVersion {
-		return rec, usagef("%s:%d: result line version %d; this dst reads version %d", path, line, rec.Version, sim.JSONVersion)
+	if !sim.JSONCompatible(rec.Version) {
+		return rec, usagef("%s:%d: result line version %d; this dst reads versions 1 to %d", path, line, rec.Version, sim.JSONVersion)
 	}
 	if !slices.Contains(h.Workloads, rec.Test) || (rec.Outcome != "pass" && rec.Outcome != "fail") || len(rec.Hash) != 16 && rec.Kind != KindCrash && rec.Kind != KindTimeout {
 		return rec, usagef("%s:%d: corrupt: result of %q (outcome %q, hash %q) does not belong to this report's plan", path, line, rec.Test, rec.Outcome, rec.Hash)

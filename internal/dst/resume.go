@@ -20,6 +20,11 @@ func resume(f *runFlags, shard Shard, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if h.Guided {
+		// The corpus and the draws that made it are not in the file in a
+		// form a resumed search could continue from deterministically.
+		return usagef("%s is a --guided sweep, which cannot be resumed: start a new one (its replay lines stay valid)", f.resume)
+	}
 	bin, err := Build(h.Pkg, f.cache, stderr)
 	if err != nil {
 		return err

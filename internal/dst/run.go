@@ -21,10 +21,20 @@ type Sweep struct {
 	Results     *Writer
 	ResultsPath string
 	Progress    *Progress
+	// Guided, when set, interleaves guided children with the plan's
+	// chunks (guided.go): every other chunk, once a corpus exists.
+	Guided *Guided
+	// StopOnFailure ends the sweep at its first failing seed (the
+	// running chunks are killed): how bench/ttf measures time to find.
+	StopOnFailure bool
 
-	mu    sync.Mutex
-	done  Done
-	stats *Stats
+	mu sync.Mutex
+	// cancel ends Run's context; stopped is set when StopOnFailure did.
+	cancel  context.CancelFunc
+	stopped bool
+	turn    int
+	done    Done
+	stats   *Stats
 	// retry holds chunk remainders after a crash, run before new blocks.
 	retry  []Chunk
 	cursor *Cursor
@@ -53,7 +63,7 @@ func (s *Sweep) Remaining() int {
 	if s.Plan.Seeds == 0 {
 		return 0
 	}
-	return s.Plan.Total() - s.stats.Seeds()
+	return s.Plan.Total() - (s.stats.Seeds() - s.stats.Guided)
 }
 
 // Run runs the plan's chunks over Parallel worker processes until the
@@ -65,6 +75,8 @@ func (s *Sweep) Run(ctx context.Context) (*Stats, error) {
 		ctx, cancel = context.WithTimeout(ctx, s.Budget)
 		defer cancel()
 	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	defer s.cancel()
 	stopTick := s.tick()
 	defer stopTick()
 	var wg sync.WaitGroup
@@ -105,7 +117,22 @@ func (s *Sweep) next() (Chunk, bool) {
 		s.retry = s.retry[1:]
 		return c, true
 	}
+	if s.Guided != nil {
+		s.turn++
+		if s.turn%2 == 0 {
+			if c, ok := s.Guided.Next(); ok {
+				return c, true
+			}
+		}
+	}
 	return s.cursor.Next()
+}
+
+// Stopped reports whether StopOnFailure ended the sweep.
+func (s *Sweep) Stopped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped
 }
 
 // record is where every seed's result goes, once: into the results file
@@ -126,6 +153,13 @@ func (s *Sweep) record(r *Record) {
 	}
 	s.recorded++
 	s.stats.Add(r)
+	if s.Guided != nil {
+		s.Guided.Observe(r)
+	}
+	if s.StopOnFailure && r.Failed() && !s.stopped {
+		s.stopped = true
+		s.cancel()
+	}
 	if s.Progress != nil {
 		s.Progress.Seed(r.Failed())
 	}

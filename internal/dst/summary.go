@@ -20,6 +20,10 @@ type Stats struct {
 	Failures []Record
 	// Warnings are workload-level checks that failed (ChunkResult).
 	Warnings []string
+	// Coverage sums the records' coverage and Sometimes (coverage.go).
+	Coverage *CoverageStats
+	// Guided counts the guided children among the records.
+	Guided int
 }
 
 // WorkloadStats is one workload's line of the summary.
@@ -34,7 +38,7 @@ type WorkloadStats struct {
 
 // NewStats returns empty stats over the workloads, in order.
 func NewStats(workloads []string) *Stats {
-	s := &Stats{byWorkload: map[string]*WorkloadStats{}}
+	s := &Stats{byWorkload: map[string]*WorkloadStats{}, Coverage: newCoverageStats()}
 	for _, w := range workloads {
 		s.byWorkload[w] = &WorkloadStats{Kinds: map[string]int{}}
 	}
@@ -50,6 +54,10 @@ func (s *Stats) Add(r *Record) {
 	}
 	ws.Seeds++
 	ws.Steps += r.Steps
+	s.Coverage.Add(r)
+	if len(r.Pins) > 0 {
+		s.Guided++
+	}
 	ws.Wall += time.Duration(r.WallNS)
 	if r.Failed() {
 		ws.Kinds[r.Kind]++
@@ -100,6 +108,10 @@ func (s *Stats) Print(out io.Writer, h *Header, resultsPath string) {
 		}
 		fmt.Fprintf(out, "warning: %s\n", strings.TrimRight(w, "\n"))
 	}
+	s.Coverage.Print(out)
+	if s.Guided > 0 {
+		fmt.Fprintf(out, "guided: %d of the %d seeds were guided children\n", s.Guided, s.Seeds())
+	}
 	if len(s.Failures) == 0 {
 		return
 	}
@@ -114,7 +126,7 @@ func (s *Stats) Print(out io.Writer, h *Header, resultsPath string) {
 			break
 		}
 		fmt.Fprintf(out, "%s seed %d: %s: %s\n", f.Test, f.Seed, f.Kind, firstLine(f.Message))
-		fmt.Fprintf(out, "  replay: %s\n", ReplayLine(h, f.Test, f.Seed, resultsPath))
+		fmt.Fprintf(out, "  replay: %s\n", ReplayLine(recordHeader(h, &f), f.Test, f.Seed, resultsPath))
 	}
 	fmt.Fprintln(out, "(dst shrink with a replay line's flags looks for a simpler configuration that fails the same way)")
 }

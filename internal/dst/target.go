@@ -3,6 +3,7 @@ package dst
 import (
 	"flag"
 	"io"
+	"slices"
 
 	"github.com/cdcsim/cdcsim/sim"
 )
@@ -65,6 +66,9 @@ func (f *seedFlags) resolve(fs *flag.FlagSet, cmd string, stderr io.Writer) (*se
 			return nil, usagef("--set with --results: the results file fixes the settings (%q)", tg.header.Set)
 		}
 		tg.pkg, tg.pins = tg.header.Pkg, tg.header.Set
+		if i := slices.IndexFunc(tg.records, func(r Record) bool { return r.Test == tg.workload && r.Seed == seed }); i >= 0 {
+			tg.pins = recordHeader(tg.header, &tg.records[i]).Set // a guided child's own pins
+		}
 	}
 	if tg.bin, err = Build(tg.pkg, *f.cache, stderr); err != nil {
 		return nil, err

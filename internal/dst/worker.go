@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,9 @@ type Job struct {
 	Bin     *Binary
 	Pins    []string
 	Recheck bool
+	// Config asks each result line for the run's whole configuration
+	// (-sim.json-config), which a guided sweep mutates.
+	Config bool
 	// SeedTimeout is the watchdog: a process that reports no result for
 	// this long is killed and its seed in progress recorded as a timeout.
 	// It is above the simulator's own wall budget (budget.wall, 2 minutes
@@ -45,7 +49,10 @@ func (j *Job) args(c Chunk) []string {
 	if j.Recheck {
 		a = append(a, "-sim.recheck")
 	}
-	for _, p := range j.Pins {
+	if j.Config {
+		a = append(a, "-sim.json-config")
+	}
+	for _, p := range append(slices.Clone(j.Pins), c.Pins...) {
 		a = append(a, "-sim.set="+p)
 	}
 	return a
@@ -116,10 +123,11 @@ func (j *Job) lost(c Chunk, i int, kind, msg string, emit func(*Record)) ChunkRe
 	rec := &Record{}
 	rec.Version, rec.Test, rec.Seed, rec.Outcome, rec.Kind = sim.JSONVersion, c.Workload, c.Start+uint64(i), "fail", kind
 	rec.Message, rec.Report = firstLine(msg), msg
+	rec.Pins, rec.Parent = c.Pins, c.Parent
 	emit(rec)
 	res := ChunkResult{Chunk: c}
 	if i+1 < c.Count {
-		res.Rest = &Chunk{Workload: c.Workload, Start: c.Start + uint64(i+1), Count: c.Count - i - 1}
+		res.Rest = &Chunk{Workload: c.Workload, Start: c.Start + uint64(i+1), Count: c.Count - i - 1, Pins: c.Pins, Parent: c.Parent}
 	}
 	return res
 }
@@ -156,6 +164,7 @@ func (p *parser) line(line string) {
 	if strings.HasPrefix(line, `{"v":`) {
 		var rec Record
 		if json.Unmarshal([]byte(line), &rec) == nil && rec.Test == p.chunk.Workload {
+			rec.Pins, rec.Parent = p.chunk.Pins, p.chunk.Parent
 			p.flush()
 			p.progress()
 			p.done++

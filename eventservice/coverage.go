@@ -1,0 +1,59 @@
+package eventservice
+
+// Coverage points of the event service (clock.CoverFunc): one per row of
+// PROTOCOL.md 3.3's per-dispatcher state machine, and per outcome where a
+// row has several, named "eventservice/<input>/<outcome>". The REGISTER
+// row splits by what the event store and schema store answered:
+//
+//	register/new                  a record created (onlyReuse false), none before
+//	register/reuse-hit            onlyReuse, attached to a live subscription
+//	register/overwrite            a record replaced without being removed
+//	register/reuse-overwrite      both of the above
+//	register/reuse-miss           onlyReuse and no subscription to reuse: NotReusable
+//	register/create-failed        the store refused a plain REGISTER
+//	register/schema-failed-dropped  RegisterTable failed, no reply (H3)
+//	register/schema-failed-kept     the same under patch h3
+//	register/table-trigger        the table-trigger span
+//
+// and reset/{absent,stale,replace}, remove/{absent,removed},
+// heartbeat/{absent,epoch-mismatch,accepted}, sweep/inactive,
+// ready/sent, handshake/sent, scan/{no-quota,low-quota}.
+
+// CoverPoints returns every coverage point the event service can record.
+func CoverPoints() []string {
+	out := make([]string, 0, len(coverRows))
+	for _, r := range coverRows {
+		out = append(out, "eventservice/"+r)
+	}
+	return out
+}
+
+var coverRows = []string{ //dst:allow package-state: a read-only table
+	"register/new", "register/reuse-hit", "register/overwrite", "register/reuse-overwrite",
+	"register/reuse-miss", "register/create-failed", "register/schema-failed-dropped",
+	"register/schema-failed-kept", "register/table-trigger",
+	"reset/absent", "reset/stale", "reset/replace", "remove/absent", "remove/removed",
+	"heartbeat/absent", "heartbeat/epoch-mismatch", "heartbeat/accepted", "sweep/inactive",
+	"ready/sent", "handshake/sent", "scan/no-quota", "scan/low-quota",
+}
+
+// registerRow names a REGISTER that created or attached a record.
+func registerRow(onlyReuse, overwrite bool) string {
+	switch {
+	case onlyReuse && overwrite:
+		return "eventservice/register/reuse-overwrite"
+	case onlyReuse:
+		return "eventservice/register/reuse-hit"
+	case overwrite:
+		return "eventservice/register/overwrite"
+	}
+	return "eventservice/register/new"
+}
+
+// notReusableRow names a REGISTER the event store refused.
+func notReusableRow(onlyReuse bool) string {
+	if onlyReuse {
+		return "eventservice/register/reuse-miss"
+	}
+	return "eventservice/register/create-failed"
+}
