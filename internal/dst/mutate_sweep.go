@@ -237,4 +237,3 @@ func patchesWithout(name string) string {
 	}
 	return strings.Join(keep, ",")
 }
-

@@ -130,3 +130,11 @@ func TestMutateList(t *testing.T) {
 	require.Equal(t, sample("5"), sample("5"))
 	require.Contains(t, sample("5"), "3 mutants\n")
 }
+
+// The sweep with a patch off keeps the workloads' other patches on; a
+// patch the generator could not name turns them all off.
+func TestPatchesWithout(t *testing.T) {
+	require.Equal(t, "h1,h3", patchesWithout("h4"))
+	require.Equal(t, "h3,h4", patchesWithout("h1"))
+	require.Equal(t, "", patchesWithout("*"))
+}
