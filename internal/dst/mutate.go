@@ -291,7 +291,8 @@ func (f *mutateFlags) run(ms []*mutate.Mutant, previous []MutantResult, stdout, 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	r := &mutantRunner{pkg: f.pkg, workloads: h.Workloads, seeds: f.seeds, start: f.start, pins: f.set,
-		budget: f.budget, seedTimeout: f.seedTimeout, workers: f.workers, out: stdout, results: w}
+		budget: f.budget, seedTimeout: f.seedTimeout, workers: f.workers, out: stdout, results: w,
+		base: bin, baseFails: map[string]bool{}}
 	fmt.Fprintf(stdout, "dst mutate: %d mutants of %s (%d recorded), %d workloads of %s, %d seeds each, %d workers\n",
 		len(ms), f.targets, len(previous), len(h.Workloads), f.pkg, f.seeds, f.workers)
 	began := time.Now()

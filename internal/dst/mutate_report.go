@@ -69,6 +69,9 @@ type MutantResult struct {
 	Set []string `json:"set,omitempty"`
 	// PatchOffSwept says the mutant was also swept with PatchOff off.
 	PatchOffSwept bool `json:"patch_off_swept,omitempty"`
+	// BaselineFails is set on a killed mutant whose killing seed fails
+	// on the unmutated model as well: not a kill to trust.
+	BaselineFails bool `json:"baseline_fails,omitempty"`
 	// SeedsRun counts the seeds run, over both sweeps.
 	SeedsRun int   `json:"seeds_run"`
 	WallNS   int64 `json:"wall_ns"`

@@ -96,7 +96,11 @@ func printMutationSummary(w io.Writer, f *mutateFlags, ms []*mutate.Mutant, resu
 		if len(r.Set) > 0 && r.PatchOffSwept {
 			with = fmt.Sprintf(", with patch %s off", r.PatchOff)
 		}
-		return fmt.Sprintf("%s seed %d%s: %s: %s\n      replay: %s", r.Workload, r.Seed, with, r.Kind, r.Message, r.replayLine(f.pkg))
+		warn := ""
+		if r.BaselineFails {
+			warn = "\n      warning: this seed fails on the unmutated model too: the kill says nothing"
+		}
+		return fmt.Sprintf("%s seed %d%s: %s: %s\n      replay: %s%s", r.Workload, r.Seed, with, r.Kind, r.Message, r.replayLine(f.pkg), warn)
 	})
 }
 

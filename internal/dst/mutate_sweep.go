@@ -34,6 +34,11 @@ type mutantRunner struct {
 	out         io.Writer
 	results     *Writer // nil: no results file
 
+	// base is the unmutated binary: a killing seed is run on it too,
+	// and baseFails caches which (workload, seed, pins) fail there.
+	base      *Binary
+	baseFails map[string]bool
+
 	mu   sync.Mutex
 	done int
 	err  error // the first error writing the results file
@@ -140,7 +145,31 @@ func (r *mutantRunner) one(parent context.Context, m *mutate.Mutant) *MutantResu
 	if parent.Err() != nil {
 		return nil
 	}
+	if res.Outcome == OutcomeKilled && r.base != nil {
+		res.BaselineFails = r.baselineFails(parent, res)
+	}
 	return res
+}
+
+// baselineFails runs a killed mutant's seed on the unmutated model: a
+// seed that fails there too says nothing about the mutant (the model or
+// a workload is broken at HEAD), and the summary warns.
+func (r *mutantRunner) baselineFails(ctx context.Context, res *MutantResult) bool {
+	key := fmt.Sprintf("%s\x00%d\x00%q", res.Workload, res.Seed, res.Set)
+	r.mu.Lock()
+	fails, ok := r.baseFails[key]
+	r.mu.Unlock()
+	if ok {
+		return fails
+	}
+	job := Job{Bin: r.base, Pins: res.Set, SeedTimeout: r.seedTimeout}
+	job.RunChunk(ctx, Chunk{Workload: res.Workload, Start: res.Seed, Count: 1}, func(rec *Record) {
+		fails = fails || rec.Failed()
+	})
+	r.mu.Lock()
+	r.baseFails[key] = fails
+	r.mu.Unlock()
+	return fails
 }
 
 // sweep runs the seeds of the workloads, interleaved seed by seed (seed

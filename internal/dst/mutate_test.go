@@ -55,6 +55,7 @@ func TestMutateOutcomes(t *testing.T) {
 	require.Equal(t, uint64(13), killed.Seed)
 	require.Equal(t, "safety", killed.Kind)
 	require.Contains(t, killed.Message, `"Wrap wraps at 13"`)
+	require.False(t, killed.BaselineFails, "seed 13 passes on the unmutated model")
 	// Seeds interleave: seed s of both workloads before seed s+1.
 	require.Equal(t, 2*12+2, killed.SeedsRun)
 	require.Equal(t, "Unused", got[OutcomeSurvived].Func)
