@@ -166,7 +166,10 @@
 // runs and unrelated edits, file:line:col, operator and a one-line
 // "before -> after". --list prints them and runs nothing; --sample N
 // --seed S keeps N of them, the same ones for the same seed; --id runs
-// the given IDs only.
+// the given IDs only; --skip FILE:FUNC,... (patterns in which * matches
+// anything) leaves out places before the sample is drawn, such as the
+// snapshot code that only feeds the checkers (session/snapshot.go:*) or
+// configuration checks (*:*.validate).
 //
 // Each mutant is built without touching the tree: the mutated file goes
 // to a temporary directory and the --pkg workloads package's test binary

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -29,13 +30,13 @@ const DefaultEquivalent = "internal/mutate/equivalent.txt"
 
 // mutateFlags are dst mutate's flags.
 type mutateFlags struct {
-	pkg, targets, operators, json, resume, equivalent, cache, ids, replay string
-	seeds, workers, sample                                                int
-	start, seed                                                           uint64
-	budget, seedTimeout                                                   time.Duration
-	list                                                                  bool
-	set                                                                   pinsFlag
-	given                                                                 map[string]bool
+	pkg, targets, operators, json, resume, equivalent, cache, ids, replay, skip string
+	seeds, workers, sample                                                      int
+	start, seed                                                                 uint64
+	budget, seedTimeout                                                         time.Duration
+	list                                                                        bool
+	set                                                                         pinsFlag
+	given                                                                       map[string]bool
 	// resumeHeader is the header of the --resume file.
 	resumeHeader *MutateHeader
 }
@@ -58,6 +59,7 @@ func newMutateFlags(stderr io.Writer) (*flag.FlagSet, *mutateFlags) {
 	fs.StringVar(&f.resume, "resume", "", "continue the run of this file: same mutants, the finished ones are not run again")
 	fs.StringVar(&f.equivalent, "equivalent", "", "the file of mutants judged equivalent, ID and reason per line (default: "+DefaultEquivalent+" of the module, if present)")
 	fs.StringVar(&f.cache, "cache", "", "where the unmutated test binary goes (default: the user cache directory)")
+	fs.StringVar(&f.skip, "skip", "", "leave out the mutants of these places, comma-separated FILE:FUNC patterns in which * matches anything (session/snapshot.go:*, *:*.validate)")
 	fs.StringVar(&f.ids, "id", "", "run only these mutants, comma-separated IDs")
 	fs.StringVar(&f.replay, "replay", "", "with one --id: run WORKLOAD:SEED of that mutant with its trace, as dst replay")
 	fs.BoolVar(&f.list, "list", false, "print the mutants (ID, position, operator, change) and run nothing")
@@ -67,7 +69,7 @@ func newMutateFlags(stderr io.Writer) (*flag.FlagSet, *mutateFlags) {
 
 // mutatePlanFlags decide which mutants run how; --resume takes them
 // from the file.
-var mutatePlanFlags = []string{"pkg", "target", "operators", "seeds", "seed-start", "sample", "seed", "set", "id"}
+var mutatePlanFlags = []string{"pkg", "target", "operators", "seeds", "seed-start", "sample", "seed", "set", "id", "skip"}
 
 func (f *mutateFlags) validate() error {
 	switch {
@@ -89,6 +91,11 @@ func (f *mutateFlags) validate() error {
 			if f.given[name] {
 				return usagef("--resume continues the run recorded in %s; --%s cannot change it", f.resume, name)
 			}
+		}
+	}
+	for _, pat := range splitList(f.skip) {
+		if !strings.Contains(pat, ":") {
+			return usagef("--skip %q: want FILE:FUNC patterns, e.g. session/snapshot.go:*", pat)
 		}
 	}
 	_, err := mutate.Lookup(splitList(f.operators))
@@ -152,6 +159,9 @@ func (f *mutateFlags) mutants() ([]*mutate.Mutant, error) {
 	if err != nil {
 		return nil, err
 	}
+	all = slices.DeleteFunc(all, func(m *mutate.Mutant) bool {
+		return slices.ContainsFunc(splitList(f.skip), func(pat string) bool { return skipMatch(pat, m.File+":"+m.Func) })
+	})
 	if ids := splitList(f.ids); len(ids) > 0 {
 		var out []*mutate.Mutant
 		for _, id := range ids {
@@ -164,6 +174,16 @@ func (f *mutateFlags) mutants() ([]*mutate.Mutant, error) {
 		return out, nil
 	}
 	return mutate.Sample(all, f.sample, f.seed), nil
+}
+
+// skipMatch matches a --skip pattern, in which * stands for any text,
+// "/" included, against FILE:FUNC.
+func skipMatch(pattern, place string) bool {
+	parts := strings.Split(pattern, "*")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(place)
 }
 
 // resolveTargets finds each target package's directory and its path

@@ -29,6 +29,7 @@ type MutateHeader struct {
 	Targets   string   `json:"targets"`
 	Operators string   `json:"operators,omitempty"`
 	IDs       string   `json:"ids,omitempty"`
+	Skip      string   `json:"skip,omitempty"`
 	Workloads []string `json:"workloads"`
 	Seeds     int      `json:"seeds"`
 	Start     uint64   `json:"start"`
@@ -85,13 +86,13 @@ func (f *mutateFlags) header(bin *Binary, ws []Workload) *MutateHeader {
 		set = []string{}
 	}
 	return &MutateHeader{Mutate: MutateFormatVersion, Binary: bin.Version, Pkg: f.pkg, Targets: f.targets,
-		Operators: f.operators, IDs: f.ids, Workloads: names(ws), Seeds: f.seeds, Start: f.start,
+		Operators: f.operators, IDs: f.ids, Skip: f.skip, Workloads: names(ws), Seeds: f.seeds, Start: f.start,
 		Sample: f.sample, Seed: f.seed, Set: set, Time: f.budget.String(), Started: time.Now().UTC().Format(time.RFC3339)}
 }
 
 // fromHeader takes the run's flags from a results file's header.
 func (f *mutateFlags) fromHeader(h *MutateHeader) {
-	f.pkg, f.targets, f.operators, f.ids = h.Pkg, h.Targets, h.Operators, h.IDs
+	f.pkg, f.targets, f.operators, f.ids, f.skip = h.Pkg, h.Targets, h.Operators, h.IDs, h.Skip
 	f.seeds, f.start, f.sample, f.seed, f.set = h.Seeds, h.Start, h.Sample, h.Seed, h.Set
 	if d, err := time.ParseDuration(h.Time); err == nil && !f.given["time"] {
 		f.budget = d

@@ -128,6 +128,8 @@ func TestMutateList(t *testing.T) {
 		_, out, _ := dst(t, "mutate", "--pkg", "./testdata/mutfixture", "--target", "./testdata/mutfixture/model", "--list", "--sample", "3", "--seed", seed)
 		return out
 	}
+	_, out, _ = dst(t, "mutate", "--pkg", "./testdata/mutfixture", "--target", "./testdata/mutfixture/model", "--list", "--skip", "*/model.go:Last,*:Unused")
+	require.Contains(t, out, "2 mutants\n", "--skip leaves out Last's and Unused's mutants")
 	require.Equal(t, sample("5"), sample("5"))
 	require.Contains(t, sample("5"), "3 mutants\n")
 }
