@@ -107,6 +107,29 @@ func TestOperators(t *testing.T) {
 	}
 }
 
+// The body of a switch holds clauses, not statements: return-early
+// goes into a clause, and clauses are never swapped.
+func TestSwitchBodiesHoldClauses(t *testing.T) {
+	src := "func f(a int) int {\n\tswitch a {\n\tcase 1:\n\t\ta++\n\tcase 2:\n\t\ta--\n\t}\n\treturn a\n}"
+	require.Empty(t, generate(t, "swap-stmts", src))
+	require.Equal(t, want(t,
+		"func f(a int) int {\n\treturn 0\n\tswitch a {\n\tcase 1:\n\t\ta++\n\tcase 2:\n\t\ta--\n\t}\n\treturn a\n}",
+		"func f(a int) int {\n\tswitch a {\n\tcase 1:\n\t\treturn 0\n\t\ta++\n\tcase 2:\n\t\ta--\n\t}\n\treturn a\n}",
+		"func f(a int) int {\n\tswitch a {\n\tcase 1:\n\t\ta++\n\tcase 2:\n\t\treturn 0\n\t\ta--\n\t}\n\treturn a\n}"),
+		printed(t, generate(t, "return-early", src)))
+}
+
+// A block that only traces before the same return gets no return-early:
+// it would be the same program.
+func TestReturnEarlyNotBeforeTheSameReturn(t *testing.T) {
+	src := "func tracef(string, ...any) {}\nfunc f(a int) bool {\n\tif a > 1 {\n\t\ttracef(\"big\")\n\t\treturn false\n\t}\n\tif a < 0 {\n\t\ttracef(\"neg\")\n\t\treturn true\n\t}\n\treturn true\n}"
+	var got []string
+	for _, m := range generate(t, "return-early", src) {
+		got = append(got, m.Before)
+	}
+	require.Equal(t, []string{`if a > 1 { tracef("big") return false }`, `tracef("neg")`}, got)
+}
+
 // Each mutant says where it is and what it changed, one line each.
 func TestDescription(t *testing.T) {
 	ms := generate(t, "negate-cond", "func f(a int) int {\n\tif a > 1 {\n\t\treturn 1\n\t}\n\treturn 0\n}")

@@ -120,6 +120,9 @@ func findReturnEarly(vs []visit) []site {
 		}
 		first := (*l.list)[0]
 		ft := l.v.funcType()
+		if returnsAnyway(*l.list, &ast.ReturnStmt{Results: zeroValues(ft)}) {
+			continue
+		}
 		out = append(out, site{fn: l.v.fn, pos: first.Pos(),
 			before: func() string { return render(first) },
 			apply: func() string {
@@ -129,6 +132,19 @@ func findReturnEarly(vs []visit) []site {
 			}})
 	}
 	return out
+}
+
+// returnsAnyway reports whether a list only traces before returning
+// what ret returns: returning first would be the same program.
+func returnsAnyway(list []ast.Stmt, ret *ast.ReturnStmt) bool {
+	for _, s := range list {
+		if e, ok := s.(*ast.ExprStmt); ok && isTraceCall(e.X) {
+			continue
+		}
+		r, ok := s.(*ast.ReturnStmt)
+		return ok && render(r) == render(ret)
+	}
+	return false
 }
 
 // zeroValues returns the zero value of each result of a function type;

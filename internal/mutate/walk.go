@@ -132,6 +132,9 @@ func stmtLists(vs []visit) []stmtList {
 		}
 		switch n := v.node.(type) {
 		case *ast.BlockStmt:
+			if isClauseBlock(v.parent(), n) {
+				continue // its statements are case clauses, not statements
+			}
 			out = append(out, stmtList{v, &n.List})
 		case *ast.CaseClause:
 			out = append(out, stmtList{v, &n.Body})
@@ -140,6 +143,22 @@ func stmtLists(vs []visit) []stmtList {
 		}
 	}
 	return out
+}
+
+// isClauseBlock reports whether b is the body of a switch, type switch
+// or select: a list of clauses, which no operator may insert into,
+// delete from or reorder (reordered clauses of a switch are the same
+// program whenever its cases are disjoint).
+func isClauseBlock(parent ast.Node, b *ast.BlockStmt) bool {
+	switch p := parent.(type) {
+	case *ast.SwitchStmt:
+		return p.Body == b
+	case *ast.TypeSwitchStmt:
+		return p.Body == b
+	case *ast.SelectStmt:
+		return p.Body == b
+	}
+	return false
 }
 
 // replaceExpr replaces old by repl in one of parent's fields (or an
