@@ -42,7 +42,10 @@
 //
 // Lock and unlock are sync's (Lock, RLock, Unlock, RUnlock) and the
 // model's wrappers (lockRequest, unlockRequest). Moves and swaps leave
-// declarations, jumps, locks and trace calls in place. return-early
+// declarations, jumps, locks and trace calls in place, and the body of a
+// switch or select, a list of clauses, is never edited as a list (its
+// clauses' bodies are). return-early is not inserted where the block
+// only traces and then returns the same thing. return-early
 // returns false, 0, "" or nil for the built-in types and *new(T) for any
 // other, so it compiles for every result type; a function with named
 // results gets a bare return.
