@@ -47,7 +47,7 @@ func newMutateFlags(stderr io.Writer) (*flag.FlagSet, *mutateFlags) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.pkg, "pkg", DefaultPkg, "the workloads package whose test binary sweeps each mutant")
 	fs.StringVar(&f.targets, "target", DefaultTargets, "the model packages to mutate, comma-separated (a name is a directory of the module's root; ./x is relative)")
-	fs.StringVar(&f.operators, "operators", "", "the mutation operators, comma-separated (default: all; see --list)")
+	fs.StringVar(&f.operators, "operators", "", "the mutation operators, comma-separated (default: all of "+strings.Join(mutate.Names(), ",")+"; go doc ./internal/mutate says what each does)")
 	fs.IntVar(&f.seeds, "seeds", 100, "seeds per workload for each mutant")
 	fs.Uint64Var(&f.start, "seed-start", 1, "the first seed of every workload")
 	fs.DurationVar(&f.budget, "time", 30*time.Minute, "wall-time budget per mutant, its build included; a mutant that runs out is a timeout")
