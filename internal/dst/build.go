@@ -36,11 +36,18 @@ type Binary struct {
 // content-addressed name, so several dst processes (shards side by side)
 // may build at once.
 func Build(pkg, cacheDir string, log io.Writer) (*Binary, error) {
-	key := pkg + "\x00" + cacheDir
+	return BuildOverlay(pkg, cacheDir, "", log)
+}
+
+// BuildOverlay is Build with go build's -overlay file, which replaces
+// source files by others without touching the tree (dst mutate builds
+// each mutant so); "" is none.
+func BuildOverlay(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
+	key := pkg + "\x00" + cacheDir + "\x00" + overlay
 	if b, ok := built.Load(key); ok {
 		return b.(*Binary), nil
 	}
-	b, err := build(pkg, cacheDir, log)
+	b, err := build(pkg, cacheDir, overlay, log)
 	if err == nil {
 		built.Store(key, b)
 	}
@@ -51,7 +58,7 @@ func Build(pkg, cacheDir string, log io.Writer) (*Binary, error) {
 // and tests that run many commands in one process need not relink.
 var built sync.Map
 
-func build(pkg, cacheDir string, log io.Writer) (*Binary, error) {
+func build(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
 	if cacheDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -73,7 +80,11 @@ func build(pkg, cacheDir string, log io.Writer) (*Binary, error) {
 	tmp.Close()
 	defer os.Remove(tmp.Name())
 	began := time.Now()
-	cmd := exec.Command("go", "test", "-c", "-trimpath", "-o", tmp.Name(), pkg)
+	args := []string{"test", "-c", "-trimpath", "-o", tmp.Name()}
+	if overlay != "" {
+		args = append(args, "-overlay", overlay)
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go test -c %s: %v\n%s", pkg, err, out)

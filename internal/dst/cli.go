@@ -47,6 +47,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
 		"run": cmdRun, "replay": cmdReplay, "shrink": cmdShrink, "diff": cmdDiff, "list": cmdList, "merge": cmdMerge,
+		"mutate": cmdMutate,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -68,6 +69,7 @@ const mainUsage = `usage: dst <command> [flags]
   diff    run a seed under two settings and show where their traces part
   list    list workloads, bug and patch variants, configuration keys
   merge   combine the results files of shards into one
+  mutate  mutation testing: sweep small changes of the model, report which the workloads catch
 
 "dst <command> -h" lists a command's flags. Exit status: 0 clean,
 1 failures found, 2 usage or input error, 3 could not run.

@@ -194,6 +194,71 @@
 // does not is where the runs part for good, and the comparison ends
 // there.
 //
+// # dst mutate (mutate.go, mutate_sweep.go, mutate_report.go, mutate_summary.go)
+//
+//	go run ./cmd/dst mutate [--target session,collector,eventservice] [--operators OPS] [--seeds 100] \
+//	    [--sample N --seed S] [--json FILE | --resume FILE] [--equivalent FILE] [--workers P] [--time 30m] [--list]
+//
+// Mutation testing of the model: how many small bugs put into the model
+// the workloads catch. The mutants are package internal/mutate's (its
+// doc lists the operators): deterministic, each with an ID stable across
+// runs and unrelated edits, file:line:col, operator and a one-line
+// "before -> after". --list prints them and runs nothing; --sample N
+// --seed S keeps N of them, the same ones for the same seed; --id runs
+// the given IDs only; --skip FILE:FUNC,... (patterns in which * matches
+// anything) leaves out places before the sample is drawn, such as the
+// snapshot code that only feeds the checkers (session/snapshot.go:*) or
+// configuration checks (*:*.validate).
+//
+// Each mutant is built without touching the tree: the mutated file goes
+// to a temporary directory and the --pkg workloads package's test binary
+// is built with go test -c -overlay (BuildOverlay, the same build as dst
+// run's). Then its seeds run, seed s of every workload before seed s+1
+// of any (a plan with blocks of one seed, one process per seed, as dst
+// run's workers), until the first failing seed: the mutant is killed,
+// with that workload, seed, kind and the failure's first line (the
+// invariant or goal that fired, or the panic). It survived when all
+// --seeds seeds of every workload pass; it is a timeout when its
+// --time budget (build included) runs out, when a seed's process gives
+// no result for --seed-timeout (2m), or when the simulator's wall-clock
+// budget (pinned to a third of --seed-timeout) stops a seed; a
+// not-compiled mutant keeps the compiler's first message. The step and
+// virtual-time budgets are deterministic, so a seed that exhausts one
+// kills the mutant (kind budget). The workloads run with their own
+// settings (every hazard patch on) plus --set pins.
+//
+// A mutant whose site comes after a patch's branch in its function
+// (internal/mutate, patch.go) may sit on a path that patch replaces: when
+// it survives the sweep with the patches on, it is swept again with
+// that patch off (-sim.set=patch=the others), and the report says so
+// (patch_off, patch_off_swept, and the kill's settings).
+//
+// Mutants run --workers at a time (default: cores), each on one worker
+// from build to verdict; a mutant's seeds run one after another, so its
+// verdict and killing seed do not depend on scheduling. Only timeouts
+// depend on wall time, and they are reported as their own outcome.
+//
+// The mutants listed in --equivalent (default internal/mutate/
+// equivalent.txt of the module, if present: an ID and a reason per line)
+// are not run and are recorded as equivalent. The mutation score is
+// killed / (generated - not compiled - equivalent); a timeout counts as
+// not killed. The summary has a table per package and per operator
+// (generated, killed, survived, timeout, not compiled, equivalent,
+// score), then every survivor and timeout with file:line, ID, function
+// and the change, then every killed mutant with its killing seed and the
+// line that replays it with its trace:
+//
+//	go run ./cmd/dst mutate --target PKG --id ID --replay WORKLOAD:SEED [--set patch=...]
+//
+// --json FILE writes a header (the plan: package, targets, operators,
+// seeds, sample, seed, settings, the unmutated binary's version) and one
+// line per mutant as it finishes, as dst run's reports are written;
+// --resume FILE reruns the same plan minus the mutants the file holds,
+// refusing flags that would change the plan and a file written for other
+// model sources. Interrupted, dst mutate drops the mutants in progress
+// and prints the --resume line. The exit status is 0 when every mutant
+// has a verdict, whatever the score.
+//
 // # dst list (list.go)
 //
 // The workloads with their own seed counts, the bug and patch variants

@@ -1,0 +1,248 @@
+package mutate
+
+import (
+	"go/ast"
+	"go/token"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The operators on statement lists: delete one, insert a return, move
+// one across a Lock or Unlock, swap two.
+
+func parseInt(lit string) (int64, bool) {
+	n, err := strconv.ParseInt(strings.ReplaceAll(lit, "_", ""), 0, 64)
+	return n, err == nil
+}
+
+func isPlainCall(s ast.Stmt) bool {
+	e, ok := s.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := e.X.(*ast.CallExpr)
+	return ok && !isTraceCall(call) && !isLockCall(s) && !isUnlockCall(s)
+}
+
+func isSend(s ast.Stmt) bool { _, ok := s.(*ast.SendStmt); return ok }
+
+func isDefer(s ast.Stmt) bool { _, ok := s.(*ast.DeferStmt); return ok }
+
+// isStateWrite: an assignment (not a declaration) to fields, map or
+// slice elements or through pointers, or ++/-- of one.
+func isStateWrite(s ast.Stmt) bool {
+	lhs := func(e ast.Expr) bool {
+		switch e.(type) {
+		case *ast.SelectorExpr, *ast.IndexExpr, *ast.StarExpr:
+			return true
+		}
+		return false
+	}
+	switch s := s.(type) {
+	case *ast.AssignStmt:
+		return s.Tok != token.DEFINE && !slices.ContainsFunc(s.Lhs, func(e ast.Expr) bool { return !lhs(e) })
+	case *ast.IncDecStmt:
+		return lhs(s.X)
+	}
+	return false
+}
+
+// lockNames and unlockNames are the calls that open and close a
+// critical section: sync's, and the model's wrappers (lockRequest).
+func isLockCall(s ast.Stmt) bool {
+	return callNamed(s, func(n string) bool { return n == "Lock" || n == "RLock" || strings.HasPrefix(n, "lock") })
+}
+
+func isUnlockCall(s ast.Stmt) bool {
+	return callNamed(s, func(n string) bool { return n == "Unlock" || n == "RUnlock" || strings.HasPrefix(n, "unlock") })
+}
+
+func callNamed(s ast.Stmt, match func(string) bool) bool {
+	e, ok := s.(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := e.X.(*ast.CallExpr)
+	return ok && len(call.Args) == 0 && match(calleeName(call))
+}
+
+func isDeferUnlock(s ast.Stmt) bool {
+	d, ok := s.(*ast.DeferStmt)
+	return ok && isUnlockCall(&ast.ExprStmt{X: d.Call})
+}
+
+// movable: a statement an operator may move or swap. Declarations,
+// jumps, locks and trace calls stay where they are (moving them would
+// not compile, or would be another operator's mutant, or nothing).
+func movable(s ast.Stmt) bool {
+	switch s := s.(type) {
+	case *ast.DeclStmt, *ast.ReturnStmt, *ast.BranchStmt, *ast.LabeledStmt, *ast.EmptyStmt:
+		return false
+	case *ast.AssignStmt:
+		return s.Tok != token.DEFINE
+	case *ast.ExprStmt:
+		return !isTraceCall(s.X) && !isLockCall(s) && !isUnlockCall(s)
+	case *ast.DeferStmt:
+		return !isDeferUnlock(s)
+	}
+	return true
+}
+
+func findDelete(match func(ast.Stmt) bool) func([]visit) []site {
+	return func(vs []visit) []site {
+		var out []site
+		for _, l := range stmtLists(vs) {
+			for i, s := range *l.list {
+				if !match(s) {
+					continue
+				}
+				out = append(out, site{fn: l.v.fn, pos: s.Pos(),
+					before: func() string { return render(s) },
+					apply: func() string {
+						*l.list = slices.Delete(*l.list, i, i+1)
+						return "(deleted)"
+					}})
+			}
+		}
+		return out
+	}
+}
+
+func findReturnEarly(vs []visit) []site {
+	var out []site
+	for _, l := range stmtLists(vs) {
+		if len(*l.list) == 0 {
+			continue
+		}
+		if _, ok := (*l.list)[0].(*ast.ReturnStmt); ok {
+			continue
+		}
+		first := (*l.list)[0]
+		ft := l.v.funcType()
+		if returnsAnyway(*l.list, &ast.ReturnStmt{Results: zeroValues(ft)}) {
+			continue
+		}
+		out = append(out, site{fn: l.v.fn, pos: first.Pos(),
+			before: func() string { return render(first) },
+			apply: func() string {
+				ret := &ast.ReturnStmt{Results: zeroValues(ft)}
+				*l.list = slices.Insert(*l.list, 0, ast.Stmt(ret))
+				return renderStmts(ret, first)
+			}})
+	}
+	return out
+}
+
+// returnsAnyway reports whether a list only traces before returning
+// what ret returns: returning first would be the same program.
+func returnsAnyway(list []ast.Stmt, ret *ast.ReturnStmt) bool {
+	for _, s := range list {
+		if e, ok := s.(*ast.ExprStmt); ok && isTraceCall(e.X) {
+			continue
+		}
+		r, ok := s.(*ast.ReturnStmt)
+		return ok && render(r) == render(ret)
+	}
+	return false
+}
+
+// zeroValues returns the zero value of each result of a function type;
+// none for named results (a bare return).
+func zeroValues(ft *ast.FuncType) []ast.Expr {
+	if ft.Results == nil {
+		return nil
+	}
+	var out []ast.Expr
+	for _, f := range ft.Results.List {
+		if len(f.Names) > 0 {
+			return nil
+		}
+		out = append(out, zeroOf(f.Type))
+	}
+	return out
+}
+
+func zeroOf(t ast.Expr) ast.Expr {
+	switch t := t.(type) {
+	case *ast.Ident:
+		switch t.Name {
+		case "bool":
+			return ast.NewIdent("false")
+		case "string":
+			return &ast.BasicLit{Kind: token.STRING, Value: `""`}
+		case "error", "any":
+			return ast.NewIdent("nil")
+		case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
+			"uintptr", "byte", "rune", "float32", "float64":
+			return &ast.BasicLit{Kind: token.INT, Value: "0"}
+		}
+	case *ast.StarExpr, *ast.MapType, *ast.ChanType, *ast.FuncType, *ast.InterfaceType:
+		return ast.NewIdent("nil")
+	case *ast.ArrayType:
+		if t.Len == nil {
+			return ast.NewIdent("nil")
+		}
+	}
+	// Any other type, named or not: *new(T) is its zero value.
+	return &ast.StarExpr{X: &ast.CallExpr{Fun: ast.NewIdent("new"), Args: []ast.Expr{t}}}
+}
+
+// moveSite moves the statement at from to index to (after removal).
+func moveSite(l stmtList, from, to int) site {
+	s := (*l.list)[from]
+	lo, hi := min(from, to), max(from, to)
+	return site{fn: l.v.fn, pos: s.Pos(),
+		before: func() string { return renderStmts((*l.list)[lo : hi+1]...) },
+		apply: func() string {
+			*l.list = slices.Delete(*l.list, from, from+1)
+			*l.list = slices.Insert(*l.list, to, s)
+			return renderStmts((*l.list)[lo : hi+1]...)
+		}}
+}
+
+func findLockLate(vs []visit) []site {
+	var out []site
+	for _, l := range stmtLists(vs) {
+		list := *l.list
+		for i, s := range list {
+			if !isLockCall(s) {
+				continue
+			}
+			j := i + 1
+			if j < len(list) && isDeferUnlock(list[j]) {
+				j++
+			}
+			if j < len(list) && movable(list[j]) {
+				out = append(out, moveSite(l, j, i))
+			}
+		}
+	}
+	return out
+}
+
+func findUnlockEarly(vs []visit) []site {
+	var out []site
+	for _, l := range stmtLists(vs) {
+		list := *l.list
+		for i, s := range list {
+			if isUnlockCall(s) && i > 0 && movable(list[i-1]) {
+				out = append(out, moveSite(l, i-1, i))
+			}
+		}
+	}
+	return out
+}
+
+func findSwap(vs []visit) []site {
+	var out []site
+	for _, l := range stmtLists(vs) {
+		list := *l.list
+		for i := 0; i+1 < len(list); i++ {
+			if movable(list[i]) && movable(list[i+1]) {
+				out = append(out, moveSite(l, i, i+1))
+			}
+		}
+	}
+	return out
+}
