@@ -49,7 +49,7 @@ func newEventBroker(cfg *Config) *eventBroker {
 		cfg:                     cfg,
 		rt:                      cfg.Runtime,
 		mu:                      clock.NewMutex(cfg.Runtime, "eventservice/"+string(cfg.Node)),
-		eventStore:              newEventStore(cfg.Upstream, cfg.DataSharing),
+		eventStore:              newEventStore(cfg.Runtime, cfg.Upstream, cfg.DataSharing),
 		dispatchers:             make(map[wire.DispatcherID]*dispatcherSlot),
 		tableTriggerDispatchers: make(map[wire.DispatcherID]*dispatcherSlot),
 		changefeedMap:           make(map[wire.ChangefeedID]*changefeedStatus),
