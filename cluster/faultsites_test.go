@@ -89,3 +89,44 @@ func TestFaultSitesFireOnlyWhenPinnedOn(t *testing.T) {
 }
 
 func formatRate(r float64) string { return strconv.FormatFloat(r, 'g', -1, 64) }
+
+// How often the swarm switches each site on and how often an enabled
+// site fires, over the first seeds of the model under the swarm's faults
+// (every patch on): logged with -v, the figures of the fault package's
+// report. Every site must be on for some seed and fire where it is on and
+// reached often enough.
+func TestFaultSiteActivity(t *testing.T) {
+	const seeds = 20
+	type tally struct{ on, reached, fired uint64 }
+	sum := map[string]*tally{}
+	for _, info := range fault.Sites() {
+		sum[info.Name] = &tally{}
+	}
+	for seed := uint64(1); seed <= seeds; seed++ {
+		c := sim.DeriveConfig(seed)
+		allPatches(&c)
+		var w *sim.World
+		res := sim.Run(c, func(ww *sim.World) { w = ww; faultedRun(w, 8, 3*time.Minute) })
+		require.Nil(t, res.Failure, "seed %d", seed)
+		for _, info := range fault.Sites() {
+			if c.SiteRate(info.Name) > 0 {
+				sum[info.Name].on++
+			}
+		}
+		for _, st := range w.BuggifySites() {
+			if s := sum[st.Name]; s != nil && st.On {
+				s.reached += st.Reached
+				s.fired += st.Fired
+			}
+		}
+	}
+	for _, info := range fault.Sites() {
+		s := sum[info.Name]
+		t.Logf("%-40s on %2d/%d seeds, reached %8.1f and fired %6.1f times per seed where on",
+			info.Name, s.on, seeds, float64(s.reached)/float64(max(s.on, 1)), float64(s.fired)/float64(max(s.on, 1)))
+		require.NotZero(t, s.on, "%s is on for none of the first %d seeds", info.Name, seeds)
+		if float64(s.reached)*max(info.Rate, 0.05) >= 20 {
+			require.NotZero(t, s.fired, "%s reached %d times where on and never fired", info.Name, s.reached)
+		}
+	}
+}
