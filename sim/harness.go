@@ -311,6 +311,17 @@ type JSONResult struct {
 	VTimeNS int64  `json:"vtime_ns"`
 	Hash    string `json:"hash"`
 	WallNS  int64  `json:"wall_ns,omitempty"`
+	// Sites are the fault sites that were on in the run, with how often
+	// each was reached and fired before the heal (optional, like WallNS).
+	Sites []JSONSite `json:"sites,omitempty"`
+}
+
+// JSONSite is one fault site of a JSONResult.
+type JSONSite struct {
+	Name    string  `json:"name"`
+	Rate    float64 `json:"rate"`
+	Reached uint64  `json:"reached"`
+	Fired   uint64  `json:"fired"`
 }
 
 var jsonOut struct {
@@ -338,6 +349,11 @@ func writeJSON(t *testing.T, res *Result, f *Failure, wall time.Duration) {
 		Steps: res.Steps, VTimeNS: int64(res.Time), Hash: fmt.Sprintf("%016x", res.Hash), WallNS: wall.Nanoseconds()}
 	if f != nil {
 		line.Outcome, line.Kind, line.Message = "fail", string(f.Kind), f.Message
+	}
+	for _, s := range res.Sites {
+		if s.On {
+			line.Sites = append(line.Sites, JSONSite{s.Name, s.Rate, s.Reached, s.Fired})
+		}
 	}
 	data, _ := json.Marshal(line)
 	jsonOut.mu.Lock()

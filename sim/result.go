@@ -17,6 +17,9 @@ type Result struct {
 	// StepHashes holds the hash after each step when the world recorded
 	// steps (RecordSteps); nil otherwise.
 	StepHashes []uint64
+	// Sites is what each Buggify site reached in the run did
+	// (World.BuggifySites): a report, never part of the hash.
+	Sites []SiteStat
 }
 
 // Passed reports whether the run ended without a failure.
@@ -33,6 +36,7 @@ func (r *Result) Outcome() string {
 func (w *World) result() *Result {
 	return &Result{
 		Config:     w.cfg,
+		Sites:      w.BuggifySites(),
 		Failure:    w.failure,
 		Steps:      w.step,
 		Time:       clock.Time(w.now),
