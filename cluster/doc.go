@@ -122,8 +122,8 @@
 //   - A table's resolved ts can stop moving: TiKV's resolved ts of a span is
 //     held by its slowest region, and a region without a leader holds it
 //     until it has one. Site cluster/resolved-stall freezes one table's
-//     resolved ts for 1 to 20 s; commits go on above it. A stall that
-//     started before the heal runs its course. The resolved ts never goes
+//     resolved ts for 1 to 20 s; commits go on above it. A stall ends at
+//     the heal at the latest (clock.Runtime.FaultsOn). The resolved ts never goes
 //     back, and no committed change is lost upstream: TiKV cannot do
 //     either, so the model does not.
 //

@@ -130,3 +130,50 @@ func TestFaultSiteActivity(t *testing.T) {
 		}
 	}
 }
+
+// A lasting fault ends at the heal: with a stall started at every tick
+// (or every new subscription lagging), some table's resolved ts (or some
+// subscription's) is behind the clock before the heal, and none is a
+// moment after it.
+func TestLastingFaultsEndAtTheHeal(t *testing.T) {
+	for _, site := range []string{fault.ResolvedStall, fault.SubscriptionLag} {
+		t.Run(site, func(t *testing.T) {
+			c := sim.DeriveConfig(1)
+			allPatches(&c)
+			require.NoError(t, sim.Pins{"faults=none", "fault." + site + "=1"}.Apply(&c))
+			res := sim.Run(c, func(w *sim.World) {
+				cl := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cluster.DefaultConfig())
+				w.StartFaults()
+				w.Sleep(5 * time.Second)
+				for table := int64(1); table <= 4; table++ {
+					cl.AddDispatcher(cl.Nodes()[int(table)%len(cl.Nodes())], cl.TableSpan(table), cluster.TsAt(w.Now()))
+				}
+				w.Sleep(3 * time.Second)
+				require.NotZero(t, behind(w, cl), "nothing behind before the heal")
+				w.Heal()
+				w.Sleep(500 * time.Millisecond)
+				require.Zero(t, behind(w, cl), "still behind after the heal")
+			})
+			require.Nil(t, res.Failure)
+		})
+	}
+}
+
+// behind counts the tables and subscriptions whose resolved ts is more
+// than a second behind the clock.
+func behind(w *sim.World, cl *cluster.Cluster) (n int) {
+	now := cluster.TsAt(w.Now())
+	for table := int64(1); table <= 4; table++ {
+		if cl.Upstream.ResolvedTs(cl.TableSpan(table))+cluster.TsPerSecond < now {
+			n++
+		}
+	}
+	for _, node := range cl.Nodes() {
+		for _, s := range node.Service.Subscriptions() {
+			if s.ResolvedTs+cluster.TsPerSecond < now {
+				n++
+			}
+		}
+	}
+	return n
+}

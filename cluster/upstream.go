@@ -136,9 +136,10 @@ func (u *Upstream) resolveLoop() {
 				t.stalledUntil = at.Add(resolvedStallMin + time.Duration(u.rt.Rand(fault.ResolvedStall).Int64N(int64(resolvedStallMax-resolvedStallMin))))
 			}
 		}
+		faults := u.rt.FaultsOn()
 		u.mu.Lock()
 		for _, t := range u.tables {
-			if now > 0 && at >= t.stalledUntil {
+			if now > 0 && (at >= t.stalledUntil || !faults) { // no stall outlives the heal
 				t.resolved = max(t.resolved, now-1)
 			}
 		}

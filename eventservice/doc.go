@@ -137,7 +137,8 @@
 //     it can lag far behind an older subscription of another node; here it
 //     stays at its start for up to 20 s and is not initialised meanwhile.
 //
-// A delay that started before the heal runs its course. A send that
+// A lag ends at the heal at the latest (clock.Runtime.FaultsOn); a scan
+// delay of at most 2 s that began before it runs its course. A send that
 // fails as congested (the network's, or a local one at
 // cluster/local-congested) is retried every SendRetry; any other failure
 // drops the message and the collector finds the gap by seq (send.go).

@@ -170,9 +170,9 @@ func (e *eventStore) updateDispatcherCheckpointTs(id wire.DispatcherID, cp wire.
 // and calls notify for each subscriber of one whose resolved ts moved.
 // notify may not change the store.
 func (e *eventStore) advance(notify func(slot *dispatcherSlot, ts wire.Ts)) {
-	now := e.rt.Now()
+	now, faults := e.rt.Now(), e.rt.FaultsOn()
 	for _, sub := range e.subs {
-		if now < sub.catchUpUntil {
+		if now < sub.catchUpUntil && faults { // no lag outlives the heal
 			continue // still in its incremental scan: far behind the upstream
 		}
 		ts := e.upstream.ResolvedTs(sub.span)

@@ -14,8 +14,9 @@
 // none). Every site is one line of the printed configuration,
 // "fault.NAME = rate", and pins back with -sim.set fault.NAME=rate;
 // faults=none and buggify.p=0 switch every site off, and every site stops
-// firing at the heal, with the network's faults. Real mode never fires a
-// site.
+// firing at the heal, with the network's faults; a fault that lasts (a
+// stalled resolved ts, a lagging subscription) ends there too, through
+// clock.Runtime.FaultsOn. Real mode never fires a site.
 //
 // A site belongs here only if TiCDC at the modelled commit can have the
 // fault; each doc line says where in TiCDC, and the doc.go of the package

@@ -45,6 +45,10 @@ func (w *World) Buggify(name string) bool {
 	return true
 }
 
+// FaultsOn reports whether the run is before its heal, when fault sites
+// may fire; a lasting fault ends once it is false.
+func (w *World) FaultsOn() bool { return !w.healed }
+
 // unitFloat maps a hash to [0, 1).
 func unitFloat(h uint64) float64 { return float64(h>>11) / (1 << 53) }
 
