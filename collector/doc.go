@@ -90,6 +90,15 @@
 //     woken in between. Site collector/release-late delays the discard by
 //     up to 2 s after the choice, for that window.
 //
+// Afterwards, in TiCDC as here: a DropEvent of the current epoch resets
+// the dispatcher (dispatcher_stat.go handleDropEvent); a released data
+// event or Handshake shows as a seq gap, or as data before the Handshake,
+// at the next event of that epoch, which resets it too
+// (verifyEventSequence); a released resolved event is superseded by the
+// next; a released Ready is sent again by the service's Ready back-off
+// while the record is at epoch 0; a released NotReusable is not sent
+// again.
+//
 // What TiCDC cannot lose, the model does not either: an event in a batch
 // the handler is serving, an event of a path that was never chosen for
 // release (a path that is not blocked when the choice is made), or a
