@@ -15,6 +15,15 @@
 // means their semantics cannot drift between the simulator and real mode:
 // a Mailbox is FIFO and a Mutex hands off in FIFO order in both.
 //
+// # Ticker jitter
+//
+// Under the simulator a Ticker's next tick comes up to a quarter period
+// late where the fault site clock/ticker-jitter fires (package fault), as
+// a Go ticker's reader sees under GC and scheduler load. Every loop of
+// the model that runs on a Ticker or Every (heartbeat, congestion
+// control, scan, sweep, state upload, stuck-area detector) gets the
+// jitter. Real mode never fires it.
+//
 // # Scheduling points
 //
 // Under the simulator every blocking operation is a scheduling point:

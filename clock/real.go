@@ -224,6 +224,9 @@ func (r *Real) Choose(n int) int {
 // Buggify never fires in real mode.
 func (r *Real) Buggify(site string) bool { return false }
 
+// FaultsOn is always false in real mode: nothing is injected.
+func (r *Real) FaultsOn() bool { return false }
+
 // Enter takes the big lock.
 func (r *Real) Enter() { r.mu.Lock() }
 

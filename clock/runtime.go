@@ -27,6 +27,11 @@ type Chooser interface {
 	// Buggify reports whether the fault point named site fires now. Real
 	// mode never fires.
 	Buggify(site string) bool
+	// FaultsOn reports whether faults may still be injected: under the
+	// simulator until the heal, never in real mode. A fault that lasts (a
+	// stalled resolved ts) ends when it turns false, so that none
+	// outlives the heal.
+	FaultsOn() bool
 }
 
 // Handle names one blocked task to its runtime. It is returned by Self and

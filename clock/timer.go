@@ -1,6 +1,10 @@
 package clock
 
-import "time"
+import (
+	"time"
+
+	"github.com/cdcsim/cdcsim/fault"
+)
 
 // Ticker delivers the time on C every period, like time.Ticker. A tick
 // that finds C full is dropped, as with time.Ticker, so a slow reader sees
@@ -34,12 +38,18 @@ func NewTicker(rt Runtime, name string, period time.Duration) *Ticker {
 // the lock is what keeps such a ticker stopped.
 func (t *Ticker) tick() {
 	now := t.rt.Now()
+	next := t.period
+	if t.rt.Buggify(fault.TickerJitter) {
+		// Under GC and scheduler load a Go ticker's reader sees a longer
+		// gap between two ticks: here the next tick is late.
+		next += time.Duration(t.rt.Rand(fault.TickerJitter).Int64N(int64(t.period/4) + 1))
+	}
 	t.rt.Enter()
 	if !t.stopped {
 		if !t.C.full() {
 			t.C.put(now)
 		}
-		t.timer.Reset(t.period)
+		t.timer.Reset(next)
 	}
 	t.rt.Exit()
 }

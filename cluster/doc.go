@@ -107,9 +107,27 @@
 // message to the sender's own node (between a collector and its local
 // event service L, and on n1 to or from the coordinator) never crosses
 // the network, as with TiCDC's local message target: it goes straight to
-// the component's mailbox, in send order, its send never fails, and no
-// network fault touches it. The network's counters miss these messages;
-// LocalMessages counts them.
+// the component's mailbox, in send order, and no network fault touches
+// it. The network's counters miss these messages; LocalMessages counts
+// them.
+//
+// # Faults of this package (package fault)
+//
+// What TiCDC can lose or delay here, and what the model injects:
+//   - A local send can fail: TiCDC's local target (pkg/messaging
+//     local_target.go sendMsgToChan) returns a congested error when the
+//     receiving channel is full, and the sender handles it as for a remote
+//     peer. Site cluster/local-congested fails it with
+//     network.ErrCongested. A local send is never lost silently, never
+//     duplicated and never reordered: sendMsgToChan either queues the
+//     message in order or fails, so the model injects none of these.
+//   - A table's resolved ts can stop moving: TiKV's resolved ts of a span is
+//     held by its slowest region, and a region without a leader holds it
+//     until it has one. Site cluster/resolved-stall freezes one table's
+//     resolved ts for 1 to 20 s; commits go on above it. A stall ends at
+//     the heal at the latest (clock.Runtime.FaultsOn). The resolved ts never goes
+//     back, and no committed change is lost upstream: TiKV cannot do
+//     either, so the model does not.
 //
 // # TiCDC's assertions
 //

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -100,9 +101,14 @@ func (e *roleEndpoint) ID() network.NodeID { return e.f.ep.ID() }
 // Send delivers a message to the node's own components locally, as
 // TiCDC's message center does through its local target: messages between
 // a collector and its own event service (L) never cross the network, so
-// network faults do not touch them. Everything else goes to the network.
+// network faults do not touch them; but TiCDC's local target fails a send
+// as congested when the receiving channel is full, and so does the model
+// at fault.LocalCongested. Everything else goes to the network.
 func (e *roleEndpoint) Send(to network.NodeID, st network.Stream, msg any) error {
 	if to == e.f.ep.ID() {
+		if e.f.rt.Buggify(fault.LocalCongested) {
+			return network.ErrCongested
+		}
 		e.f.local(st, msg)
 		return nil
 	}

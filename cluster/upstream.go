@@ -7,6 +7,7 @@ import (
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/eventservice"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -62,6 +63,9 @@ type table struct {
 	keys     [][]uint64            // keys of each change's rows (DML), parallel to changes
 	resolved wire.Ts
 	version  uint64 // table info version, bumped by DDLs
+	// stalledUntil: the resolved ts does not move before this time
+	// (fault.ResolvedStall). Read and written by the resolver task only.
+	stalledUntil clock.Time
 }
 
 // NewUpstream creates the upstream; Run starts its generator tasks.
@@ -117,20 +121,37 @@ func (u *Upstream) commit(t *table) {
 	t.keys = append(t.keys, keys)
 }
 
-// resolveLoop moves every table's resolved ts to just below the clock.
+// resolveLoop moves every table's resolved ts to just below the clock,
+// except for a table whose resolved ts is stalled (fault.ResolvedStall:
+// a region of it has no leader, so TiKV's resolved ts for the table
+// stays where it was until the region has one again). Commits go on
+// during a stall, above the frozen resolved ts.
 func (u *Upstream) resolveLoop() {
 	for {
 		u.rt.Sleep(u.cfg.Tick)
-		now := TsAt(u.rt.Now())
+		at := u.rt.Now()
+		now := TsAt(at)
+		for _, t := range u.tables {
+			if at >= t.stalledUntil && u.rt.Buggify(fault.ResolvedStall) {
+				t.stalledUntil = at.Add(resolvedStallMin + time.Duration(u.rt.Rand(fault.ResolvedStall).Int64N(int64(resolvedStallMax-resolvedStallMin))))
+			}
+		}
+		faults := u.rt.FaultsOn()
 		u.mu.Lock()
 		for _, t := range u.tables {
-			if now > 0 {
+			if now > 0 && (at >= t.stalledUntil || !faults) { // no stall outlives the heal
 				t.resolved = max(t.resolved, now-1)
 			}
 		}
 		u.mu.Unlock()
 	}
 }
+
+// A stalled resolved ts stays for [resolvedStallMin, resolvedStallMax).
+const (
+	resolvedStallMin = time.Second
+	resolvedStallMax = 20 * time.Second
+)
 
 // ResolvedTs implements eventservice.Upstream.
 func (u *Upstream) ResolvedTs(span wire.Span) wire.Ts {

@@ -65,13 +65,51 @@
 // (the area): when an area's pending size reaches 1.5x its quota, a
 // droppable event (DML, batch DML, DDL, sync point) arriving for it is
 // replaced by a DropEvent, and release feedback is posted: the
-// processDSFeedback task then discards the queues of blocked paths holding
-// at least 256 bytes, without telling the handler, Handshake and Ready
-// included (at most once a second). The stuck-area detector posts the
+// processDSFeedback task then chooses the blocked paths holding at least
+// 256 bytes and discards their queues, without telling the handler,
+// Handshake and Ready included (at most once a second). The stuck-area detector posts the
 // same feedback for an area still receiving, not shrinking for 5 s and
 // above 60 % of its quota. Events reach the path through 32 bounded
 // receive channels, one per (sender, dispatcher) stream, so the router
 // blocks while a channel is full. A resolved event arriving behind a queued
 // resolved event replaces it (a periodic signal), which never creates a
 // seq error since both carry the same seq.
+//
+// # What the event path can lose (package fault)
+//
+// TiCDC's dynstream (utils/dynstream at b813e76f9) loses events of a path
+// in exactly two ways, and the model has both, on every path, the local
+// service's included:
+//   - a droppable event (DML, batch DML, DDL, sync point; never a
+//     resolved event, whose OnDrop gives nothing) arriving while its area
+//     is at 1.5x its quota becomes a DropEvent (memory_control.go
+//     appendEvent, helper.go EventsHandler.OnDrop). Site
+//     collector/drop-event does it regardless of the usage (TiCDC's own
+//     failpoint InjectDropEvent does the same); site
+//     collector/memory-pressure makes an arrival find its area under
+//     pressure, so release feedback is posted.
+//   - a release empties a path's whole queue, whatever its kinds
+//     (Handshake, Ready, NotReusable, resolved and DropEvents included),
+//     with no notice to the handler (event_queue.go releasePath with
+//     notifyDrop false). releaseMemory chooses the paths (blocked, at
+//     least 256 bytes) when it runs; the release reaches the stream later,
+//     through feedbackChan, event_collector.go processDSFeedback and
+//     ds.Release, and then empties whatever the path holds, even if it was
+//     woken in between. Site collector/release-late delays the discard by
+//     up to 2 s after the choice, for that window.
+//
+// Afterwards, in TiCDC as here: a DropEvent of the current epoch resets
+// the dispatcher (dispatcher_stat.go handleDropEvent); a released data
+// event or Handshake shows as a seq gap, or as data before the Handshake,
+// at the next event of that epoch, which resets it too
+// (verifyEventSequence); a released resolved event is superseded by the
+// next; a released Ready is sent again by the service's Ready back-off
+// while the record is at epoch 0; a released NotReusable is not sent
+// again.
+//
+// What TiCDC cannot lose, the model does not either: an event in a batch
+// the handler is serving, an event of a path that was never chosen for
+// release (a path that is not blocked when the choice is made), or a
+// resolved event behind another one other than by replacement (a newer
+// periodic signal replaces the queued one; nothing is lost).
 package collector

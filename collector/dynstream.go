@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -143,8 +144,12 @@ func (ds *dynStream) push(p *path, it item) {
 	it.size = eventSize(it.ev)
 	a := p.area
 	a.arrivals++
-	if a.overLimit() {
+	rt := ds.c.rt
+	over := a.overLimit() || rt.Buggify(fault.MemoryPressure)
+	if over {
 		ds.c.requestRelease(a)
+	}
+	if over || rt.Buggify(fault.DropEvent) {
 		if drop, ok := dropEventFor(it.ev); ok {
 			ds.c.stats.EventsDropped++
 			it = item{from: it.from, ev: drop, size: eventSize(drop)}
@@ -284,16 +289,14 @@ func (ds *dynStream) wake(p *path) {
 	ds.schedule(p)
 }
 
-// releaseMemory is the dynstream's memory release: the queues of blocked
-// paths holding at least 256 bytes are discarded, largest first, until
-// the area is down to 60 % of its pending size; at most once per
-// ReleaseInterval. Discarded events are not reported to the handler: the
-// next event of that epoch reveals the gap by its seq (PROTOCOL.md 3.6).
-// Called with c.mu held.
-func (c *EventCollector) releaseMemory(a *area) {
+// chooseRelease is the dynstream's memory release decision: the blocked
+// paths holding at least 256 bytes, largest first, as many as bring the
+// area down to 60 % of its pending size; at most once per
+// ReleaseInterval. Called with c.mu held.
+func (c *EventCollector) chooseRelease(a *area) []*path {
 	now := c.rt.Now()
 	if a.released && now.Sub(a.lastRelease) < c.cfg.ReleaseInterval {
-		return
+		return nil
 	}
 	target := a.pending * 6 / 10
 	var victims []*path
@@ -303,18 +306,37 @@ func (c *EventCollector) releaseMemory(a *area) {
 		}
 	}
 	sortByPendingDesc(victims)
-	for _, p := range victims {
-		if a.pending <= target {
+	left := a.pending
+	for i, p := range victims {
+		if left <= target {
+			victims = victims[:i]
 			break
 		}
-		c.stats.PathsReleased++
-		c.stats.EventsReleased += uint64(len(p.queue))
-		c.ds.discard(p)
+		left -= p.pending
 	}
 	if len(victims) > 0 {
 		a.released, a.lastRelease = true, now
 		a.releases++
 		c.tracef("memory release in %s: %d blocked paths", a.id, len(victims))
+	}
+	return victims
+}
+
+// release discards the queues of the chosen paths: everything queued by
+// now, whatever its kind (Handshake, Ready, resolved and DropEvents
+// included) and whether or not the path is still blocked, since TiCDC's
+// releasePath empties the queue it finds when the release reaches the
+// stream. Discarded events are not reported to the handler: the next
+// event of that epoch reveals the gap by its seq (PROTOCOL.md 3.6).
+// Called with c.mu held.
+func (c *EventCollector) release(victims []*path) {
+	for _, p := range victims {
+		if p.removed {
+			continue
+		}
+		c.stats.PathsReleased++
+		c.stats.EventsReleased += uint64(len(p.queue))
+		c.ds.discard(p)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -91,10 +92,26 @@ func (c *EventCollector) processDSFeedback() {
 		}
 		c.mu.Lock()
 		a.releaseQueued = false
-		c.releaseMemory(a)
+		victims := c.chooseRelease(a)
+		late := len(victims) > 0 && c.rt.Buggify(fault.ReleaseLate)
+		if !late {
+			c.release(victims)
+		}
 		c.mu.Unlock()
+		if late {
+			// The release reaches the stream after two channel hops (the
+			// feedback channel, then the stream's input): by then a path
+			// may have been woken and received new events.
+			c.rt.Sleep(time.Duration(1 + c.rt.Rand(fault.ReleaseLate).Int64N(int64(releaseLateMax))))
+			c.mu.Lock()
+			c.release(victims)
+			c.mu.Unlock()
+		}
 	}
 }
+
+// releaseLateMax bounds the delay of a late release (fault.ReleaseLate).
+const releaseLateMax = 2 * time.Second
 
 // checkStuckAreas is the dynstream's stuck-area detector, run every
 // ReleaseInterval.

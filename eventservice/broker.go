@@ -52,7 +52,7 @@ func newEventBroker(cfg *Config) *eventBroker {
 		rt:                      cfg.Runtime,
 		cover:                   clock.CoverFunc(cfg.Runtime),
 		mu:                      clock.NewMutex(cfg.Runtime, "eventservice/"+string(cfg.Node)),
-		eventStore:              newEventStore(cfg.Upstream, cfg.DataSharing),
+		eventStore:              newEventStore(cfg.Runtime, cfg.Upstream, cfg.DataSharing),
 		dispatchers:             make(map[wire.DispatcherID]*dispatcherSlot),
 		tableTriggerDispatchers: make(map[wire.DispatcherID]*dispatcherSlot),
 		changefeedMap:           make(map[wire.ChangefeedID]*changefeedStatus),

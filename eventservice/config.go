@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/variant"
 	"github.com/cdcsim/cdcsim/wire"
@@ -79,7 +80,7 @@ type SchemaStore interface {
 
 // SiteRegisterTableFails is the Buggify site at which the default schema
 // store fails RegisterTable: the trigger of PROTOCOL.md 6.3 H3.
-const SiteRegisterTableFails = "eventservice/register-table-fails"
+const SiteRegisterTableFails = fault.RegisterTableFails
 
 // SiteRegisterTableSlow is the Buggify site at which a REGISTER's
 // RegisterTable takes up to RegisterTableSlowMax. TiCDC's schema store
@@ -89,7 +90,7 @@ const SiteRegisterTableFails = "eventservice/register-table-fails"
 // scans go on): the backlog the H1 window needs (PROTOCOL.md 6.3 H1).
 // runIntake sleeps before it takes the broker's lock, so that only the
 // intake waits.
-const SiteRegisterTableSlow = "eventservice/register-table-slow"
+const SiteRegisterTableSlow = fault.RegisterTableSlow
 
 // RegisterTableSlowMax bounds a slow RegisterTable (uniform in (0, max]).
 const RegisterTableSlowMax = 20 * time.Second

@@ -135,6 +135,34 @@
 // lists every site of TiCDC's event store and event service and why the
 // rest do not apply (storage, encoding, filters, raw-row assembly).
 //
+// # Faults of this package (package fault)
+//
+// Where TiCDC's event service and event store can fail or be slow, and
+// the site that makes the model do so:
+//   - eventservice/register-table-fails and register-table-slow: the
+//     schema store's RegisterTable, called inline by addDispatcher (TiCDC
+//     pkg/eventservice event_broker.go addDispatcher), can fail or take
+//     long.
+//   - eventservice/reset-delay: the Handshake of a RESET goes out from a
+//     scan task queued to the scan workers (event_broker.go
+//     runScanWorker, sendHandshakeIfNeed), so it can come late; up to 2 s
+//     more here.
+//   - eventservice/slow-scan: a scan reads pebble (event_broker.go
+//     doScan) and can be slow; a scan tick here waits up to 1 s.
+//   - eventservice/subscription-lag: a new subscription's resolved ts
+//     moves only once the log puller's incremental scan of every region
+//     is done (logservice/eventstore event_store.go advanceResolvedTs), so
+//     it can lag far behind an older subscription of another node; here it
+//     stays at its start for up to 20 s and is not initialised meanwhile.
+//
+// A lag ends at the heal at the latest (clock.Runtime.FaultsOn); a scan
+// delay of at most 2 s that began before it runs its course. A send that
+// fails as congested (the network's, or a local one at
+// cluster/local-congested) is retried every SendRetry; any other failure
+// drops the message and the collector finds the gap by seq (send.go).
+// No site drops an event the service believes sent: TiCDC's message
+// center cannot either (see package cluster, "Faults of this package").
+//
 // # Patch h3
 //
 // PROTOCOL.md 6.3 H3: a failed RegisterTable leaves the collector in

@@ -2,7 +2,10 @@ package eventservice
 
 import (
 	"slices"
+	"time"
 
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -14,6 +17,7 @@ import (
 // from the Upstream, which is the ground truth, so the store keeps no
 // rows. Guarded by the broker's mutex.
 type eventStore struct {
+	rt          clock.Runtime
 	upstream    Upstream
 	dataSharing bool
 	nextSubID   uint64
@@ -38,6 +42,9 @@ type subscription struct {
 	// initialized: the resolved ts has moved at least once since the
 	// subscription was created (its initial scan is done).
 	initialized bool
+	// catchUpUntil: the resolved ts does not move before this time, while
+	// the subscription's incremental scan runs (fault.SubscriptionLag).
+	catchUpUntil clock.Time
 	// subscribers in attach order. Invariant: IDs are unique.
 	subscribers []subscriber
 }
@@ -55,8 +62,8 @@ type storeDispatcher struct {
 	checkpointTs wire.Ts
 }
 
-func newEventStore(up Upstream, dataSharing bool) *eventStore {
-	return &eventStore{upstream: up, dataSharing: dataSharing,
+func newEventStore(rt clock.Runtime, up Upstream, dataSharing bool) *eventStore {
+	return &eventStore{rt: rt, upstream: up, dataSharing: dataSharing,
 		dispatchers: make(map[wire.DispatcherID]*storeDispatcher)}
 }
 
@@ -80,6 +87,10 @@ func (e *eventStore) registerDispatcher(id wire.DispatcherID, span wire.Span, st
 	e.nextSubID++
 	sub := &subscription{id: e.nextSubID, span: span, checkpointTs: startTs, resolvedTs: startTs,
 		subscribers: []subscriber{{id: id, slot: slot}}}
+	if e.rt.Buggify(fault.SubscriptionLag) {
+		lag := time.Duration(1 + e.rt.Rand(fault.SubscriptionLag).Int64N(int64(subscriptionLagMax)))
+		sub.catchUpUntil = e.rt.Now().Add(lag)
+	}
 	e.subs = append(e.subs, sub)
 	e.dispatchers[id] = &storeDispatcher{sub: sub, checkpointTs: startTs}
 	return true
@@ -193,7 +204,11 @@ func (e *eventStore) checkScanRange(node wire.ServerID, id wire.DispatcherID, st
 // and calls notify for each subscriber of one whose resolved ts moved.
 // notify may not change the store.
 func (e *eventStore) advance(notify func(slot *dispatcherSlot, ts wire.Ts)) {
+	now, faults := e.rt.Now(), e.rt.FaultsOn()
 	for _, sub := range e.subs {
+		if now < sub.catchUpUntil && faults { // no lag outlives the heal
+			continue // still in its incremental scan: far behind the upstream
+		}
 		ts := e.upstream.ResolvedTs(sub.span)
 		if ts <= sub.resolvedTs {
 			continue
@@ -205,6 +220,10 @@ func (e *eventStore) advance(notify func(slot *dispatcherSlot, ts wire.Ts)) {
 		}
 	}
 }
+
+// subscriptionLagMax bounds how long a new subscription catches up
+// (fault.SubscriptionLag).
+const subscriptionLagMax = 20 * time.Second
 
 // state returns the subscriptions as uploaded to the log coordinator, in
 // creation order.

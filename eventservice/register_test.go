@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/eventservice"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/variant"
@@ -165,7 +166,7 @@ func TestRegisterOnlyReuseWithDataSharing(t *testing.T) {
 // forever.
 func TestRegisterTableFailureIsSilent(t *testing.T) {
 	s := newSetup(1)
-	s.sim.BuggifyP, s.sim.BuggifyQ = 1, 1
+	s.sim.PinSite(fault.RegisterTableFails, 1)
 	var recs []eventservice.RecordSnapshot
 	var subs []wire.Subscription
 	e := run(t, s, func(e *env) {

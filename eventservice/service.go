@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -175,6 +176,7 @@ func (s *Service) runScan() {
 		if i == 1 && s.cfg.ResetScanCost > 0 {
 			s.cfg.Runtime.Sleep(s.cfg.ResetScanCost)
 		}
+		s.scanDelay(i == 1)
 		s.b.mu.Lock()
 		if i == 0 {
 			s.b.onScanTick()
@@ -184,6 +186,29 @@ func (s *Service) runScan() {
 		s.b.mu.Unlock()
 	}
 }
+
+// scanDelay is the scan task's injected slowness, before it takes the
+// broker's lock: a RESET's scan (and so its Handshake) waits up to
+// resetDelayMax more at fault.ResetDelay; a tick's scan of the event
+// store takes up to slowScanMax at fault.SlowScan.
+func (s *Service) scanDelay(reset bool) {
+	rt := s.cfg.Runtime
+	site, most := fault.SlowScan, slowScanMax
+	if reset {
+		site, most = fault.ResetDelay, resetDelayMax
+	}
+	if rt.Buggify(site) {
+		d := time.Duration(1 + rt.Rand(site).Int64N(int64(most)))
+		s.b.tracef("scan task slow for %s (%s)", d, site)
+		rt.Sleep(d)
+	}
+}
+
+// Bounds of the scan task's injected slowness.
+const (
+	resetDelayMax = 2 * time.Second
+	slowScanMax   = time.Second
+)
 
 // runSweep is TiCDC's reportDispatcherStatToStore loop.
 func (s *Service) runSweep() {

@@ -3,6 +3,7 @@ package eventservice
 import (
 	"testing"
 
+	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 	"github.com/stretchr/testify/require"
@@ -14,7 +15,7 @@ import (
 // resolved ts both 100).
 func newStoreAt100(t *testing.T) *eventStore {
 	t.Helper()
-	e := newEventStore(nil, false)
+	e := newEventStore(clock.NewReal(), nil, false)
 	require.True(t, e.registerDispatcher(1, wire.Span{TableID: 1, EndKey: 100}, 100, &dispatcherSlot{}, false))
 	return e
 }

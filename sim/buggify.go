@@ -7,31 +7,35 @@ import (
 
 // site is the per-run state of one Buggify fault point.
 type site struct {
-	on    bool
-	fired uint64
-	cover string // the site's coverage point, "buggify/<site>"
+	rate    float64
+	reached uint64
+	fired   uint64
+	cover   string // the site's coverage point, "buggify/<site>"
 }
 
 // Buggify reports whether the fault point named site fires now, in the
-// style of FoundationDB's BUGGIFY. The first time a site is reached in a
-// run, it is switched on with probability BuggifyP; the decision is a hash
-// of the seed and the site's name, so it does not depend on which site is
-// reached first. An enabled site then fires with probability BuggifyQ
-// each time it is reached. Model code writes
+// style of FoundationDB's BUGGIFY. The site's rate for the run is
+// Config.SiteRate: a site of package fault's table prints as
+// "fault.NAME = rate" and can be pinned; any other name (tests of the
+// kernel) is drawn the same way and only not printed. A site with a
+// non-zero rate fires with that probability each time it is reached,
+// drawn from the site's own stream, so that one site's draws never shift
+// another's. Model code writes
 //
-//	if rt.Buggify("eventservice/register-table-fails") { ... }
+//	if rt.Buggify(fault.DropEvent) { ... }
 //
 // and runs unchanged in real mode, where Buggify is always false.
 func (w *World) Buggify(name string) bool {
-	if w.cfg.BuggifyP == 0 || w.healed {
+	if w.healed {
 		return false // faults end at the heal, Buggify's with the network's
 	}
 	s, ok := w.sites[name]
 	if !ok {
-		s = &site{on: unitFloat(splitmix64(w.cfg.Seed^fnv64("buggify:"+name))) < w.cfg.BuggifyP, cover: "buggify/" + name}
+		s = &site{rate: w.cfg.SiteRate(name), cover: "buggify/" + name}
 		w.sites[name] = s
 	}
-	if !s.on || w.buggifyRand.Float64() >= w.cfg.BuggifyQ {
+	s.reached++
+	if s.rate == 0 || w.Rand("buggify/"+name).Float64() >= s.rate {
 		return false
 	}
 	s.fired++
@@ -43,15 +47,20 @@ func (w *World) Buggify(name string) bool {
 	return true
 }
 
+// FaultsOn reports whether the run is before its heal, when fault sites
+// may fire; a lasting fault ends once it is false.
+func (w *World) FaultsOn() bool { return !w.healed }
+
 // unitFloat maps a hash to [0, 1).
 func unitFloat(h uint64) float64 { return float64(h>>11) / (1 << 53) }
 
 // BuggifySites returns the sites reached in this run, whether each is on,
-// and how often it fired, sorted by name.
+// how often it was reached before the heal and how often it fired,
+// sorted by name.
 func (w *World) BuggifySites() []SiteStat {
 	out := make([]SiteStat, 0, len(w.sites))
 	for name, s := range w.sites { //dst:allow map-range: sorted below, reporting only
-		out = append(out, SiteStat{Name: name, On: s.on, Fired: s.fired})
+		out = append(out, SiteStat{Name: name, On: s.rate > 0, Rate: s.rate, Reached: s.reached, Fired: s.fired})
 	}
 	slices.SortFunc(out, func(a, b SiteStat) int { return strings.Compare(a.Name, b.Name) })
 	return out
@@ -59,7 +68,9 @@ func (w *World) BuggifySites() []SiteStat {
 
 // SiteStat reports one Buggify site after a run.
 type SiteStat struct {
-	Name  string
-	On    bool
-	Fired uint64
+	Name    string
+	On      bool
+	Rate    float64
+	Reached uint64
+	Fired   uint64
 }

@@ -49,12 +49,17 @@ type Config struct {
 	// PCTSteps is the number of steps over which PCT spreads its change
 	// points (its k). Invariant: >= 1.
 	PCTSteps int
-	// BuggifyP is the probability that a Buggify site is switched on for
-	// the whole run. 0 switches Buggify off. Invariant: in [0, 1].
+	// BuggifyP is the probability that a Buggify fault site is switched
+	// on for the whole run. 0 switches every site off. The faults preset
+	// sets it (none: 0, else 0.25). Invariant: in [0, 1].
 	BuggifyP float64
-	// BuggifyQ is the probability that a switched-on site fires each time
-	// it is reached. Invariant: in [0, 1].
+	// BuggifyQ is the probability that a switched-on site without a rate
+	// of its own (package fault) fires each time it is reached.
+	// Invariant: in [0, 1].
 	BuggifyQ float64
+	// sitePins are the fault sites' rates pinned with -sim.set
+	// fault.NAME=rate (faultsite.go); the others are drawn from the seed.
+	sitePins []sitePin
 	// MaxSteps bounds the number of scheduler steps. Invariant: > 0.
 	MaxSteps uint64
 	// MaxTime bounds virtual time. Invariant: > 0.
@@ -85,7 +90,6 @@ func DefaultConfig(seed uint64) Config {
 		Strategy: StrategyRandom,
 		PCTDepth: 3,
 		PCTSteps: 20000,
-		BuggifyP: 0.25,
 		BuggifyQ: 0.05,
 		MaxSteps: 20_000_000,
 		MaxTime:  24 * time.Hour,
@@ -102,6 +106,11 @@ func (c *Config) applyPreset(p network.Preset) error {
 		return err
 	}
 	c.Faults, c.Net = string(p), net
+	c.BuggifyP = 0.25
+	if p == network.PresetNone {
+		c.BuggifyP = 0 // no fault site fires either
+	}
+	c.clearSitePins()
 	c.CrashEvery, c.RestartAfter = 0, network.Uniform(time.Second, 20*time.Second)
 	switch p {
 	case network.PresetDefault:
@@ -114,7 +123,8 @@ func (c *Config) applyPreset(p network.Preset) error {
 
 // DeriveConfig returns the configuration a seed stands for: the defaults,
 // then a swarm draw (Groce et al., "Swarm testing") that varies the
-// scheduling strategy, switches Buggify off for half of the seeds, and
+// scheduling strategy, switches Buggify (every fault site) off for half
+// of the seeds, and
 // switches each network fault kind and node crashes on or off with its own
 // rate, so that one sweep covers runs with and without each kind of
 // perturbation. The draw uses its own stream, so it does not shift the
@@ -126,6 +136,7 @@ func DeriveConfig(seed uint64) Config {
 		c.Strategy = StrategyPCT
 		c.PCTDepth = 1 + r.IntN(4)
 	}
+	c.BuggifyP = 0.25
 	if r.IntN(2) == 0 {
 		c.BuggifyP = 0
 	}
@@ -158,8 +169,6 @@ func configKeys() []knob.Key[Config] {
 			}},
 		knob.Int("pct.depth", "PCT bug depth d", 1, 1000, func(c *Config) *int { return &c.PCTDepth }),
 		knob.Int("pct.steps", "steps over which PCT spreads its change points", 1, 1<<40, func(c *Config) *int { return &c.PCTSteps }),
-		knob.Prob("buggify.p", "probability a Buggify site is on for the run", func(c *Config) *float64 { return &c.BuggifyP }),
-		knob.Prob("buggify.q", "probability an enabled site fires when reached", func(c *Config) *float64 { return &c.BuggifyQ }),
 		knob.Uint64("budget.steps", "step budget", func(c *Config) *uint64 { return &c.MaxSteps }),
 		knob.Duration("budget.time", "virtual-time budget", false, func(c *Config) *time.Duration { return &c.MaxTime }),
 		knob.Duration("budget.wall", "wall-clock budget", false, func(c *Config) *time.Duration { return &c.MaxWall }),
@@ -175,7 +184,7 @@ func configKeys() []knob.Key[Config] {
 				c.Variants, err = variant.Parse(strings.Join(c.Variants.BugNames(), ","), s)
 				return err
 			}},
-		{Name: "faults", Doc: "fault preset: none, lite, default, harsh (sets every fault field below); swarm: drawn from the seed",
+		{Name: "faults", Doc: "fault preset: none, lite, default, harsh (sets every fault field below, buggify.p and the fault sites); swarm: drawn from the seed",
 			Get: func(c *Config) string { return c.Faults },
 			Set: func(c *Config, s string) error {
 				if s == "swarm" {
@@ -184,6 +193,8 @@ func configKeys() []knob.Key[Config] {
 					d := DeriveConfig(c.Seed)
 					c.Faults, c.Net = d.Faults, d.Net
 					c.CrashEvery, c.RestartAfter = d.CrashEvery, d.RestartAfter
+					c.BuggifyP, c.BuggifyQ = d.BuggifyP, d.BuggifyQ
+					c.clearSitePins()
 					return nil
 				}
 				return c.applyPreset(network.Preset(s))
@@ -193,7 +204,8 @@ func configKeys() []knob.Key[Config] {
 			Get: func(c *Config) string { return c.RestartAfter.String() },
 			Set: func(c *Config, s string) (err error) { c.RestartAfter, err = network.ParseDist(s); return err }},
 	}
-	return append(ks, knob.Lift(network.Keys(), func(c *Config) *network.Faults { return &c.Net })...)
+	ks = append(ks, knob.Lift(network.Keys(), func(c *Config) *network.Faults { return &c.Net })...)
+	return append(ks, buggifyKeys()...)
 }
 
 // Keys returns the names of the configuration keys, in print order.

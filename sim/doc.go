@@ -46,8 +46,11 @@
 // Crash ends its tasks and drops its timers (they never fire, even after a
 // restart); Restart runs boot again. Buggify(site) is a FoundationDB-style
 // fault point: a site is on for a whole run with probability buggify.p,
-// decided from the seed and the site's name, and then fires with
-// probability buggify.q. Network returns the run's simulated network
+// decided from the seed and the site's name alone, and then fires at its
+// rate (package fault's table, or buggify.q), drawn from the site's own
+// stream. Every site of package fault prints as "fault.NAME = rate" and
+// pins back with -sim.set; faults=none and buggify.p=0 switch every site
+// off, and no site fires after the heal (faultsite.go). Network returns the run's simulated network
 // (package network); StartFaults switches on random partitions, clogs and
 // node crashes; Heal switches them off, restarts crashed nodes and begins
 // the liveness phase.
@@ -84,9 +87,11 @@
 //
 // DeriveConfig(seed) draws a whole configuration from the seed (swarm
 // testing: strategy, Buggify on or off, each network fault kind and node
-// crashes on or off with its own rate). Config.String prints it as a block
-// of "key = value" lines; Config.Set and -sim.set pin any key; the faults
-// key applies a preset (none, lite, default, harsh).
+// crashes on or off with its own rate, each fault site on or off).
+// Config.String prints it as a block of "key = value" lines; Config.Set
+// and -sim.set pin any key; the faults key applies a preset (none, lite,
+// default, harsh), which also sets buggify.p (0 for none, so
+// DefaultConfig has no fault site on).
 //
 // # Coverage and Sometimes (coverage.go, sometimes.go)
 //

@@ -329,6 +329,17 @@ type JSONResult struct {
 	// print order, only with -sim.json-config (dst run --guided mutates
 	// it).
 	Config []string `json:"config,omitempty"`
+	// Sites are the fault sites that were on in the run, with how often
+	// each was reached and fired before the heal (optional, like WallNS).
+	Sites []JSONSite `json:"sites,omitempty"`
+}
+
+// JSONSite is one fault site of a JSONResult.
+type JSONSite struct {
+	Name    string  `json:"name"`
+	Rate    float64 `json:"rate"`
+	Reached uint64  `json:"reached"`
+	Fired   uint64  `json:"fired"`
 }
 
 // ConfigPins returns cfg as key=value pins in print order, seed aside.
@@ -373,6 +384,11 @@ func writeJSON(t *testing.T, res *Result, f *Failure, wall time.Duration) {
 	line.Cover, line.Sometimes = CoverageMap(res.Coverage), SometimesMap(res.Sometimes)
 	if flags.jsonConfig {
 		line.Config = ConfigPins(res.Config)
+	}
+	for _, s := range res.Sites {
+		if s.On {
+			line.Sites = append(line.Sites, JSONSite{s.Name, s.Rate, s.Reached, s.Fired})
+		}
 	}
 	data, _ := json.Marshal(line)
 	jsonOut.mu.Lock()

@@ -22,6 +22,9 @@ type Result struct {
 	// name (sometimes.go).
 	Coverage  []CoverPoint
 	Sometimes []SometimesOutcome
+	// Sites is what each Buggify site reached in the run did
+	// (World.BuggifySites): a report, never part of the hash.
+	Sites []SiteStat
 }
 
 // Passed reports whether the run ended without a failure.
@@ -38,6 +41,7 @@ func (r *Result) Outcome() string {
 func (w *World) result() *Result {
 	return &Result{
 		Config:     w.cfg,
+		Sites:      w.BuggifySites(),
 		Failure:    w.failure,
 		Steps:      w.step,
 		Time:       clock.Time(w.now),

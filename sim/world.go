@@ -36,11 +36,10 @@ type World struct {
 	nextTaskID uint64
 	mainTask   *task
 
-	streams     map[string]*rand.Rand
-	schedRand   *rand.Rand
-	selectRand  *rand.Rand
-	buggifyRand *rand.Rand
-	sites       map[string]*site
+	streams    map[string]*rand.Rand
+	schedRand  *rand.Rand
+	selectRand *rand.Rand
+	sites      map[string]*site
 
 	invariants []*invariant
 	goals      []*goal
@@ -70,7 +69,6 @@ func New(cfg Config) *World {
 	}
 	w.schedRand = w.Rand("sim/scheduler")
 	w.selectRand = w.Rand("sim/select")
-	w.buggifyRand = w.Rand("sim/buggify")
 	w.strat = newStrategy(cfg, w.Rand("sim/strategy"))
 	w.root = &Node{w: w, name: "main", up: true}
 	w.nodes = []*Node{w.root}

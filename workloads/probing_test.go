@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
 	"github.com/cdcsim/cdcsim/workloads"
@@ -121,8 +122,9 @@ func TestProbing(t *testing.T) {
 }
 
 // probingFaults is the probing workload's sim.Configure: the seed's swarm
-// draw, with the schema store's Buggify site on and failing a quarter of
-// the registrations.
+// draw, with the schema store's two fault sites on, each firing for a
+// quarter of the registrations.
 func probingFaults(c *sim.Config) {
-	c.BuggifyP, c.BuggifyQ = 1, 0.25
+	c.PinSite(fault.RegisterTableFails, 0.25)
+	c.PinSite(fault.RegisterTableSlow, 0.25)
 }

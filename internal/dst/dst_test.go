@@ -106,7 +106,7 @@ func TestReplayReproducesTheHash(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Equal(t, "hash="+failing.Hash, lines[len(lines)-1])
 	require.Contains(t, out, "hash matches")
-	require.Contains(t, out, "faults              = lite", "the results file's settings were not applied")
+	require.Regexp(t, `(?m)^\s*faults += lite$`, out, "the results file's settings were not applied")
 	traced := 0
 	for _, l := range lines {
 		if m := traceLine.FindStringSubmatch(l); m != nil {
