@@ -14,6 +14,12 @@
 // alone inside functions:
 //   - trace calls (tracef) and conditions that guard tracing: they only
 //     observe, and cannot change what the model does;
+//   - assertions: functions named assert*, calls to assertf,
+//     tiassert.Failf and panic, and an if whose body only asserts or
+//     traces. An assertion is an oracle the model carries: deleting or
+//     weakening it changes only runs where it would have fired, which a
+//     correct model never has, and strengthening it tests the oracle, not
+//     the protocol;
 //   - conditions that test a variant (X.Bug(...), X.Patch(...)): mutating
 //     them only turns a bug or a patch on or off;
 //   - code inside a branch taken only with a bug variant on: it never

@@ -212,3 +212,27 @@ func TestReadEquivalent(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, eq)
 }
+
+// Assertions are oracles the model carries: an assertion function, an
+// assertion call and an if whose body only asserts or traces are neither
+// mutated nor moved; the statement beside them still is.
+func TestAssertionsAreLeftAlone(t *testing.T) {
+	src := "type s struct{ n int; trace bool }\n" +
+		"func assertf(c bool, f string) { if !c { panic(f) } }\n" +
+		"func (x *s) tracef(string, ...any) {}\n" +
+		"func (x *s) assertSane() { if x.n < 0 || x.n > 9 { panic(\"n\") } }\n" +
+		"func (x *s) f(ok bool) {\n\tassertf(x.n >= 0, \"n\")\n\tif !ok {\n\t\tpanic(\"not ok\")\n\t}\n" +
+		"\tif x.trace {\n\t\tx.tracef(\"n\")\n\t}\n\tx.n++\n}"
+	for _, op := range []string{"delete-call", "if-true", "if-false", "negate-cond", "drop-operand", "boundary", "const-inc", "return-early"} {
+		for _, m := range generate(t, op, src) {
+			require.NotContains(t, []string{"assertf", "(*s).assertSane"}, m.Func, "%s: %s", op, m.Describe())
+			require.NotContains(t, m.Describe(), "panic", "%s", op)
+			if op != "return-early" { // a return before the assertion skips x.n++: behaviour
+				require.NotContains(t, m.Describe(), "x.n >= 0", "%s", op)
+			}
+		}
+	}
+	swaps := generate(t, "swap-stmts", src)
+	require.Empty(t, swaps, "the only neighbours of x.n++ are observations")
+	require.NotEmpty(t, generate(t, "delete-assign", src), "x.n++ is still mutated")
+}

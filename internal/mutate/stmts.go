@@ -83,6 +83,8 @@ func movable(s ast.Stmt) bool {
 		return s.Tok != token.DEFINE
 	case *ast.ExprStmt:
 		return !isTraceCall(s.X) && !isLockCall(s) && !isUnlockCall(s)
+	case *ast.IfStmt:
+		return !isObservation(s)
 	case *ast.DeferStmt:
 		return !isDeferUnlock(s)
 	}
@@ -138,7 +140,7 @@ func findReturnEarly(vs []visit) []site {
 // what ret returns: returning first would be the same program.
 func returnsAnyway(list []ast.Stmt, ret *ast.ReturnStmt) bool {
 	for _, s := range list {
-		if e, ok := s.(*ast.ExprStmt); ok && isTraceCall(e.X) {
+		if isObservationStmt(s) {
 			continue
 		}
 		r, ok := s.(*ast.ReturnStmt)

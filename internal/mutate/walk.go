@@ -75,19 +75,22 @@ func visits(p *parsed) []visit {
 		if !ok || fd.Body == nil {
 			continue
 		}
+		if strings.HasPrefix(fd.Name.Name, "assert") {
+			continue // an assertion function is an oracle, not behaviour
+		}
 		fn := &funcInfo{name: funcName(fd), decl: fd}
 		var stack []ast.Node
 		traceDepth := 0
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
 			if n == nil {
 				top := stack[len(stack)-1]
-				if isTraceCall(top) {
+				if isObservation(top) {
 					traceDepth--
 				}
 				stack = stack[:len(stack)-1]
 				return true
 			}
-			if isTraceCall(n) {
+			if isObservation(n) {
 				traceDepth++
 			}
 			out = append(out, visit{node: n, stack: append([]ast.Node(nil), stack...), fn: fn, inTrace: traceDepth > 0})
@@ -98,12 +101,46 @@ func visits(p *parsed) []visit {
 	return out
 }
 
-// traceFuncs are the model's trace calls.
-var traceFuncs = map[string]bool{"tracef": true, "Tracef": true}
+// traceFuncs are the model's observations: its trace calls and its
+// assertions (assertf, tiassert.Failf, panic). An assertion is an oracle
+// the model carries, like a checker: a mutant that deletes or weakens one
+// can differ from the original only on a run where the assertion would
+// have fired, which a correct model never has, and a mutant that
+// strengthens one tests the oracle, not the protocol. So neither is
+// generated (doc.go, "What is mutated").
+var traceFuncs = map[string]bool{"tracef": true, "Tracef": true, "assertf": true, "Failf": true, "panic": true}
 
 func isTraceCall(n ast.Node) bool {
 	call, ok := n.(*ast.CallExpr)
 	return ok && traceFuncs[calleeName(call)]
+}
+
+// isObservation reports whether n only observes: a trace or assertion
+// call, or an if without else whose body only traces or asserts (a guard
+// such as "if s.trace != nil { s.tracef(...) }" or "if !ok { panic(...)
+// }"), which no operator may mutate, move or delete.
+func isObservation(n ast.Node) bool {
+	if isTraceCall(n) {
+		return true
+	}
+	s, ok := n.(*ast.IfStmt)
+	if !ok || s.Else != nil || s.Init != nil || len(s.Body.List) == 0 {
+		return false
+	}
+	for _, b := range s.Body.List {
+		if !isObservationStmt(b) {
+			return false
+		}
+	}
+	return true
+}
+
+// isObservationStmt reports whether a statement only observes.
+func isObservationStmt(s ast.Stmt) bool {
+	if e, ok := s.(*ast.ExprStmt); ok {
+		return isTraceCall(e.X)
+	}
+	return isObservation(s)
 }
 
 // calleeName returns f of f(...) or x.f(...), else "".
