@@ -43,11 +43,17 @@ func Build(pkg, cacheDir string, log io.Writer) (*Binary, error) {
 // source files by others without touching the tree (dst mutate builds
 // each mutant so); "" is none.
 func BuildOverlay(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
-	key := pkg + "\x00" + cacheDir + "\x00" + overlay
+	return buildWith(pkg, cacheDir, overlay, nil, log)
+}
+
+// buildWith is BuildOverlay with more flags for go test -c (dst mutate's
+// coverage build adds -cover -coverpkg).
+func buildWith(pkg, cacheDir, overlay string, flags []string, log io.Writer) (*Binary, error) {
+	key := pkg + "\x00" + cacheDir + "\x00" + overlay + "\x00" + strings.Join(flags, " ")
 	if b, ok := built.Load(key); ok {
 		return b.(*Binary), nil
 	}
-	b, err := build(pkg, cacheDir, overlay, log)
+	b, err := build(pkg, cacheDir, overlay, flags, log)
 	if err == nil {
 		built.Store(key, b)
 	}
@@ -58,7 +64,7 @@ func BuildOverlay(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error)
 // and tests that run many commands in one process need not relink.
 var built sync.Map
 
-func build(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
+func build(pkg, cacheDir, overlay string, flags []string, log io.Writer) (*Binary, error) {
 	if cacheDir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -84,6 +90,7 @@ func build(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
+	args = append(args, flags...)
 	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -97,7 +104,11 @@ func build(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the build info of %s: %v", pkg, err)
 	}
-	name := strings.NewReplacer("/", "_", ".", "_").Replace(strings.Trim(pkg, "./")) + "-" + version[:16] + ".test"
+	base := strings.NewReplacer("/", "_", ".", "_").Replace(strings.Trim(pkg, "./"))
+	if len(flags) > 0 {
+		base += "-cover" // a build with other flags is another binary: keep both
+	}
+	name := base + "-" + version[:16] + ".test"
 	path := filepath.Join(cacheDir, name)
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -34,7 +33,7 @@ type mutateFlags struct {
 	seeds, workers, sample                                                      int
 	start, seed                                                                 uint64
 	budget, seedTimeout                                                         time.Duration
-	list                                                                        bool
+	list, coverage                                                              bool
 	set                                                                         pinsFlag
 	given                                                                       map[string]bool
 	// resumeHeader is the header of the --resume file.
@@ -62,6 +61,7 @@ func newMutateFlags(stderr io.Writer) (*flag.FlagSet, *mutateFlags) {
 	fs.StringVar(&f.skip, "skip", "", "leave out the mutants of these places, comma-separated FILE:FUNC patterns in which * matches anything (session/snapshot.go:*, *:*.validate)")
 	fs.StringVar(&f.ids, "id", "", "run only these mutants, comma-separated IDs")
 	fs.StringVar(&f.replay, "replay", "", "with one --id: run WORKLOAD:SEED of that mutant with its trace, as dst replay")
+	fs.BoolVar(&f.coverage, "coverage", true, "sweep the unmutated model once with statement coverage and record a mutant whose line no seed runs as unreached, without sweeping it")
 	fs.BoolVar(&f.list, "list", false, "print the mutants (ID, position, operator, change) and run nothing")
 	fs.Var(&f.set, "set", "pin a configuration key for every seed, key=value (repeatable)")
 	return fs, f
@@ -69,7 +69,7 @@ func newMutateFlags(stderr io.Writer) (*flag.FlagSet, *mutateFlags) {
 
 // mutatePlanFlags decide which mutants run how; --resume takes them
 // from the file.
-var mutatePlanFlags = []string{"pkg", "target", "operators", "seeds", "seed-start", "sample", "seed", "set", "id", "skip"}
+var mutatePlanFlags = []string{"pkg", "target", "operators", "seeds", "seed-start", "sample", "seed", "set", "id", "skip", "coverage"}
 
 func (f *mutateFlags) validate() error {
 	switch {
@@ -160,7 +160,7 @@ func (f *mutateFlags) mutants() ([]*mutate.Mutant, error) {
 		return nil, err
 	}
 	all = slices.DeleteFunc(all, func(m *mutate.Mutant) bool {
-		return slices.ContainsFunc(splitList(f.skip), func(pat string) bool { return skipMatch(pat, m.File+":"+m.Func) })
+		return slices.ContainsFunc(splitList(f.skip), func(pat string) bool { return mutate.MatchPlace(pat, m.File+":"+m.Func) })
 	})
 	if ids := splitList(f.ids); len(ids) > 0 {
 		var out []*mutate.Mutant
@@ -174,16 +174,6 @@ func (f *mutateFlags) mutants() ([]*mutate.Mutant, error) {
 		return out, nil
 	}
 	return mutate.Sample(all, f.sample, f.seed), nil
-}
-
-// skipMatch matches a --skip pattern, in which * stands for any text,
-// "/" included, against FILE:FUNC.
-func skipMatch(pattern, place string) bool {
-	parts := strings.Split(pattern, "*")
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
-	}
-	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(place)
 }
 
 // resolveTargets finds each target package's directory and its path
@@ -234,13 +224,13 @@ func (f *mutateFlags) equivalents() (mutate.Equivalent, error) {
 	if path == "" {
 		root, err := moduleRoot()
 		if err != nil {
-			return nil, err
+			return mutate.Equivalent{}, err
 		}
 		path, optional = filepath.Join(root, DefaultEquivalent), true
 	}
 	eq, err := mutate.ReadEquivalent(path, optional)
 	if err != nil {
-		return nil, usagef("--equivalent: %v", err)
+		return eq, usagef("--equivalent: %v", err)
 	}
 	return eq, nil
 }
@@ -316,7 +306,12 @@ func (f *mutateFlags) run(ms []*mutate.Mutant, previous []MutantResult, stdout, 
 	fmt.Fprintf(stdout, "dst mutate: %d mutants of %s (%d recorded), %d workloads of %s, %d seeds each, %d workers\n",
 		len(ms), f.targets, len(previous), len(h.Workloads), f.pkg, f.seeds, f.workers)
 	began := time.Now()
-	results := r.runAll(ctx, ms, previous, eq)
+	unreached, err := f.unreached(ctx, r, ms, previous, eq, stdout)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	results := r.runAll(ctx, ms, previous, eq, unreached)
 	if cerr := w.Close(); cerr != nil {
 		return cerr
 	}
@@ -329,4 +324,51 @@ func (f *mutateFlags) run(ms []*mutate.Mutant, previous []MutantResult, stdout, 
 		return errInterrupted
 	}
 	return r.err
+}
+
+// unreached runs the coverage sweeps (mutate_cover.go) when --coverage
+// is on and some mutant is still to run, and returns which mutants no
+// seed reaches; nil when coverage is off.
+func (f *mutateFlags) unreached(ctx context.Context, r *mutantRunner, ms []*mutate.Mutant, previous []MutantResult, eq mutate.Equivalent, stdout io.Writer) (func(*mutate.Mutant) bool, error) {
+	if !f.coverage {
+		return nil, nil
+	}
+	done := map[string]bool{}
+	for _, p := range previous {
+		done[p.ID] = true
+	}
+	todo, patchOff := 0, false
+	for _, m := range ms {
+		if !done[m.ID] && eq.Reason(m) == "" {
+			todo++
+			patchOff = patchOff || m.PatchOff != ""
+		}
+	}
+	if todo == 0 {
+		return nil, nil
+	}
+	pkgs, err := resolveTargets(splitList(f.targets))
+	if err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	on, err := r.coverageSweep(ctx, pkgs, r.pins)
+	if err != nil {
+		return nil, err
+	}
+	var off *reach
+	if patchOff {
+		if off, err = r.coverageSweep(ctx, pkgs, append(slices.Clone(r.pins), "patch=")); err != nil {
+			return nil, err
+		}
+	}
+	n := 0
+	for _, m := range ms {
+		if !done[m.ID] && eq.Reason(m) == "" && !reached(on, off, m) {
+			n++
+		}
+	}
+	fmt.Fprintf(stdout, "dst mutate: coverage of the unmutated model over the same seeds in %v: %d of %d mutants to run are on lines no seed runs\n",
+		time.Since(began).Round(time.Second), n, todo)
+	return func(m *mutate.Mutant) bool { return !reached(on, off, m) }, nil
 }

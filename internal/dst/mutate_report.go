@@ -38,6 +38,8 @@ type MutateHeader struct {
 	Set       []string `json:"set"`
 	Time      string   `json:"time"`
 	Started   string   `json:"started"`
+	// Coverage says unreached mutants were recorded without a sweep.
+	Coverage bool `json:"coverage,omitempty"`
 }
 
 // Mutant outcomes.
@@ -47,6 +49,9 @@ const (
 	OutcomeTimeout     = "timeout"
 	OutcomeNotCompiled = "not-compiled"
 	OutcomeEquivalent  = "equivalent"
+	// OutcomeUnreached: the coverage sweep of the unmutated model ran
+	// the mutant's line on no seed (mutate_cover.go), so it was not swept.
+	OutcomeUnreached = "unreached"
 )
 
 // MutantResult is one mutant's line: the mutant and what its sweep
@@ -87,13 +92,14 @@ func (f *mutateFlags) header(bin *Binary, ws []Workload) *MutateHeader {
 	}
 	return &MutateHeader{Mutate: MutateFormatVersion, Binary: bin.Version, Pkg: f.pkg, Targets: f.targets,
 		Operators: f.operators, IDs: f.ids, Skip: f.skip, Workloads: names(ws), Seeds: f.seeds, Start: f.start,
-		Sample: f.sample, Seed: f.seed, Set: set, Time: f.budget.String(), Started: time.Now().UTC().Format(time.RFC3339)}
+		Sample: f.sample, Seed: f.seed, Set: set, Time: f.budget.String(), Started: time.Now().UTC().Format(time.RFC3339),
+		Coverage: f.coverage}
 }
 
 // fromHeader takes the run's flags from a results file's header.
 func (f *mutateFlags) fromHeader(h *MutateHeader) {
 	f.pkg, f.targets, f.operators, f.ids, f.skip = h.Pkg, h.Targets, h.Operators, h.IDs, h.Skip
-	f.seeds, f.start, f.sample, f.seed, f.set = h.Seeds, h.Start, h.Sample, h.Seed, h.Set
+	f.seeds, f.start, f.sample, f.seed, f.set, f.coverage = h.Seeds, h.Start, h.Sample, h.Seed, h.Set, h.Coverage
 	if d, err := time.ParseDuration(h.Time); err == nil && !f.given["time"] {
 		f.budget = d
 	}

@@ -10,7 +10,7 @@ import (
 
 // MutationScore counts a set of mutants' outcomes.
 type MutationScore struct {
-	Generated, Killed, Survived, Timeout, NotCompiled, Equivalent, Pending int
+	Generated, Killed, Survived, Unreached, Timeout, NotCompiled, Equivalent, Pending int
 }
 
 func (s *MutationScore) add(res *MutantResult) {
@@ -22,6 +22,8 @@ func (s *MutationScore) add(res *MutantResult) {
 		s.Killed++
 	case res.Outcome == OutcomeSurvived:
 		s.Survived++
+	case res.Outcome == OutcomeUnreached:
+		s.Unreached++
 	case res.Outcome == OutcomeTimeout:
 		s.Timeout++
 	case res.Outcome == OutcomeNotCompiled:
@@ -42,8 +44,22 @@ func (s MutationScore) Score() (float64, bool) {
 	return float64(s.Killed) / float64(den), true
 }
 
-func (s MutationScore) scoreText() string {
-	if v, ok := s.Score(); ok {
+// ReachedScore is the score over the mutants some seed reached: killed /
+// (killed + survived + timeout). It measures the oracles alone, where
+// Score also charges them for code no workload runs (PIT calls the two
+// mutation score and test strength).
+func (s MutationScore) ReachedScore() (float64, bool) {
+	den := s.Killed + s.Survived + s.Timeout
+	if den == 0 {
+		return 0, false
+	}
+	return float64(s.Killed) / float64(den), true
+}
+
+func (s MutationScore) scoreText() string { return percent(s.Score()) }
+
+func percent(v float64, ok bool) string {
+	if ok {
 		return fmt.Sprintf("%.1f%%", 100*v)
 	}
 	return "-"
@@ -84,6 +100,10 @@ func printMutationSummary(w io.Writer, f *mutateFlags, ms []*mutate.Mutant, resu
 		fmt.Fprintf(w, "; %d mutants not run", total.Pending)
 	}
 	fmt.Fprintln(w)
+	if total.Unreached > 0 {
+		fmt.Fprintf(w, "over the mutants some seed reached: %s = killed %d / (killed + survived %d + timeout %d); %d unreached\n",
+			percent(total.ReachedScore()), total.Killed, total.Survived, total.Timeout, total.Unreached)
+	}
 	printMutantList(w, "survived", ms, results, func(r *MutantResult) string {
 		if r.PatchOffSwept {
 			return fmt.Sprintf("%d seeds, with the patches on and with patch %s off", r.SeedsRun, r.PatchOff)
@@ -91,6 +111,7 @@ func printMutationSummary(w io.Writer, f *mutateFlags, ms []*mutate.Mutant, resu
 		return fmt.Sprintf("%d seeds", r.SeedsRun)
 	})
 	printMutantList(w, "timeout", ms, results, func(r *MutantResult) string { return r.Message })
+	printMutantList(w, "unreached", ms, results, func(r *MutantResult) string { return r.Message + ": a workload or fault that runs it would judge it" })
 	printMutantList(w, "killed", ms, results, func(r *MutantResult) string {
 		with := ""
 		if len(r.Set) > 0 && r.PatchOffSwept {
@@ -106,9 +127,10 @@ func printMutationSummary(w io.Writer, f *mutateFlags, ms []*mutate.Mutant, resu
 
 func printScoreTable(w io.Writer, what string, keys []string, rows map[string]*MutationScore, total MutationScore) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s\tgenerated\tkilled\tsurvived\ttimeout\tnot compiled\tequivalent\tscore\t\n", what)
+	fmt.Fprintf(tw, "%s\tgenerated\tkilled\tsurvived\tunreached\ttimeout\tnot compiled\tequivalent\tscore\treached score\t\n", what)
 	line := func(name string, s MutationScore) {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t\n", name, s.Generated-s.Pending, s.Killed, s.Survived, s.Timeout, s.NotCompiled, s.Equivalent, s.scoreText())
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", name, s.Generated-s.Pending, s.Killed, s.Survived, s.Unreached,
+			s.Timeout, s.NotCompiled, s.Equivalent, s.scoreText(), percent(s.ReachedScore()))
 	}
 	for _, k := range keys {
 		line(k, *rows[k])

@@ -48,7 +48,7 @@ type mutantRunner struct {
 // result, previous ones included, by mutant in the order of ms. A
 // mutant listed as equivalent is recorded without running. When ctx
 // ends, the mutants in progress are dropped, not recorded.
-func (r *mutantRunner) runAll(ctx context.Context, ms []*mutate.Mutant, previous []MutantResult, eq mutate.Equivalent) map[string]*MutantResult {
+func (r *mutantRunner) runAll(ctx context.Context, ms []*mutate.Mutant, previous []MutantResult, eq mutate.Equivalent, unreached func(*mutate.Mutant) bool) map[string]*MutantResult {
 	results := map[string]*MutantResult{}
 	for i := range previous {
 		results[previous[i].ID] = &previous[i]
@@ -57,8 +57,13 @@ func (r *mutantRunner) runAll(ctx context.Context, ms []*mutate.Mutant, previous
 	for _, m := range ms {
 		switch {
 		case results[m.ID] != nil:
-		case eq[m.ID] != "":
-			res := &MutantResult{Mutant: *m, Outcome: OutcomeEquivalent, Reason: eq[m.ID]}
+		case eq.Reason(m) != "":
+			res := &MutantResult{Mutant: *m, Outcome: OutcomeEquivalent, Reason: eq.Reason(m)}
+			results[m.ID] = res
+			r.record(res, len(ms))
+		case unreached != nil && unreached(m):
+			res := &MutantResult{Mutant: *m, Outcome: OutcomeUnreached,
+				Message: fmt.Sprintf("no seed of the sweep runs %s", m.Pos())}
 			results[m.ID] = res
 			r.record(res, len(ms))
 		default:
@@ -110,7 +115,7 @@ func (r *mutantRunner) record(res *MutantResult, total int) {
 	case OutcomeSurvived:
 		detail = fmt.Sprintf(" %d seeds", res.SeedsRun)
 	}
-	if res.Outcome != OutcomeEquivalent {
+	if res.Outcome != OutcomeEquivalent && res.Outcome != OutcomeUnreached {
 		fmt.Fprintf(r.out, "[%d/%d] %-12s %s %s %s%s, %v\n", r.done, total, res.Outcome, res.ID, res.Pos(), res.Op, detail, time.Duration(res.WallNS).Round(100*time.Millisecond))
 	}
 }

@@ -10,9 +10,11 @@ import (
 )
 
 // The dst mutate tests mutate testdata/mutfixture/model with const-inc,
-// which makes three mutants: Wrap's 13 -> 14, which TestWrap kills at
-// seed 13; Unused's 7 -> 8, which nothing calls, so it survives; and
-// Last's a[1] -> a[2], out of range at compile time.
+// which makes four mutants: Wrap's 13 -> 14, which TestWrap kills at
+// seed 13; Ignored's 5 -> 6, which TestQuiet runs without checking, so
+// it survives; Unused's 7 -> 8, which nothing calls, so the coverage
+// sweep finds it unreached; and Last's a[1] -> a[2], out of range at
+// compile time.
 var mutateFixture = []string{"mutate", "--pkg", "./testdata/mutfixture", "--target", "./testdata/mutfixture/model",
 	"--operators", "const-inc", "--seeds", "20", "--workers", "2"}
 
@@ -33,8 +35,8 @@ func byOutcome(t *testing.T, path string) map[string]MutantResult {
 	return out
 }
 
-// One mutant is killed, one survives, one does not compile; the score
-// leaves the last out; the report has one line per mutant; the tree is
+// One mutant is killed, one survives, one is unreached, one does not
+// compile; the score leaves the last out; the report has one line per mutant; the tree is
 // not touched.
 func TestMutateOutcomes(t *testing.T) {
 	model := filepath.Join("testdata", "mutfixture", "model", "model.go")
@@ -47,7 +49,7 @@ func TestMutateOutcomes(t *testing.T) {
 	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
 
 	got := byOutcome(t, path)
-	require.Len(t, got, 3)
+	require.Len(t, got, 4)
 	killed := got[OutcomeKilled]
 	require.Equal(t, "Wrap", killed.Func)
 	require.Equal(t, "v % 13  ->  v % 14", killed.Describe())
@@ -58,14 +60,18 @@ func TestMutateOutcomes(t *testing.T) {
 	require.False(t, killed.BaselineFails, "seed 13 passes on the unmutated model")
 	// Seeds interleave: seed s of both workloads before seed s+1.
 	require.Equal(t, 2*12+2, killed.SeedsRun)
-	require.Equal(t, "Unused", got[OutcomeSurvived].Func)
+	require.Equal(t, "Ignored", got[OutcomeSurvived].Func)
 	require.Equal(t, 40, got[OutcomeSurvived].SeedsRun)
+	require.Equal(t, "Unused", got[OutcomeUnreached].Func)
+	require.Zero(t, got[OutcomeUnreached].SeedsRun, "an unreached mutant is not swept")
 	require.Equal(t, "Last", got[OutcomeNotCompiled].Func)
 	require.Contains(t, got[OutcomeNotCompiled].Message, "out of bounds")
 
-	require.Contains(t, out, "mutation score 50.0% = killed 1 / (generated 3 - not compiled 1 - equivalent 0)")
-	require.Regexp(t, `const-inc\s+3\s+1\s+1\s+0\s+1\s+0\s+50\.0%`, out)
-	require.Contains(t, out, "internal/dst/testdata/mutfixture/model/model.go:16:9 const-inc "+got[OutcomeSurvived].ID+" Unused\n      7  ->  8\n      40 seeds")
+	require.Contains(t, out, "mutation score 33.3% = killed 1 / (generated 4 - not compiled 1 - equivalent 0)")
+	require.Contains(t, out, "over the mutants some seed reached: 50.0% = killed 1 / (killed + survived 1 + timeout 0); 1 unreached")
+	require.Regexp(t, `const-inc\s+4\s+1\s+1\s+1\s+0\s+1\s+0\s+33\.3%\s+50\.0%`, out)
+	require.Contains(t, out, "const-inc "+got[OutcomeSurvived].ID+" Ignored\n      v + 5  ->  v + 6\n      40 seeds")
+	require.Contains(t, out, "model.go:17:9 const-inc "+got[OutcomeUnreached].ID+" Unused\n      7  ->  8\n      no seed of the sweep runs")
 	require.Contains(t, out, "--id "+killed.ID+" --replay TestWrap:13")
 	now, err := os.ReadFile(model)
 	require.NoError(t, err)
@@ -73,10 +79,15 @@ func TestMutateOutcomes(t *testing.T) {
 
 	// A mutant listed as equivalent is not run and leaves the score.
 	eq := filepath.Join(t.TempDir(), "equivalent.txt")
-	require.NoError(t, os.WriteFile(eq, []byte(got[OutcomeSurvived].ID+"  Unused is never called\n"), 0o644))
+	require.NoError(t, os.WriteFile(eq, []byte(got[OutcomeSurvived].ID+"  Ignored's result is never read\n"), 0o644))
 	code, out, errOut = dst(t, mutateArgs("--equivalent", eq)...)
 	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
-	require.Contains(t, out, "mutation score 100.0% = killed 1 / (generated 3 - not compiled 1 - equivalent 1)")
+	require.Contains(t, out, "mutation score 50.0% = killed 1 / (generated 4 - not compiled 1 - equivalent 1)")
+
+	// Without the coverage sweep the unreached mutant is swept, and survives.
+	code, out, errOut = dst(t, mutateArgs("--equivalent", eq, "--coverage=false")...)
+	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
+	require.Regexp(t, `const-inc\s+4\s+1\s+1\s+0\s+0\s+1\s+1\s+50\.0%`, out)
 }
 
 // A results file cut after its first mutant resumes with the others
@@ -102,15 +113,15 @@ func TestMutateResume(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte(lines[0]+kept), 0o644))
 	code, out, errOut = dst(t, "mutate", "--resume", path, "--equivalent", empty)
 	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
-	require.Contains(t, out, "3 mutants of ./testdata/mutfixture/model (1 recorded)")
-	require.Equal(t, 2, strings.Count(out, "] "), "only the two missing mutants run:\n%s", out)
+	require.Contains(t, out, "4 mutants of ./testdata/mutfixture/model (1 recorded)")
+	require.Equal(t, 2, strings.Count(out, "] "), "only the missing mutants run (the unreached one is recorded unswept):\n%s", out)
 	again := byOutcome(t, path)
-	require.Len(t, again, 3)
+	require.Len(t, again, 4)
 	for outcome, r := range full {
 		require.Equal(t, r.ID, again[outcome].ID, outcome)
 		require.Equal(t, r.Seed, again[outcome].Seed, outcome)
 	}
-	require.Contains(t, out, "mutation score 50.0%")
+	require.Contains(t, out, "mutation score 33.3%")
 
 	code, _, errOut = dst(t, "mutate", "--resume", path, "--seeds", "5")
 	require.Equal(t, ExitUsage, code)
@@ -123,13 +134,13 @@ func TestMutateList(t *testing.T) {
 	code, out, errOut := dst(t, "mutate", "--pkg", "./testdata/mutfixture", "--target", "./testdata/mutfixture/model", "--list")
 	require.Equal(t, ExitClean, code, errOut)
 	require.Contains(t, out, "const-inc Wrap: v % 13  ->  v % 14\n")
-	require.Contains(t, out, "7 mutants\n")
+	require.Contains(t, out, "9 mutants\n")
 	sample := func(seed string) string {
 		_, out, _ := dst(t, "mutate", "--pkg", "./testdata/mutfixture", "--target", "./testdata/mutfixture/model", "--list", "--sample", "3", "--seed", seed)
 		return out
 	}
 	_, out, _ = dst(t, "mutate", "--pkg", "./testdata/mutfixture", "--target", "./testdata/mutfixture/model", "--list", "--skip", "*/model.go:Last,*:Unused")
-	require.Contains(t, out, "2 mutants\n", "--skip leaves out Last's and Unused's mutants")
+	require.Contains(t, out, "4 mutants\n", "--skip leaves out Last's and Unused's mutants")
 	require.Equal(t, sample("5"), sample("5"))
 	require.Contains(t, sample("5"), "3 mutants\n")
 }

@@ -32,6 +32,9 @@ type Job struct {
 	// failure with a trace; this one catches what that cannot (a
 	// deadlock in the harness, a livelock outside the scheduler).
 	SeedTimeout time.Duration
+	// Extra are more flags for the test binary (dst mutate's coverage
+	// sweep adds -test.coverprofile).
+	Extra []string
 }
 
 // args returns the test binary's command line for a chunk.
@@ -55,7 +58,7 @@ func (j *Job) args(c Chunk) []string {
 	for _, p := range append(slices.Clone(j.Pins), c.Pins...) {
 		a = append(a, "-sim.set="+p)
 	}
-	return a
+	return append(a, j.Extra...)
 }
 
 // ChunkResult is what running a chunk produced besides its records.

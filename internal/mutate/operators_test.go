@@ -201,16 +201,23 @@ func TestReadEquivalent(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
 		return p
 	}
-	eq, err := ReadEquivalent(write("# comment\n\n0123456789ab  the result is never read\n"), false)
+	eq, err := ReadEquivalent(write("# comment\n\n0123456789ab  the result is never read\nsession/config.go:*.validate  configurations are valid\n"), false)
 	require.NoError(t, err)
-	require.Equal(t, Equivalent{"0123456789ab": "the result is never read"}, eq)
+	require.Equal(t, Equivalent{IDs: map[string]string{"0123456789ab": "the result is never read"},
+		Places: []EquivalentPlace{{"session/config.go:*.validate", "configurations are valid"}}}, eq)
+	require.Equal(t, "the result is never read", eq.Reason(&Mutant{ID: "0123456789ab"}))
+	require.Equal(t, "configurations are valid", eq.Reason(&Mutant{ID: "ffffffffffff", File: "session/config.go", Func: "(*Config).validate"}))
+	require.Empty(t, eq.Reason(&Mutant{ID: "ffffffffffff", File: "session/config.go", Func: "(*Config).apply"}))
 	_, err = ReadEquivalent(write("0123456789ab\n"), false)
 	require.ErrorContains(t, err, "no reason")
-	_, err = ReadEquivalent(write("session/x.go:3 reason\n"), false)
+	_, err = ReadEquivalent(write("session/x.go reason\n"), false)
 	require.ErrorContains(t, err, "not a mutant ID")
+	_, err = ReadEquivalent(write("0123456789ab a\n0123456789ab b\n"), false)
+	require.ErrorContains(t, err, "listed twice")
 	eq, err = ReadEquivalent(filepath.Join(dir, "missing"), true)
 	require.NoError(t, err)
-	require.Empty(t, eq)
+	require.Empty(t, eq.IDs)
+	require.Empty(t, eq.Places)
 }
 
 // Assertions are oracles the model carries: an assertion function, an

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -27,41 +28,82 @@ func Sample(ms []*Mutant, n int, seed uint64) []*Mutant {
 }
 
 // Equivalent is the checked-in list of mutants judged equivalent (no
-// run of the model can tell them from the original): ID -> reason.
-type Equivalent map[string]string
+// run of the model can tell them from the original): by ID, or by place,
+// a FILE:FUNC pattern (MatchPlace) that covers every mutant of the
+// functions it matches, for code that no sweep can judge by its nature
+// (a configuration check that a valid configuration never fails). Each
+// has its reason.
+type Equivalent struct {
+	IDs    map[string]string
+	Places []EquivalentPlace
+}
 
-// ReadEquivalent reads an equivalence file: one mutant per line, its ID,
-// white space, and the reason, which is required; # starts a comment
-// line, and blank lines are skipped. A missing file is an empty list
-// when optional is set.
+// EquivalentPlace is a FILE:FUNC pattern of the equivalence file.
+type EquivalentPlace struct{ Pattern, Reason string }
+
+// Reason returns why m is equivalent, or "" when it is not listed.
+func (e Equivalent) Reason(m *Mutant) string {
+	if r := e.IDs[m.ID]; r != "" {
+		return r
+	}
+	for _, p := range e.Places {
+		if MatchPlace(p.Pattern, m.File+":"+m.Func) {
+			return p.Reason
+		}
+	}
+	return ""
+}
+
+// MatchPlace matches a FILE:FUNC pattern, in which * stands for any
+// text, "/" included, against a mutant's place ("session/retry.go:
+// (*dispatcherSession).retry").
+func MatchPlace(pattern, place string) bool {
+	parts := strings.Split(pattern, "*")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(place)
+}
+
+// ReadEquivalent reads an equivalence file: one entry per line, a
+// mutant's ID or a FILE:FUNC pattern, white space, and the reason, which
+// is required; # starts a comment line, and blank lines are skipped. A
+// missing file is an empty list when optional is set.
 func ReadEquivalent(path string, optional bool) (Equivalent, error) {
+	out := Equivalent{IDs: map[string]string{}}
 	f, err := os.Open(path)
 	if os.IsNotExist(err) && optional {
-		return Equivalent{}, nil
+		return out, nil
 	}
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer f.Close()
-	out := Equivalent{}
+	seen := map[string]bool{}
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		id, reason, _ := strings.Cut(text, " ")
+		key, reason, _ := strings.Cut(text, " ")
 		reason = strings.TrimSpace(reason)
-		if len(id) != 12 || strings.Trim(id, "0123456789abcdef") != "" {
-			return nil, fmt.Errorf("%s:%d: %q is not a mutant ID (12 hex digits, as dst mutate --list prints)", path, line, id)
+		place := strings.Contains(key, ":")
+		if !place && (len(key) != 12 || strings.Trim(key, "0123456789abcdef") != "") {
+			return out, fmt.Errorf("%s:%d: %q is not a mutant ID (12 hex digits, as dst mutate --list prints) nor a FILE:FUNC pattern", path, line, key)
 		}
 		if reason == "" {
-			return nil, fmt.Errorf("%s:%d: mutant %s has no reason: say why it is equivalent", path, line, id)
+			return out, fmt.Errorf("%s:%d: %s has no reason: say why it is equivalent", path, line, key)
 		}
-		if _, dup := out[id]; dup {
-			return nil, fmt.Errorf("%s:%d: mutant %s is listed twice", path, line, id)
+		if seen[key] {
+			return out, fmt.Errorf("%s:%d: %s is listed twice", path, line, key)
 		}
-		out[id] = reason
+		seen[key] = true
+		if place {
+			out.Places = append(out.Places, EquivalentPlace{key, reason})
+		} else {
+			out.IDs[key] = reason
+		}
 	}
 	return out, sc.Err()
 }

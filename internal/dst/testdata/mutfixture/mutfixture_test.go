@@ -25,7 +25,11 @@ func TestWrap(t *testing.T) {
 	}, sim.Seeds(20))
 }
 
-// TestQuiet checks nothing: a second workload to interleave with.
+// TestQuiet checks nothing: a second workload to interleave with, which
+// runs Ignored and drops its result.
 func TestQuiet(t *testing.T) {
-	sim.Test(t, func(w *sim.World) { w.Sleep(time.Millisecond) }, sim.Seeds(20))
+	sim.Test(t, func(w *sim.World) {
+		w.Sleep(time.Millisecond)
+		_ = model.Ignored(w.Seed())
+	}, sim.Seeds(20))
 }

@@ -1,7 +1,8 @@
 // Package model is the system under test of dst mutate's end-to-end
-// test: three integer constants, so const-inc makes exactly three
-// mutants, one that the workload kills (Wrap), one it cannot see
-// (Unused) and one that does not compile (Last).
+// test: four integer constants, so const-inc makes exactly four
+// mutants: one that the workload kills (Wrap), one it runs but does not
+// check (Ignored), one on a line no seed runs (Unused) and one that does
+// not compile (Last).
 package model
 
 const size = 2
@@ -21,4 +22,10 @@ func Unused() int {
 func Last() int {
 	var a [size]int
 	return a[1]
+}
+
+// Ignored is called by TestQuiet, which drops its result: its mutant
+// runs on every seed and survives.
+func Ignored(v uint64) uint64 {
+	return v + 5
 }
