@@ -2,6 +2,7 @@ package session
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/wire"
@@ -47,6 +48,17 @@ type dispatcherConnState struct {
 	// remoteCandidates are the remotes still to probe after a NotReusable.
 	// Invariant: non-empty only while a probe is pending.
 	remoteCandidates []wire.ServerID
+	// localResetSinceRegister is set by a RESET to L, and
+	// localServedSinceRegister when L's handshake of the current epoch is
+	// accepted after one; every REGISTER to L clears both. Patch h1's
+	// guard reads the second: once L streams an epoch begun after the
+	// REGISTER (a RESET overtook its Ready), the record that REGISTER asked
+	// for is active and L will send no Ready, so the registration is no
+	// longer in flight and a later Removed must be retried. Atomics, not
+	// fields under mu: the data path sets them without the lock, and
+	// taking mu there would add a scheduling point to every handshake.
+	localResetSinceRegister  atomic.Bool
+	localServedSinceRegister atomic.Bool
 }
 
 func newDispatcherConnState(rt clock.Runtime, id wire.DispatcherID, changed func()) *dispatcherConnState {
@@ -72,6 +84,8 @@ func (d *dispatcherConnState) beginRegisterToLocal() bool {
 		return false
 	}
 	d.localReadyPending = true
+	d.localResetSinceRegister.Store(false)
+	d.localServedSinceRegister.Store(false)
 	return true
 }
 

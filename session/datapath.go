@@ -167,6 +167,9 @@ func (s *Stat) handleHandshakeEvent(from wire.ServerID, ev *wire.HandshakeEvent)
 	s.tableInfoVersion.Store(ev.TableInfoVersion)
 	state.lastEventSeq.Store(1)
 	observeMaxEventTs(state, ev.ResolvedTs)
+	if cs := s.session.connState; from == s.session.localServerID && cs.localResetSinceRegister.Load() {
+		cs.localServedSinceRegister.Store(true) // patch h1's guard (retry.go)
+	}
 	s.session.tracef("handshake %s from %s accepted", ev, from)
 }
 

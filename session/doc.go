@@ -91,6 +91,16 @@
 // retry neither checks removed nor reports refusal. T9 followed by a
 // Removed response then sends REGISTER for a removed session.
 //
+// h1 needs one too. Its guard holds a Removed back while a REGISTER to
+// the service is in flight, which for L means until L's Ready. But L
+// sends no Ready when a RESET overtakes it (the session reset L on a
+// drop of the old epoch, and L, holding the record the REGISTER made,
+// went straight to the new epoch): the guard then held every later
+// Removed back forever. So a REGISTER to L is also over once a handshake
+// from L of an epoch begun after it is accepted (connstate.go,
+// localServedSinceRegister). The fault sites found the stall
+// (workloads/testdata/regressions.txt).
+//
 // # Modelling choices
 //
 // Where PROTOCOL.md is silent the model does what TiCDC does:

@@ -57,12 +57,18 @@ func (s *dispatcherSession) beginRegister(serverID wire.ServerID) bool {
 }
 
 // registrationInFlight reports whether a REGISTER to serverID has been sent
-// and its Ready not yet accepted (patch h1's guard).
+// and its Ready not yet accepted (patch h1's guard). A REGISTER to L whose
+// record already streams an epoch begun after it (a RESET overtook the
+// Ready, which then never comes) is no longer in flight: without that
+// exception a Removed for the record would be ignored forever, and the
+// dispatcher would stall with localReadyPending set (found by the fault
+// sites: TestHeartbeat seed 11 with register-table-fails and
+// memory-pressure pinned, FINDINGS.md).
 func (d *dispatcherConnState) registrationInFlight(serverID, local wire.ServerID) bool {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if serverID == local {
-		return d.localReadyPending
+		return d.localReadyPending && !d.localServedSinceRegister.Load()
 	}
 	return d.pendingRemoteEventServiceID == serverID
 }

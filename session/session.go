@@ -131,6 +131,9 @@ func (s *dispatcherSession) doResetLocked(serverID wire.ServerID, resetTs wire.T
 	req := s.newRequest(wire.ActionReset)
 	req.StartTs = resetTs
 	req.Epoch = epoch
+	if serverID == s.localServerID {
+		s.connState.localResetSinceRegister.Store(true) // patch h1's guard (retry.go)
+	}
 	s.send(serverID, req)
 }
 

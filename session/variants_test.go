@@ -208,6 +208,32 @@ func TestH1SecondRemovedResponseDoesNotReRegister(t *testing.T) {
 	}
 }
 
+// h1's guard ends when a RESET overtakes the Ready: T8 re-registers to
+// L, a drop of the old epoch makes the session RESET L, and L (whose
+// record the REGISTER made) streams the new epoch without ever sending
+// Ready. The REGISTER is then no longer in flight: a later Removed from L
+// re-registers again instead of being ignored forever, the stall the
+// fault sites found (TestHeartbeat seed 11, workloads/testdata/
+// regressions.txt). A handshake of an epoch from before the REGISTER
+// does not end the guard.
+func TestH1GuardEndsWhenLStreamsAnEpochAfterTheRegister(t *testing.T) {
+	runScenario(t, setup{patches: "h1"}, func(h *harness) {
+		h.toOnLocal(100)
+		h.handshake(L, 1, 100)
+		assert.True(t, h.stat.RetryCurrentRegistrationIfRemovedFrom(L))
+		h.expect("REGISTER n1 startTs=100 onlyReuse=false")
+		h.data(L, hs(1, 100)) // a late duplicate of the old epoch's handshake
+		assert.False(t, h.stat.RetryCurrentRegistrationIfRemovedFrom(L), "the REGISTER is still in flight")
+		h.data(L, drop(1, 2, 110))
+		h.expect("RESET n1 ts=100 epoch=2")
+		assert.True(t, h.snap().LocalReadyPending, "L's Ready never came")
+		assert.False(t, h.stat.RetryCurrentRegistrationIfRemovedFrom(L), "no handshake of epoch 2 yet")
+		h.handshake(L, 2, 100)
+		assert.True(t, h.stat.RetryCurrentRegistrationIfRemovedFrom(L), "L streams epoch 2: its record is active")
+		h.expect("REGISTER n1 startTs=100 onlyReuse=false")
+	})
+}
+
 // h4Scenario is 6.3 H4's trigger: L reports Removed between MergeReady
 // and the commit; T8 re-registers and L's Ready arrives before the commit.
 func h4Scenario(h *harness) {
