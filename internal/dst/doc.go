@@ -194,10 +194,11 @@
 // does not is where the runs part for good, and the comparison ends
 // there.
 //
-// # dst mutate (mutate.go, mutate_sweep.go, mutate_report.go, mutate_summary.go)
+// # dst mutate (mutate.go, mutate_sweep.go, mutate_cover.go, mutate_sometimes.go, mutate_report.go, mutate_summary.go)
 //
 //	go run ./cmd/dst mutate [--target session,collector,eventservice] [--operators OPS] [--seeds 100] \
-//	    [--sample N --seed S] [--json FILE | --resume FILE] [--equivalent FILE] [--workers P] [--time 30m] [--list]
+//	    [--sample N --seed S] [--json FILE | --resume FILE] [--equivalent FILE] [--workers P] [--time 30m] \
+//	    [--coverage=false] [--list]
 //
 // Mutation testing of the model: how many small bugs put into the model
 // the workloads catch. The mutants are package internal/mutate's (its
@@ -227,6 +228,22 @@
 // kills the mutant (kind budget). The workloads run with their own
 // settings (every hazard patch on) plus --set pins.
 //
+// Before the first mutant, the unmutated model is swept once over the
+// same workloads, seeds and pins in a binary built with go test -cover
+// -coverpkg=<targets> (mutate_cover.go; --coverage=false skips it). Two
+// things come of it. A mutant on a line no seed runs is recorded as
+// unreached without being built: no oracle can kill a change to code that
+// never runs, and what it lacks is a workload or fault that reaches the
+// line, which the summary says (PIT's "no coverage"). And each
+// workload's Sometimes assertions, as that sweep reached them, become a
+// sweep oracle ("Sometimes as a sweep oracle", mutate_sometimes.go): a
+// mutant whose every seed passes, but under which a workload never
+// reaches a Sometimes that the unmutated model reached on at least a
+// third of its seeds, is killed with kind sometimes, the seed being the
+// first on which the unmutated model reached it. When some mutant sits
+// on a patched path, the coverage sweep runs again with every patch off,
+// and such a mutant counts as reached when either sweep runs its line.
+//
 // A mutant whose site comes after a patch's branch in its function
 // (internal/mutate, patch.go) may sit on a path that patch replaces: when
 // it survives the sweep with the patches on, it is swept again with
@@ -239,12 +256,16 @@
 // depend on wall time, and they are reported as their own outcome.
 //
 // The mutants listed in --equivalent (default internal/mutate/
-// equivalent.txt of the module, if present: an ID and a reason per line)
-// are not run and are recorded as equivalent. The mutation score is
-// killed / (generated - not compiled - equivalent); a timeout counts as
-// not killed. The summary has a table per package and per operator
-// (generated, killed, survived, timeout, not compiled, equivalent,
-// score), then every survivor and timeout with file:line, ID, function
+// equivalent.txt of the module, if present: an ID, or a FILE:FUNC place
+// covering every mutant of the functions it matches, and a reason per
+// line) are not run and are recorded as equivalent. The mutation score
+// is killed / (generated - not compiled - equivalent); a timeout and an
+// unreached mutant count as not killed. The reached score, killed /
+// (killed + survived + timeout), leaves the unreached out: it measures
+// the oracles on the code the workloads run. The summary has a table per
+// package and per operator (generated, killed, survived, unreached,
+// timeout, not compiled, equivalent, score, reached score), then every
+// survivor, timeout and unreached mutant with file:line, ID, function
 // and the change, then every killed mutant with its killing seed and the
 // line that replays it with its trace:
 //

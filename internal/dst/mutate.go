@@ -352,13 +352,14 @@ func (f *mutateFlags) unreached(ctx context.Context, r *mutantRunner, ms []*muta
 		return nil, err
 	}
 	began := time.Now()
-	on, err := r.coverageSweep(ctx, pkgs, r.pins)
+	on, some, err := r.coverageSweep(ctx, pkgs, r.pins)
 	if err != nil {
 		return nil, err
 	}
+	r.sometimes = some
 	var off *reach
 	if patchOff {
-		if off, err = r.coverageSweep(ctx, pkgs, append(slices.Clone(r.pins), "patch=")); err != nil {
+		if off, _, err = r.coverageSweep(ctx, pkgs, append(slices.Clone(r.pins), "patch=")); err != nil {
 			return nil, err
 		}
 	}

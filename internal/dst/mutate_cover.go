@@ -32,6 +32,11 @@ import (
 // every patch off runs it (a superset, slightly, of the sweep with only
 // its patch off).
 
+// sometimesBaseline is what the unmutated model's sweep reached of each
+// workload's Sometimes assertions: workload -> name -> the seeds that
+// reached it, in seed order.
+type sometimesBaseline map[string]map[string][]uint64
+
 // reach is the set of statements a coverage sweep ran, by file inside
 // the module ("session/retry.go").
 type reach struct {
@@ -132,10 +137,10 @@ func lineCol(s string) (int, int, bool) {
 // coverageSweep builds the workloads with coverage of the targets and
 // runs every workload's seeds once with pins, one process per workload,
 // workers at a time; it returns the statements run.
-func (r *mutantRunner) coverageSweep(ctx context.Context, targets []mutate.Package, pins []string) (*reach, error) {
+func (r *mutantRunner) coverageSweep(ctx context.Context, targets []mutate.Package, pins []string) (*reach, sometimesBaseline, error) {
 	modPath, err := modulePath()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var imports []string
 	for _, t := range targets {
@@ -143,14 +148,15 @@ func (r *mutantRunner) coverageSweep(ctx context.Context, targets []mutate.Packa
 	}
 	bin, err := buildWith(r.pkg, "", "", []string{"-cover", "-covermode=set", "-coverpkg=" + strings.Join(imports, ",")}, io.Discard)
 	if err != nil {
-		return nil, fmt.Errorf("the coverage build: %v", err)
+		return nil, nil, fmt.Errorf("the coverage build: %v", err)
 	}
 	dir, err := os.MkdirTemp("", "dst-cover-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
 	out := &reach{blocks: map[string][]coverBlock{}}
+	some := sometimesBaseline{}
 	var mu sync.Mutex
 	var firstErr error
 	next := make(chan int)
@@ -160,7 +166,7 @@ func (r *mutantRunner) coverageSweep(ctx context.Context, targets []mutate.Packa
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				err := r.coverOne(ctx, bin, r.workloads[i], pins, filepath.Join(dir, fmt.Sprintf("w%d.out", i)), modPath, out, &mu)
+				err := r.coverOne(ctx, bin, r.workloads[i], pins, filepath.Join(dir, fmt.Sprintf("w%d.out", i)), modPath, out, some, &mu)
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = err
@@ -177,14 +183,24 @@ func (r *mutantRunner) coverageSweep(ctx context.Context, targets []mutate.Packa
 	if firstErr == nil && ctx.Err() != nil {
 		firstErr = ctx.Err()
 	}
-	return out, firstErr
+	return out, some, firstErr
 }
 
 // coverOne runs one workload's seeds in one process and adds its
 // profile to out.
-func (r *mutantRunner) coverOne(ctx context.Context, bin *Binary, workload string, pins []string, profile, modPath string, out *reach, mu *sync.Mutex) error {
+func (r *mutantRunner) coverOne(ctx context.Context, bin *Binary, workload string, pins []string, profile, modPath string, out *reach, some sometimesBaseline, mu *sync.Mutex) error {
 	job := Job{Bin: bin, Pins: pins, SeedTimeout: r.seedTimeout, Extra: []string{"-test.coverprofile=" + profile}}
-	res := job.RunChunk(ctx, Chunk{Workload: workload, Start: r.start, Count: r.seeds}, func(*Record) {})
+	reached := map[string][]uint64{}
+	res := job.RunChunk(ctx, Chunk{Workload: workload, Start: r.start, Count: r.seeds}, func(rec *Record) {
+		for name, ok := range rec.Sometimes {
+			if ok && !rec.Failed() {
+				reached[name] = append(reached[name], rec.Seed)
+			}
+		}
+	})
+	mu.Lock()
+	some[workload] = reached
+	mu.Unlock()
 	if res.Rest != nil {
 		return fmt.Errorf("the coverage sweep of %s stopped at seed %d (a crash or a hang of the unmutated model)", workload, res.Rest.Start-1)
 	}

@@ -39,6 +39,11 @@ type mutantRunner struct {
 	base      *Binary
 	baseFails map[string]bool
 
+	// sometimes is the unmutated model's Sometimes over the same seeds
+	// (the coverage sweep's); nil without one. A mutant whose sweep
+	// passes every seed but loses one of them is killed (sometimes.go).
+	sometimes sometimesBaseline
+
 	mu   sync.Mutex
 	done int
 	err  error // the first error writing the results file
@@ -150,7 +155,7 @@ func (r *mutantRunner) one(parent context.Context, m *mutate.Mutant) *MutantResu
 	if parent.Err() != nil {
 		return nil
 	}
-	if res.Outcome == OutcomeKilled && r.base != nil {
+	if res.Outcome == OutcomeKilled && res.Kind != KindSometimes && r.base != nil {
 		res.BaselineFails = r.baselineFails(parent, res)
 	}
 	return res
@@ -192,10 +197,14 @@ func (r *mutantRunner) sweep(ctx context.Context, bin *Binary, pins []string, re
 		// scheduler ends as a budget failure with its report, not a kill.
 		job.Pins = append(slices.Clone(pins), fmt.Sprintf("budget.wall=%v", timeout/3))
 	}
+	reached := map[string]map[string]bool{} // workload -> Sometimes reached
 	for {
 		ch, ok := cur.Next()
 		if !ok {
 			res.Outcome = OutcomeSurvived
+			if slices.Equal(pins, r.pins) { // the baseline ran with these pins
+				r.lostSometimes(reached, res)
+			}
 			return
 		}
 		var failed *Record
@@ -203,6 +212,14 @@ func (r *mutantRunner) sweep(ctx context.Context, bin *Binary, pins []string, re
 			res.SeedsRun++
 			if rec.Failed() && failed == nil {
 				failed = rec
+			}
+			for name, ok := range rec.Sometimes {
+				if ok {
+					if reached[rec.Test] == nil {
+						reached[rec.Test] = map[string]bool{}
+					}
+					reached[rec.Test][name] = true
+				}
 			}
 		})
 		switch {
