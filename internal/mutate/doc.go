@@ -14,6 +14,8 @@
 // alone inside functions:
 //   - trace calls (tracef) and conditions that guard tracing: they only
 //     observe, and cannot change what the model does;
+//   - the session's bump (Stat.Version and Config.Changed, which only
+//     the checkers read);
 //   - assertions: functions named assert*, calls to assertf,
 //     tiassert.Failf and panic, and an if whose body only asserts or
 //     traces. An assertion is an oracle the model carries: deleting or
@@ -45,6 +47,13 @@
 //	boundary       < <-> <=, > <-> >=
 //	const-inc      an integer literal + 1
 //	const-dec      a positive integer literal - 1
+//
+// swap-stmts leaves alone two plain assignments with no call, channel
+// operation or function literal that touch different things (x.a = 1;
+// x.b = 2): no scheduling point lies between them, so under the
+// simulator's one-task-at-a-time scheduler no run can tell their order,
+// and the swap would be equivalent by construction (stmts.go,
+// independent).
 //
 // Lock and unlock are sync's (Lock, RLock, Unlock, RUnlock) and the
 // model's wrappers (lockRequest, unlockRequest). Moves and swaps leave

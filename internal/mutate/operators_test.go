@@ -91,8 +91,8 @@ func TestOperators(t *testing.T) {
 			[]string{"import \"sync\"\n\ntype s struct {\n\tmu sync.Mutex\n\tn  int\n}\n\nfunc (x *s) f() {\n\tx.n = 1\n\tx.mu.Lock()\n\tdefer x.mu.Unlock()\n}"}},
 		{"unlock-early", "import \"sync\"\ntype s struct{ mu sync.Mutex; n int }\nfunc (x *s) f() {\n\tx.mu.Lock()\n\tx.n = 1\n\tx.mu.Unlock()\n}",
 			[]string{"import \"sync\"\n\ntype s struct {\n\tmu sync.Mutex\n\tn  int\n}\n\nfunc (x *s) f() {\n\tx.mu.Lock()\n\tx.mu.Unlock()\n\tx.n = 1\n}"}},
-		{"swap-stmts", "type s struct{ a, b int }\nfunc (x *s) f() {\n\tx.a = 1\n\tx.b = 2\n}",
-			[]string{"type s struct{ a, b int }\n\nfunc (x *s) f() {\n\tx.b = 2\n\tx.a = 1\n}"}},
+		{"swap-stmts", "type s struct{ a, b int }\nfunc (x *s) f() {\n\tx.a = 1\n\tx.b = x.a\n}",
+			[]string{"type s struct{ a, b int }\n\nfunc (x *s) f() {\n\tx.b = x.a\n\tx.a = 1\n}"}},
 		{"boundary", "func f(a int) bool {\n\treturn a < 1 || a >= 5\n}",
 			[]string{"func f(a int) bool {\n\treturn a <= 1 || a >= 5\n}", "func f(a int) bool {\n\treturn a < 1 || a > 5\n}"}},
 		{"const-inc", "func f(a int) int {\n\treturn a + 0x10\n}",
@@ -242,4 +242,24 @@ func TestAssertionsAreLeftAlone(t *testing.T) {
 	swaps := generate(t, "swap-stmts", src)
 	require.Empty(t, swaps, "the only neighbours of x.n++ are observations")
 	require.NotEmpty(t, generate(t, "delete-assign", src), "x.n++ is still mutated")
+}
+
+// Two adjacent assignments with no call between them that touch
+// different things are never swapped: no scheduling point separates
+// them, so no run can tell the order. A dependency, a call or a shared
+// root keeps the swap.
+func TestSwapSkipsIndependentAssignments(t *testing.T) {
+	pre := "type s struct{ a, b int; m []int; p *s }\nfunc g() int { return 0 }\nfunc (x *s) f(i int) {\n"
+	for body, swaps := range map[string]int{
+		"x.a = 1\nx.b = 2":         0, // independent fields
+		"x.a = 1\nx.b = x.a":       1, // b reads a
+		"x.a += 1\nx.a = 2":        1, // the same field
+		"x.a = g()\nx.b = 2":       1, // a call may yield
+		"x.m[i] = 1\nx.b = x.m[0]": 1, // an element of m, then m read
+		"x.p = nil\nx.p.a = 1":     1, // p, then a field through p
+		"x.a = 1\ni = 2":           0, // a local
+	} {
+		got := generate(t, "swap-stmts", pre+body+"\n}")
+		require.Len(t, got, swaps, "%s", body)
+	}
 }

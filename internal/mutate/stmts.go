@@ -241,10 +241,102 @@ func findSwap(vs []visit) []site {
 	for _, l := range stmtLists(vs) {
 		list := *l.list
 		for i := 0; i+1 < len(list); i++ {
-			if movable(list[i]) && movable(list[i+1]) {
+			if movable(list[i]) && movable(list[i+1]) && !independent(list[i], list[i+1]) {
 				out = append(out, moveSite(l, i, i+1))
 			}
 		}
 	}
 	return out
+}
+
+// independent reports whether two adjacent statements can be swapped
+// without any run telling: both are plain assignments with no call, no
+// channel operation and no function literal (so no scheduling point lies
+// between them, and under the simulator's one-task-at-a-time scheduler
+// no other task can see the state between them), and neither writes
+// anything the other reads or writes. Such a swap is equivalent by
+// construction, so swap-stmts does not make it. Names are compared by
+// their printed roots: x.a and x.b are independent, x and x.a are not.
+func independent(a, b ast.Stmt) bool {
+	wa, ra, okA := assignAccess(a)
+	wb, rb, okB := assignAccess(b)
+	if !okA || !okB {
+		return false
+	}
+	for _, w := range wa {
+		for _, x := range append(append([]string(nil), wb...), rb...) {
+			if overlaps(w, x) {
+				return false
+			}
+		}
+	}
+	for _, w := range wb {
+		for _, x := range ra {
+			if overlaps(w, x) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// assignAccess returns what a plain assignment writes and reads, printed;
+// ok is false for anything else, or an assignment that calls, receives
+// or declares a function.
+func assignAccess(s ast.Stmt) (writes, reads []string, ok bool) {
+	as, isAssign := s.(*ast.AssignStmt)
+	if !isAssign || as.Tok == token.DEFINE {
+		return nil, nil, false
+	}
+	ok = true
+	ast.Inspect(as, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr, *ast.FuncLit:
+			ok = false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				ok = false
+			}
+		}
+		return ok
+	})
+	for _, l := range as.Lhs {
+		writes = append(writes, render(l))
+	}
+	if as.Tok != token.ASSIGN { // x += v reads x too
+		reads = append(reads, writes...)
+	}
+	for _, r := range as.Rhs {
+		ast.Inspect(r, func(n ast.Node) bool {
+			switch n.(type) {
+			case *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr, *ast.StarExpr:
+				reads = append(reads, render(n.(ast.Expr)))
+				return false
+			}
+			return true
+		})
+	}
+	for _, l := range as.Lhs { // an index or a pointer on the left reads too
+		if ix, isIndex := l.(*ast.IndexExpr); isIndex {
+			reads = append(reads, render(ix.Index))
+		}
+	}
+	return writes, reads, ok
+}
+
+// overlaps reports whether two printed accesses may touch the same
+// memory: one is the other, or a field or element of it. A write through
+// a slice or map element (x[i]) is taken to touch all of x.
+func overlaps(a, b string) bool {
+	root := func(s string) string {
+		if i := strings.IndexByte(s, '['); i >= 0 {
+			return s[:i]
+		}
+		return s
+	}
+	a, b = root(strings.TrimPrefix(a, "*")), root(strings.TrimPrefix(b, "*"))
+	prefix := func(p, s string) bool {
+		return s == p || strings.HasPrefix(s, p+".")
+	}
+	return prefix(a, b) || prefix(b, a)
 }
