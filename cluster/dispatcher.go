@@ -52,6 +52,15 @@ type Dispatcher struct {
 	// StaleDropped counts events below the resolved ts that the dispatcher
 	// filtered itself ("stale event", the second line of dedup).
 	StaleDropped uint64
+	// OfferedBack counts the DMLs, DDLs and sync points the collector
+	// offered below the highest commitTs it had offered before, which its
+	// watermark (PROTOCOL.md 3.4 step 4, the first line of dedup) must
+	// never let through; FirstOfferedBack describes the first. Counted
+	// before the stale filter, which would hide most of them, so a
+	// checker (I4) sees each line of dedup on its own.
+	OfferedBack      int
+	FirstOfferedBack string
+	offeredMax       wire.Ts
 	// LateBatches counts the batches with data the collector offered
 	// after the removal (PROTOCOL.md 5 I10: at most the one a dynstream
 	// worker had already popped); HandedAtRemoval is len(Handed) then.
@@ -152,6 +161,12 @@ func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 			continue
 		}
 		f := toForwarded(ev)
+		if f.CommitTs < d.offeredMax {
+			if d.OfferedBack++; d.OfferedBack == 1 {
+				d.FirstOfferedBack = fmt.Sprintf("%s after commitTs %d", fmtForwardedEvent(f), d.offeredMax)
+			}
+		}
+		d.offeredMax = max(d.offeredMax, f.CommitTs)
 		if f.CommitTs < d.resolvedTs {
 			d.StaleDropped++
 			continue
@@ -247,4 +262,9 @@ func (d *Dispatcher) failBatchedBlockEvent(f Forwarded, n int) {
 	}
 	tiassert.Failf("downstreamadapter/dispatcher/basic_dispatcher.go:handleEvents", msg,
 		"node %s, dispatcher %s, %s at %d in a batch of %d", d.node, d.id, f.Kind, f.CommitTs, n)
+}
+
+// fmtForwardedEvent renders f for a checker's message.
+func fmtForwardedEvent(f Forwarded) string {
+	return fmt.Sprintf("%s commitTs=%d epoch=%d seq=%d", f.Kind, f.CommitTs, f.Epoch, f.Seq)
 }

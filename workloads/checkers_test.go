@@ -93,6 +93,16 @@ func TestCheckI4FiresOnPlantedViolations(t *testing.T) {
 		require.ErrorContains(t, CheckI4CommitTsOrder(r.C, st), "DDL twice")
 		d.Handed = d.Handed[:n]
 		r.State.of(d.ID()).i4 = handedCursor{} // the run's own checker rereads
+
+		// The collector's own line: a DML offered below what it offered
+		// before fires even though the dispatcher's stale filter drops it.
+		stale := d.StaleDropped
+		d.HandleEvents([]wire.Event{&wire.DMLEvent{DispatcherID: d.ID(), Epoch: l.Epoch, Seq: l.Seq + 1,
+			CommitTs: l.CommitTs - 1, StartTs: l.CommitTs - 2}}, func() {})
+		require.Equal(t, stale+1, d.StaleDropped, "the sink never saw it")
+		require.Len(t, d.Handed, n)
+		require.ErrorContains(t, CheckI4CommitTsOrder(r.C, NewCheckState()), "below its watermark")
+		d.OfferedBack = 0
 	})
 }
 

@@ -36,9 +36,11 @@
 //   - session snapshots (session.Stat.Snapshot), taken between steps;
 //     cross-field facts are skipped while InTransition (a task holds
 //     requestMu and may be half way through T1-T9): I2, I6, I8, I12, I13;
-//   - the sinks' histories (cluster.Dispatcher.Handed and Flushed, and
-//     what was offered after a removal) and the upstream's ground truth
-//     (cluster.Upstream.Expected): I3, I4, I5, I7, I10, I11;
+//   - the sinks' histories (cluster.Dispatcher.Handed and Flushed, what
+//     was offered after a removal, and what the collector offered below
+//     its own earlier offers, OfferedBack, before the stale filter) and
+//     the upstream's ground truth (cluster.Upstream.Expected): I3, I4,
+//     I5, I7, I10, I11;
 //   - the request and heartbeat stream and the two-phase adds' phases,
 //     which snapshots cannot give, through the cluster's observer
 //     (cluster.Config.Observe, fed by collector.Config.ObserveRequest at

@@ -102,15 +102,17 @@ func visits(p *parsed) []visit {
 }
 
 // traceFuncs are the model's observations: its trace calls, its
-// assertions (assertf, tiassert.Failf, panic) and the session's bump,
-// which moves Stat.Version and tells Config.Changed, both read only by
-// the checkers. An assertion is an oracle
+// assertions (assertf, tiassert.Failf, panic), the session's bump,
+// which moves Stat.Version and tells Config.Changed, and the coverage
+// calls (coverTransition, coverRequeue, covered, cover), all read only by
+// the checkers and the sweep's summary. An assertion is an oracle
 // the model carries, like a checker: a mutant that deletes or weakens one
 // can differ from the original only on a run where the assertion would
 // have fired, which a correct model never has, and a mutant that
 // strengthens one tests the oracle, not the protocol. So neither is
 // generated (doc.go, "What is mutated").
-var traceFuncs = map[string]bool{"tracef": true, "Tracef": true, "assertf": true, "Failf": true, "panic": true, "bump": true}
+var traceFuncs = map[string]bool{"tracef": true, "Tracef": true, "assertf": true, "Failf": true, "panic": true, "bump": true,
+	"coverTransition": true, "coverRequeue": true, "covered": true, "cover": true, "Cover": true}
 
 func isTraceCall(n ast.Node) bool {
 	call, ok := n.(*ast.CallExpr)
