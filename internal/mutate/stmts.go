@@ -250,13 +250,15 @@ func findSwap(vs []visit) []site {
 }
 
 // independent reports whether two adjacent statements can be swapped
-// without any run telling: both are plain assignments with no call, no
+// without any run telling: both are plain assignments (or x++, x--) with no call, no
 // channel operation and no function literal (so no scheduling point lies
 // between them, and under the simulator's one-task-at-a-time scheduler
 // no other task can see the state between them), and neither writes
 // anything the other reads or writes. Such a swap is equivalent by
 // construction, so swap-stmts does not make it. Names are compared by
-// their printed roots: x.a and x.b are independent, x and x.a are not.
+// their printed roots: x.a and x.b are independent, x and x.a are not;
+// two different names for one object (an alias) are not seen, which the
+// model's code, with one name per object in a function, does not have.
 func independent(a, b ast.Stmt) bool {
 	wa, ra, okA := assignAccess(a)
 	wb, rb, okB := assignAccess(b)
@@ -284,6 +286,9 @@ func independent(a, b ast.Stmt) bool {
 // ok is false for anything else, or an assignment that calls, receives
 // or declares a function.
 func assignAccess(s ast.Stmt) (writes, reads []string, ok bool) {
+	if inc, isInc := s.(*ast.IncDecStmt); isInc { // x++ is x += 1
+		s = &ast.AssignStmt{Lhs: []ast.Expr{inc.X}, Tok: token.ADD_ASSIGN, Rhs: []ast.Expr{&ast.BasicLit{Kind: token.INT, Value: "1"}}}
+	}
 	as, isAssign := s.(*ast.AssignStmt)
 	if !isAssign || as.Tok == token.DEFINE {
 		return nil, nil, false
