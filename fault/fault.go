@@ -11,7 +11,8 @@
 // with probability buggify.p, decided from the seed and the site's name
 // alone, so adding a site does not change which other sites are on; an
 // enabled site fires at its own Rate below (buggify.q for a site with
-// none). Every site is one line of the printed configuration,
+// none) times a factor the seed draws for it, log-uniform in [1/4, 4]
+// (at most 1 in all). Every site is one line of the printed configuration,
 // "fault.NAME = rate", and pins back with -sim.set fault.NAME=rate;
 // faults=none and buggify.p=0 switch every site off, and every site stops
 // firing at the heal, with the network's faults; a fault that lasts (a
@@ -29,7 +30,8 @@ import "slices"
 type Info struct {
 	Name string
 	// Rate is the probability that the site fires each time it is
-	// reached, when the swarm switches it on; 0 means buggify.q.
+	// reached, when the swarm switches it on, before the seed's factor;
+	// 0 means buggify.q.
 	Rate float64
 	Doc  string
 }

@@ -47,8 +47,8 @@
 // restart); Restart runs boot again. Buggify(site) is a FoundationDB-style
 // fault point: a site is on for a whole run with probability buggify.p,
 // decided from the seed and the site's name alone, and then fires at its
-// rate (package fault's table, or buggify.q), drawn from the site's own
-// stream. Every site of package fault prints as "fault.NAME = rate" and
+// rate (package fault's table, or buggify.q, times a factor in [1/4, 4]
+// the seed draws per site), drawn from the site's own stream. Every site of package fault prints as "fault.NAME = rate" and
 // pins back with -sim.set; faults=none and buggify.p=0 switch every site
 // off, and no site fires after the heal (faultsite.go). Network returns the run's simulated network
 // (package network); StartFaults switches on random partitions, clogs and

@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,8 +25,11 @@ type sitePin struct {
 // SiteRate returns the rate at which site name fires each time it is
 // reached in this run (0: off). A pinned rate wins; otherwise the site is
 // on with probability BuggifyP, decided from a hash of the seed and the
-// name alone (so adding a site moves no other site's decision), and then
-// fires at the table's rate for it, or BuggifyQ.
+// name alone (so adding a site moves no other site's decision). A site of
+// package fault's table then fires at its rate there (or BuggifyQ) times
+// a factor drawn log-uniformly in [1/4, 4] from another hash of the seed
+// and the name, at most 1, so that the swarm varies how hard each site
+// hits as well as whether; any other name fires at BuggifyQ.
 func (c *Config) SiteRate(name string) float64 {
 	for _, p := range c.sitePins {
 		if p.name == name {
@@ -34,10 +39,17 @@ func (c *Config) SiteRate(name string) float64 {
 	if c.BuggifyP == 0 || unitFloat(splitmix64(c.Seed^fnv64("buggify:"+name))) >= c.BuggifyP {
 		return 0
 	}
-	if info, ok := fault.Lookup(name); ok && info.Rate > 0 {
-		return info.Rate
+	info, ok := fault.Lookup(name)
+	if !ok {
+		return c.BuggifyQ
 	}
-	return c.BuggifyQ
+	base := cmp.Or(info.Rate, c.BuggifyQ)
+	u := unitFloat(splitmix64(c.Seed ^ fnv64("buggify-rate:"+name)))
+	r := base * math.Pow(4, 2*u-1)
+	// Rounded to four significant digits, so that the printed rate is the
+	// rate: a pinned-back block reproduces the run exactly.
+	r, _ = strconv.ParseFloat(strconv.FormatFloat(r, 'g', 4, 64), 64)
+	return min(r, 1)
 }
 
 // PinSite pins the rate of a site, as -sim.set fault.NAME=rate does. A
