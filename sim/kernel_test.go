@@ -529,3 +529,27 @@ func TestTraceLinesAndHashUnchangedByTracing(t *testing.T) {
 	}
 	require.Contains(t, b.String(), " crash ")
 }
+
+// A run line names the node of the task that runs, not the scheduler's
+// (which was always main), so filtering the trace by node shows that
+// node's scheduling.
+func TestTraceRunLinesNameTheTasksNode(t *testing.T) {
+	var b strings.Builder
+	w := New(cfg1())
+	w.TraceTo(&b)
+	w.Run(func() {
+		w.NewNode("n3", func() {
+			w.Go("worker", func() { w.Sleep(time.Millisecond) })
+		})
+		w.Sleep(time.Second)
+	})
+	var n3Runs int
+	for _, l := range strings.Split(b.String(), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 5 && f[3] == "run" && strings.Contains(l, "worker") {
+			require.Equal(t, "n3", f[2], l)
+			n3Runs++
+		}
+	}
+	require.Positive(t, n3Runs, "the worker ran:\n%s", b.String())
+}

@@ -136,7 +136,9 @@ func (w *World) loop() {
 		w.runnable = w.runnable[:last]
 		w.tr.mix2(tagRun, t.id)
 		if w.tr.out != nil {
-			w.traceLine("run", "task=%d %s", t.id, t.name)
+			// Named by the task's node, not the scheduler's current one:
+			// dst replay --node n3 then shows n3's scheduling too.
+			w.traceLineOn(t.node, "run", "task=%d %s", t.id, t.name)
 		}
 		w.resume(t)
 		w.strat.ran(t, w.step)
@@ -286,9 +288,14 @@ func (w *World) finish() {
 
 // traceLine writes one line of the text trace for the current node.
 func (w *World) traceLine(kind, format string, args ...any) {
+	w.traceLineOn(w.curNode, kind, format, args...)
+}
+
+// traceLineOn adds a trace line that names node n ("-" for none).
+func (w *World) traceLineOn(n *Node, kind, format string, args ...any) {
 	node := "-"
-	if w.curNode != nil {
-		node = w.curNode.name
+	if n != nil {
+		node = n.name
 	}
 	w.tr.line(w.step, clock.Time(w.now), node, kind, format, args...)
 }
