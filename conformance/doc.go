@@ -6,7 +6,10 @@
 // service, pkg/eventservice/*_test.go; the log coordinator,
 // logservice/coordinator/coordinator_test.go) are ported one by one,
 // written anew against the model, never copied. Each ported case is one
-// Go test in the component's own package, in a file named
+// Go test in the component's own package (the collector's cases in
+// package collector or, for the per-dispatcher state TiCDC keeps in
+// dispatcher_stat.go and dispatcher_session.go, package session), in a
+// file named
 // ticdc_conformance_test.go (ticdc_conformance_internal_test.go where it
 // needs the package's internals), named TestTiCDC followed by the TiCDC
 // test's name, its doc comment opening with
