@@ -16,8 +16,9 @@ import (
 )
 
 // component is one modelled component: the packages its ported cases
-// live in (TiCDC's eventcollector is the model's collector and session)
-// and where TiCDC's cases live at b813e76f9.
+// live in (TiCDC's eventcollector is the model's collector and session;
+// the dispatcher manager's merge is package cluster's Merge) and where
+// TiCDC's cases live at b813e76f9.
 type component struct {
 	name     string
 	dirs     []string
@@ -28,6 +29,7 @@ var components = []component{ //dst:allow package-state: a read-only table
 	{"collector", []string{"collector", "session"}, "downstreamadapter/eventcollector/"},
 	{"event service", []string{"eventservice"}, "pkg/eventservice/"},
 	{"log coordinator", []string{"coordinator"}, "logservice/coordinator/"},
+	{"dispatcher manager (merge)", []string{"cluster"}, "downstreamadapter/dispatchermanager/"},
 }
 
 // portedCase is one TestTiCDC function found in a conformance file.
