@@ -33,14 +33,14 @@ func (c *eventBroker) onNotify(slot *dispatcherSlot, ts wire.Ts) {
 }
 
 // scanNow runs a scan requested at once (after a RESET), unless the
-// record was replaced or removed since.
+// record was replaced or removed since. requestScan never asks it for a
+// table-trigger record.
 func (c *eventBroker) scanNow(d *dispatcherStat) {
 	if d.isRemoved {
 		return
 	}
 	if d.tableTrigger {
-		c.scanTableTrigger(d)
-		return
+		panic(fmt.Sprintf("eventservice: scan requested for the table-trigger record %s", d.id))
 	}
 	c.scanReady(d)
 }
