@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/chunk"
 	"github.com/cdcsim/cdcsim/network"
 )
 
@@ -40,6 +41,9 @@ type World struct {
 	schedRand  *rand.Rand
 	selectRand *rand.Rand
 	sites      map[string]*site
+	// timers carves Schedule's timers from chunks (scheduleOn). Small
+	// chunks: a long-lived timer (a ticker's) pins its chunk's dead ones.
+	timers chunk.Of[simTimer]
 
 	invariants []*invariant
 	goals      []*goal
@@ -65,6 +69,7 @@ func New(cfg Config) *World {
 		cfg:     cfg,
 		streams: make(map[string]*rand.Rand),
 		sites:   make(map[string]*site),
+		timers:  chunk.Of[simTimer]{Size: 64},
 		tr:      tracer{hash: hashInit ^ splitmix64(cfg.Seed)},
 	}
 	w.schedRand = w.Rand("sim/scheduler")
