@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -53,11 +55,15 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 		describe(t, o)
 		t.SkipNow()
 	}
-	seeds := selectSeeds(o.seeds)
-	passed := 0
+	seeds, err := selectSeeds(o.seeds)
+	if err != nil {
+		usageExit(err)
+	}
+	passed, ran := 0, 0
 	var steps uint64
 	began := time.Now()
 	for _, seed := range seeds {
+		ran++
 		cfg, err := o.config(seed)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -75,7 +81,18 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 			break
 		}
 	}
-	t.Logf("%d of %d seeds passed (%d..%d), %d steps in %v", passed, len(seeds), seeds[0], seeds[len(seeds)-1], steps, time.Since(began).Round(time.Millisecond))
+	t.Logf("%d of %d seeds passed (%d..%d), %d steps in %v", passed, ran, seeds[0], seeds[ran-1], steps, time.Since(began).Round(time.Millisecond))
+	if ran < len(seeds) {
+		t.Logf("stopped at the first failing seed: seeds %d..%d did not run (-sim.keep-going runs them)", seeds[ran], seeds[len(seeds)-1])
+	}
+}
+
+// usageExit refuses a combination of -sim.* flags that each parsed but
+// contradict one another, the way the flag package refuses a malformed
+// one: a message on stderr and exit status 2, before any seed runs.
+func usageExit(err error) {
+	fmt.Fprintf(os.Stderr, "sim: %v\n", err)
+	os.Exit(2)
 }
 
 // DescribePrefix starts the one line -sim.describe prints per workload:
@@ -107,10 +124,19 @@ func (o *testOptions) config(seed uint64) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// selectSeeds returns the seeds the flags ask for.
-func selectSeeds(defaultCount int) []uint64 {
+// selectSeeds returns the seeds the flags ask for. A seed pinned with
+// -sim.set=seed=N (the configuration block's seed line given back) runs
+// that seed, as -sim.seed=N does; the two naming different seeds, or a
+// range that would run past the largest seed and wrap to 0, is an error.
+func selectSeeds(defaultCount int) ([]uint64, error) {
+	if pinned, ok := flags.pins.seed(); ok {
+		if flags.seed.set && flags.seed.v != pinned {
+			return nil, fmt.Errorf("-sim.set=seed=%d and -sim.seed=%d name different seeds: give one", pinned, flags.seed.v)
+		}
+		return []uint64{pinned}, nil
+	}
 	if flags.seed.set {
-		return []uint64{flags.seed.v}
+		return []uint64{flags.seed.v}, nil
 	}
 	n := defaultCount
 	if flags.seeds.set {
@@ -120,14 +146,19 @@ func selectSeeds(defaultCount int) []uint64 {
 	switch {
 	case flags.start.set:
 		start = flags.start.v
+		if uint64(n-1) > math.MaxUint64-start {
+			return nil, fmt.Errorf("-sim.start=%d with -sim.seeds=%d runs past the largest seed (%d): start lower or run fewer", start, n, uint64(math.MaxUint64))
+		}
 	case flags.random:
-		start = new(maphash.Hash).Sum64() // fresh per process, printed in the log
+		// Fresh per process, printed in the log; drawn low enough that
+		// the range does not wrap.
+		start = 1 + new(maphash.Hash).Sum64()%(math.MaxUint64-uint64(n))
 	}
 	seeds := make([]uint64, n)
 	for i := range seeds {
 		seeds[i] = start + uint64(i)
 	}
-	return seeds
+	return seeds, nil
 }
 
 // runChecked runs one seed and, when it fails or recheck is set, runs it
@@ -266,9 +297,24 @@ func failureReport(t *testing.T, cfg Config, res *Result, f *Failure) string {
 
 // ReplayCommand returns the go test command line that re-runs one seed of
 // a test with its trace, from the module root.
+// The -run pattern anchors and quotes each level of the name (RunPattern)
+// and is quoted for the shell, so any subtest name is selected exactly.
 func ReplayCommand(testName string, seed uint64, pins Pins) string {
-	run := "^" + strings.ReplaceAll(testName, "/", "$/^") + "$"
-	return fmt.Sprintf("go test %s -run '%s' -sim.seed=%d%s -sim.trace", packageDir(), run, seed, pins.Flags())
+	return fmt.Sprintf("go test %s -run %s -sim.seed=%d%s -sim.trace", packageDir(), shellQuote(RunPattern(testName)), seed, pins.Flags())
+}
+
+// RunPattern returns the go test -run pattern that selects exactly the
+// test or subtest with this full name: each level between slashes
+// anchored and with its regexp metacharacters quoted ("a(b)" is not the
+// group "(b)"). The testing package splits a pattern at slashes outside
+// brackets and parentheses and skips escaped characters, so a quoted
+// level never splits.
+func RunPattern(testName string) string {
+	levels := strings.Split(testName, "/")
+	for i, l := range levels {
+		levels[i] = "^" + regexp.QuoteMeta(l) + "$"
+	}
+	return strings.Join(levels, "/")
 }
 
 // packageDir returns the test's package directory relative to the module
