@@ -89,6 +89,11 @@ func build(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go test -c %s: %v\n%s", pkg, err, out)
 	}
+	if info, err := os.Stat(tmp.Name()); err == nil && info.Size() == 0 {
+		// go test -c writes nothing, and succeeds, for a package
+		// without test files.
+		return nil, usagef("package %s has no test files, so no workloads: --pkg names the package whose tests call sim.Test (default %s)", pkg, DefaultPkg)
+	}
 	version, err := fileSHA256(tmp.Name())
 	if err != nil {
 		return nil, err

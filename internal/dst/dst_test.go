@@ -88,8 +88,9 @@ func TestRunRecordsEverySeed(t *testing.T) {
 }
 
 // dst replay of a failing seed of a report re-runs it with its trace,
-// checks the hash against the record, and ends with hash=; a record with
-// another hash is a mismatch, exit 1.
+// checks the hash against the record, and ends with hash=; it exits 1
+// because the seed failed (0 for a passing one), and a record with
+// another hash is a mismatch, exit 1 too.
 func TestReplayReproducesTheHash(t *testing.T) {
 	path, _ := sweepFixture(t, "--workload", "^TestFixture$", "--set", "faults=lite")
 	_, recs, err := ReadReport(path)
@@ -102,7 +103,7 @@ func TestReplayReproducesTheHash(t *testing.T) {
 	}
 	require.True(t, failing.Failed())
 	code, out, errOut := dst(t, "replay", "--results", path, "--workload", "TestFixture", "--seed", "26", "--node", "n1")
-	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
+	require.Equal(t, ExitFailures, code, "the replayed seed fails: exit 1\n%s\n%s", out, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Equal(t, "hash="+failing.Hash, lines[len(lines)-1])
 	require.Contains(t, out, "hash matches")
