@@ -69,7 +69,8 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		seedBegan := time.Now()
-		res, f := runChecked(cfg, body, flags.recheck)
+		hung := func(res *Result) { reportAbandoned(t, cfg, res, seedBegan) }
+		res, f := runChecked(cfg, body, flags.recheck, hung)
 		writeJSON(t, res, f, time.Since(seedBegan))
 		steps += res.Steps
 		if f == nil {
@@ -165,24 +166,28 @@ func selectSeeds(defaultCount int) ([]uint64, error) {
 // again to tell a real failure from nondeterminism. It returns the first
 // run's result and the failure to report (nil when the run passed and was
 // deterministic).
-func runChecked(cfg Config, body func(*World), recheck bool) (*Result, *Failure) {
+// A run whose task never yields is abandoned by the watchdog, which
+// calls hung (reportAbandoned) and does not come back.
+func runChecked(cfg Config, body func(*World), recheck bool, hung func(*Result)) (*Result, *Failure) {
 	var trace io.Writer
 	if flags.trace {
 		trace = os.Stdout
 		fmt.Fprintf(os.Stdout, "configuration:\n%s", indent(cfg.String(), "  "))
 	}
-	first := runOnce(cfg, body, false, trace)
+	first := runOnce(cfg, body, false, trace, hung)
 	if first.Failure == nil && !recheck {
 		return first, nil
 	}
-	second := runOnce(cfg, body, true, nil)
+	second := runOnce(cfg, body, true, nil, hung)
 	if second.Hash == first.Hash {
 		return first, first.Failure
 	}
 	return first, divergence(cfg, body, first, second)
 }
 
-func runOnce(cfg Config, body func(*World), record bool, trace io.Writer) *Result {
+// runOnce runs one seed under the wall-clock watchdog (hang.go); hung
+// nil reports an abandoned run on stderr and exits.
+func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, hung func(*Result)) *Result {
 	w := New(cfg)
 	if record {
 		w.RecordSteps()
@@ -190,14 +195,37 @@ func runOnce(cfg Config, body func(*World), record bool, trace io.Writer) *Resul
 	if trace != nil {
 		w.TraceTo(trace)
 	}
+	if hung == nil {
+		hung = exitAbandoned
+	}
+	stop := w.watchHang(hung)
+	defer stop()
 	return w.Run(func() { body(w) })
+}
+
+// reportAbandoned reports a run the watchdog abandoned, as a failing
+// seed is reported (its JSON line, then the report with its replay
+// line), and ends the test process: the task that does not yield cannot
+// be stopped, and would take a core from every seed after it. It runs on
+// the watchdog's goroutine while the test's own is stuck in the run, so
+// the report is written to stdout directly unless -test.v streams it.
+func reportAbandoned(t *testing.T, cfg Config, res *Result, began time.Time) {
+	writeJSON(t, res, res.Failure, time.Since(began))
+	report := failureReport(t, cfg, res, res.Failure)
+	if testing.Verbose() {
+		t.Errorf("%s", report) // printed as it is logged
+	} else {
+		fmt.Fprintf(os.Stdout, "--- FAIL: %s\n%s", t.Name(), indent(report, "    "))
+	}
+	fmt.Fprintf(os.Stdout, "FAIL\t%s: seed %d abandoned; the seeds after it did not run in this process\n", t.Name(), cfg.Seed)
+	os.Exit(1)
 }
 
 // CheckDeterminism runs cfg twice and returns a nondeterminism failure if
 // the two runs differ, naming the first divergent step; nil if they agree.
 func CheckDeterminism(cfg Config, body func(*World)) *Failure {
-	a := runOnce(cfg, body, true, nil)
-	b := runOnce(cfg, body, true, nil)
+	a := runOnce(cfg, body, true, nil, nil)
+	b := runOnce(cfg, body, true, nil, nil)
 	if a.Hash == b.Hash {
 		return nil
 	}
@@ -211,8 +239,8 @@ func CheckDeterminism(cfg Config, body func(*World)) *Failure {
 // differently, so the step is taken from two comparable runs.)
 func divergence(cfg Config, body func(*World), a, b *Result) *Failure {
 	var ta, tb bytes.Buffer
-	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20})
-	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20})
+	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil)
+	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil)
 	step, ok := firstDivergence(ra.StepHashes, rb.StepHashes)
 	f := &Failure{Kind: KindNondeterminism, Step: step}
 	if !ok {
@@ -282,8 +310,11 @@ func (c *capped) Write(p []byte) (int, error) {
 func failureReport(t *testing.T, cfg Config, res *Result, f *Failure) string {
 	var b strings.Builder
 	confirm := "confirmed by a second run with the same hash"
-	if f.Kind == KindNondeterminism {
+	switch {
+	case f.Kind == KindNondeterminism:
 		confirm = "a second run of the same seed did not repeat the first"
+	case f.Abandoned:
+		confirm = "not re-run: a second run would spin a second task that cannot be stopped"
 	}
 	fmt.Fprintf(&b, "seed %d failed (%s)\n", cfg.Seed, confirm)
 	b.WriteString(f.Report())
