@@ -79,6 +79,8 @@ func build(pkg, cacheDir, overlay string, log io.Writer) (*Binary, error) {
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
+	// On a cold cache the build takes over a minute: say so first.
+	fmt.Fprintf(log, "dst: building the workloads' test binary (go test -c %s)...\n", pkg)
 	began := time.Now()
 	args := []string{"test", "-c", "-trimpath", "-o", tmp.Name()}
 	if overlay != "" {

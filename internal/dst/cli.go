@@ -107,11 +107,20 @@ func exitStatus(err error, stderr io.Writer) int {
 var errFlagParse = errors.New("bad flags")
 
 // parseFlags parses args, refusing positional arguments unless allowed.
+// A flag that does not parse is said in one line with a hint, rather
+// than buried above the whole flag list that the flag package prints;
+// -h prints the list.
 func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(out, "%s: %v\n(%s -h lists the flags)\n", fs.Name(), err, fs.Name())
 		return errFlagParse
 	}
 	if !positional && fs.NArg() > 0 {

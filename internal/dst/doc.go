@@ -291,7 +291,9 @@
 // reported before anything runs; 3: dst could not run
 // (the build failed, a file could not be written, a replayed seed gave no
 // result within the 10-minute watchdog); 130: interrupted, with the
-// command that resumes the sweep.
+// command that resumes the sweep. These reach a caller only from the
+// built binary (make dst: bin/dst): go run reports any non-zero status of
+// the program as 1.
 //
 // # Progress (progress.go)
 //

@@ -144,3 +144,27 @@ func TestRangesAndFiltersAreChecked(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A flag that does not parse gets its message and a one-line hint, not
+// the whole usage; -h still prints the flags.
+func TestFlagErrorIsOneLineAndAHint(t *testing.T) {
+	code, out, errOut := dst(t, "run", "--nope")
+	require.Equal(t, ExitUsage, code, out+errOut)
+	require.Equal(t, "dst run: flag provided but not defined: -nope\n(dst run -h lists the flags)\n", errOut)
+	code, _, errOut = dst(t, "merge", "-o")
+	require.Equal(t, ExitUsage, code)
+	require.Equal(t, "dst merge: flag needs an argument: -o\n(dst merge -h lists the flags)\n", errOut)
+	code, _, errOut = dst(t, "run", "-h")
+	require.Equal(t, ExitClean, code)
+	require.Contains(t, errOut, "-seed-start")
+}
+
+// The first build of a package says it is building before it starts:
+// on a cold cache it takes over a minute, which must not look like a
+// hang.
+func TestBuildSaysItIsBuilding(t *testing.T) {
+	var log strings.Builder
+	_, err := Build(fixture, t.TempDir(), &log)
+	require.NoError(t, err)
+	require.Regexp(t, `^dst: building the workloads' test binary \(go test -c \./testdata/fixture\)\.\.\.\ndst: built \./testdata/fixture `, log.String())
+}
