@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -24,6 +25,11 @@ type World struct {
 	// at one instant is a livelock, not a long run, and is reported so.
 	nowSince uint64
 	seq      uint64 // event sequence numbers
+
+	// running is the task last handed control, published for the
+	// wall-clock watchdog, which runs outside the simulation (hang.go).
+	// It is an observation: nothing in the run reads it.
+	running atomic.Pointer[task]
 
 	q        eventQueue
 	runnable []*task

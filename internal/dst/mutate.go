@@ -266,7 +266,7 @@ func (f *mutateFlags) replayMutant(ms []*mutate.Mutant, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	got, err := runSeed(context.Background(), bin, f.replay[:i], seed, f.set, true, traceFilter("", ""), stdout, stderr)
+	got, err := runSeed(context.Background(), bin, f.replay[:i], seed, f.set, true, newTraceFilter("", "").keep, stdout, stderr)
 	if err != nil {
 		return err
 	}
