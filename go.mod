@@ -1,11 +1,12 @@
 module github.com/cdcsim/cdcsim
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/stretchr/testify v1.12.1
 	go.uber.org/goleak v1.3.0
+	golang.org/x/exp v0.0.0-20261113113407-e3970619a1a4
 	golang.org/x/term v0.44.0
 	pgregory.net/rapid v1.3.0
 )
