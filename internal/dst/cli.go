@@ -129,6 +129,14 @@ func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
 	return nil
 }
 
+// givenFlags returns the names of the flags set on the command line:
+// what --resume must refuse to change.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	return given
+}
+
 // pinsFlag collects --set key=value, checking each against sim's
 // configuration keys (and so bug and patch names against package
 // variant) as it is parsed.
@@ -267,8 +275,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	f.given = givenFlags(fs)
 	if err := f.validate(); err != nil {
 		return err
 	}

@@ -120,8 +120,7 @@ func cmdMutate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	f.given = givenFlags(fs)
 	if err := f.validate(); err != nil {
 		return err
 	}
