@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cdcsim/cdcsim/internal/knob"
+	"github.com/cdcsim/cdcsim/knob"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/variant"
 )
