@@ -46,7 +46,9 @@ func run(pass *analysis.Pass) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, v := range checkFile(pass.Fset, pass.TypesInfo, sourceFile{ast: pass.Files[i], src: src}) {
+		vs := checkFile(pass.Fset, pass.TypesInfo, sourceFile{ast: pass.Files[i], src: src})
+		sortViolations(vs) // the driver prints in report order
+		for _, v := range vs {
 			pass.Report(analysis.Diagnostic{
 				Pos:      v.at,
 				Category: v.Rule,
