@@ -26,16 +26,18 @@ func keyOf(filename string, f *ast.File) scopeKey {
 
 // isSimulatedDirective reports whether text, a comment's text including
 // its "//", is the scope directive: "//dst:simulated" or
-// "// dst:simulated", alone or followed by a space or colon and free text
-// (a reason). As with allow comments, a comment that only mentions the
-// directive further in is prose.
+// "// dst:simulated", alone or followed by a colon and free text (a
+// reason). Anything else after the word makes the comment prose, so a
+// doc comment whose line happens to start with "dst:simulated directive"
+// marks nothing; so does a comment that mentions the directive further in.
 func isSimulatedDirective(text string) bool {
 	body, ok := strings.CutPrefix(text, "//")
 	if !ok {
 		return false
 	}
 	rest, ok := strings.CutPrefix(strings.TrimLeft(body, " \t"), simulatedDirective)
-	return ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t' || rest[0] == ':')
+	rest = strings.TrimRight(rest, " \t")
+	return ok && (rest == "" || rest[0] == ':')
 }
 
 // hasSimulatedDirective reports whether any line comment of f is the
