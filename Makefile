@@ -29,7 +29,7 @@ SIMFLAGS ?= $(if $(HEAD),-sim.set=patch=,)
 DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $(if $(SEEDS),--seeds $(SEEDS),) \
 	$(if $(SHARD),--shard $(SHARD),) $(if $(filter-out ./workloads,$(PKG)),--pkg $(PKG),) $(DST)
 
-.PHONY: test dst run nightly replay shrink bench lint
+.PHONY: test dst detlint run nightly replay shrink bench lint
 
 # bin/dst, the dst command. The targets run it, never go run: go run
 # reports any non-zero exit status of the program as its own status 1
@@ -39,7 +39,15 @@ DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $
 dst:
 	go build -o bin/dst ./cmd/dst
 
-# The test command CI runs (.ci/run): vet, gofmt, every test, then under
+# bin/detlint, the determinism rules of internal/detcheck as a go vet
+# tool: go vet -vettool=bin/detlint ./... judges the files that a
+# //dst:simulated directive marks as running inside the simulator (the
+# model packages and the workloads' test files here; any module's code
+# elsewhere). go doc ./cmd/detlint is its manual.
+detlint:
+	go build -o bin/detlint ./cmd/detlint
+
+# The test command CI runs (.ci/run): gofmt, vet, detlint, every test, then under
 # the race detector the kernel, its primitives, the model's packages and
 # the real-mode cluster (the simulated cluster tests are single-threaded
 # by construction and slow under -race). About three minutes on 2 cores.
@@ -103,7 +111,8 @@ reference:
 	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 	benchstat $(OUT)/reference.txt
 
-lint:
+lint: detlint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
+	go vet -vettool=bin/detlint ./...
 	go tool actionlint .github/workflows/*.yml

@@ -123,4 +123,6 @@
 // stream the receiver never attached). Sent + Duplicated is Delivered
 // plus the four drops plus the copies in flight (for Real, also those a
 // Close dropped).
+//
+//dst:simulated
 package network

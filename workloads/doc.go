@@ -136,4 +136,6 @@
 //     default of 2 minutes is over ten times that, and a run's safety
 //     phase is 1 to 3 minutes, so a stall of I16's kind must outlast
 //     most of it.
+//
+//dst:simulated
 package workloads
