@@ -3,6 +3,7 @@ package mutate
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"regexp"
@@ -79,8 +80,15 @@ func ReadEquivalent(path string, optional bool) (Equivalent, error) {
 		return out, err
 	}
 	defer f.Close()
+	return ParseEquivalent(path, f)
+}
+
+// ParseEquivalent parses an equivalence file read from r, in
+// ReadEquivalent's format; name prefixes every error with the line.
+func ParseEquivalent(name string, r io.Reader) (Equivalent, error) {
+	out := Equivalent{IDs: map[string]string{}}
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {
@@ -90,13 +98,13 @@ func ReadEquivalent(path string, optional bool) (Equivalent, error) {
 		reason = strings.TrimSpace(reason)
 		place := strings.Contains(key, ":")
 		if !place && (len(key) != 12 || strings.Trim(key, "0123456789abcdef") != "") {
-			return out, fmt.Errorf("%s:%d: %q is not a mutant ID (12 hex digits, as dst mutate --list prints) nor a FILE:FUNC pattern", path, line, key)
+			return out, fmt.Errorf("%s:%d: %q is not a mutant ID (12 hex digits, as dst mutate --list prints) nor a FILE:FUNC pattern", name, line, key)
 		}
 		if reason == "" {
-			return out, fmt.Errorf("%s:%d: %s has no reason: say why it is equivalent", path, line, key)
+			return out, fmt.Errorf("%s:%d: %s has no reason: say why it is equivalent", name, line, key)
 		}
 		if seen[key] {
-			return out, fmt.Errorf("%s:%d: %s is listed twice", path, line, key)
+			return out, fmt.Errorf("%s:%d: %s is listed twice", name, line, key)
 		}
 		seen[key] = true
 		if place {
