@@ -90,8 +90,8 @@ func FuzzParseReport(f *testing.F) {
 			return
 		}
 		plan, err := h.Plan()
-		if err != nil {
-			t.Fatalf("accepted a header whose plan does not parse: %v", err)
+		if err != nil || plan.Seeds < 0 || plan.Block < 1 {
+			t.Fatalf("accepted a header whose plan is not a plan: %+v (%v)", plan, err)
 		}
 		for _, r := range recs {
 			if !plan.Contains(r.Test, r.Seed) && !(h.Guided && (len(r.Pins) > 0 || r.Parent != 0)) {
