@@ -111,6 +111,28 @@ reference:
 	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 	benchstat $(OUT)/reference.txt
 
+# Fuzz every parser (go test -fuzz, one target at a time, FUZZTIME each,
+# default 30s): -sim.set pins and the printed configuration block,
+# -sim.seed, latency distributions, variant lists, the regression
+# corpus, --shard specs, dst's two results files and the mutate
+# equivalence file. FUZZ=REGEX narrows the targets (matched against
+# pkg:Name). A failing input is written to the package's
+# testdata/fuzz/FuzzX/, where plain go test re-runs it from then on; keep
+# it with the fix. CI runs each for 3s (.ci/run); the README's
+# "Fuzzing" section says more.
+FUZZTIME ?= 30s
+FUZZ ?= .
+FUZZ_TARGETS := sim:FuzzConfigPins sim:FuzzConfigSet sim:FuzzParseSeed network:FuzzParseDist \
+	variant:FuzzParse workloads:FuzzParseCorpus internal/dst:FuzzParseShard internal/dst:FuzzParseReport \
+	internal/dst:FuzzParseMutateReport internal/mutate:FuzzParseEquivalent internal/mutate:FuzzMatchPlace
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "$$t" | grep -Eq -- '$(FUZZ)' || continue; \
+		echo "== $$t ($(FUZZTIME))"; \
+		go test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
 lint: detlint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...

@@ -98,6 +98,10 @@
 // with any non-negative Go durations. Fixed, Uniform and LongTail build
 // one; Sample draws from it.
 //
+// FuzzParseDist (fuzz_test.go) checks that any accepted distribution
+// prints as a string that parses back to it, and that its samples stay
+// within its bounds (make fuzz; README, "Fuzzing").
+//
 // # The real network
 //
 // NewReal(rt, latency) builds a Real on a clock.Real: the same endpoint
