@@ -140,18 +140,20 @@ func runChecked(cfg Config, body func(*World), recheck bool) (*Result, *Failure)
 		trace = os.Stdout
 		fmt.Fprintf(os.Stdout, "configuration:\n%s", indent(cfg.String(), "  "))
 	}
-	first := runOnce(cfg, body, false, trace)
+	sink, closeRecords := recordsSink()
+	first := runOnce(cfg, body, false, trace, sink)
+	closeRecords()
 	if first.Failure == nil && !recheck {
 		return first, nil
 	}
-	second := runOnce(cfg, body, true, nil)
+	second := runOnce(cfg, body, true, nil, nil)
 	if second.Hash == first.Hash {
 		return first, first.Failure
 	}
 	return first, divergence(cfg, body, first, second)
 }
 
-func runOnce(cfg Config, body func(*World), record bool, trace io.Writer) *Result {
+func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, sink func(Record)) *Result {
 	w := New(cfg)
 	if record {
 		w.RecordSteps()
@@ -159,14 +161,17 @@ func runOnce(cfg Config, body func(*World), record bool, trace io.Writer) *Resul
 	if trace != nil {
 		w.TraceTo(trace)
 	}
+	if sink != nil {
+		w.RecordTo(sink)
+	}
 	return w.Run(func() { body(w) })
 }
 
 // CheckDeterminism runs cfg twice and returns a nondeterminism failure if
 // the two runs differ, naming the first divergent step; nil if they agree.
 func CheckDeterminism(cfg Config, body func(*World)) *Failure {
-	a := runOnce(cfg, body, true, nil)
-	b := runOnce(cfg, body, true, nil)
+	a := runOnce(cfg, body, true, nil, nil)
+	b := runOnce(cfg, body, true, nil, nil)
 	if a.Hash == b.Hash {
 		return nil
 	}
@@ -180,8 +185,8 @@ func CheckDeterminism(cfg Config, body func(*World)) *Failure {
 // differently, so the step is taken from two comparable runs.)
 func divergence(cfg Config, body func(*World), a, b *Result) *Failure {
 	var ta, tb bytes.Buffer
-	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20})
-	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20})
+	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil)
+	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil)
 	step, ok := firstDivergence(ra.StepHashes, rb.StepHashes)
 	f := &Failure{Kind: KindNondeterminism, Step: step}
 	if !ok {

@@ -57,7 +57,7 @@ func (w *World) spawn(name string, node *Node, f func()) *task {
 	w.strat.spawned(t)
 	w.runnable = append(w.runnable, t)
 	w.tr.mix2(tagSpawn, t.id)
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("spawn", "task=%d %s", t.id, name)
 	}
 	return t
@@ -124,7 +124,7 @@ func (w *World) retire(t *task) {
 		t.node.drop(t)
 	}
 	w.tr.mix2(tagExit, t.id)
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("exit", "task=%d %s", t.id, t.name)
 	}
 }
