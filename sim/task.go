@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"strconv"
 )
 
 // task is the simulator's goroutine: a coroutine built on iter.Pull, of
@@ -58,7 +59,7 @@ func (w *World) spawn(name string, node *Node, f func()) *task {
 	w.runnable = append(w.runnable, t)
 	w.tr.mix2(tagSpawn, t.id)
 	if w.tr.on() {
-		w.traceLine("spawn", "task=%d %s", t.id, name)
+		w.emit(w.curNode, w.current, "spawn", []Field{{"tid", strconv.FormatUint(t.id, 10)}, {"name", name}, {"on", node.name}}, "task=%d %s", t.id, name)
 	}
 	return t
 }
@@ -125,7 +126,7 @@ func (w *World) retire(t *task) {
 	}
 	w.tr.mix2(tagExit, t.id)
 	if w.tr.on() {
-		w.traceLine("exit", "task=%d %s", t.id, t.name)
+		w.emit(w.curNode, w.current, "exit", []Field{{"tid", strconv.FormatUint(t.id, 10)}, {"name", t.name}, {"on", t.node.name}}, "task=%d %s", t.id, t.name)
 	}
 }
 

@@ -15,13 +15,14 @@ import (
 // dispatcher, d9), node, state (session.Snapshot.State: New, WaitLocal,
 // Probing, OnRemote, OnLocal, TwoPhaseReady, Removed, ...; "closed" once
 // the node's collector no longer has the session), epoch and current
-// (the current event service).
+// (the current event service), and busy=1 while a transition holds the
+// session's requestMu (Snapshot.InTransition: the fields may be half
+// written, so the state may read as unreachable until it exits).
 //
 // It is an observation: it reads the sessions between steps through its
 // own cluster.Watch, draws nothing and fails nothing, and an unrecorded
-// run does not install it at all, so no hash moves. A session caught
-// inside a transition (Snapshot.InTransition) is skipped: its fields may
-// be half written, and the transition's exit lists it again.
+// run does not install it at all, so no hash moves. It is installed
+// before the checkers, so the state at a failing step is recorded too.
 func recordStates(w *sim.World, c *cluster.Cluster) {
 	if !w.Recording() {
 		return
@@ -35,22 +36,22 @@ func recordStates(w *sim.World, c *cluster.Cluster) {
 			for len(last) <= d.Index {
 				last = append(last, "")
 			}
-			state, epoch, current := "closed", "", ""
+			state, epoch, current, busy := "closed", "", "", ""
 			if s := statOf(c, d); s != nil {
 				snap := s.Snapshot()
-				if snap.InTransition {
-					continue // the transition's exit moves Version: listed again
-				}
 				state = snap.State(d.Node())
 				epoch, current = strconv.FormatUint(snap.Epoch, 10), string(snap.CurrentEventServiceID)
+				if snap.InTransition {
+					busy = "1"
+				}
 			}
-			key := state + "/" + epoch + "/" + current
+			key := state + "/" + epoch + "/" + current + "/" + busy
 			if key == last[d.Index] || (state == "closed" && last[d.Index] == "") {
 				continue
 			}
 			last[d.Index] = key
 			w.Record("state", sim.F("d", d.ID().String()), sim.F("node", string(d.Node())),
-				sim.F("state", state), sim.F("epoch", epoch), sim.F("current", current))
+				sim.F("state", state), sim.F("epoch", epoch), sim.F("current", current), sim.F("busy", busy))
 		}
 		return nil
 	})
