@@ -69,10 +69,8 @@ func writeTimeline(tg *seedTarget, out string, trace bool, keep func(string) boo
 	if err != nil {
 		return nil, err
 	}
-	tl.Workload, tl.Seed, tl.Pins, tl.Outcome, tl.Hash = tg.workload, tg.seed, tg.pins, string(got.Outcome), got.Hash
-	if tl.Pins == nil {
-		tl.Pins = []string{}
-	}
+	tl.Workload, tl.Seed, tl.Outcome, tl.Hash = tg.workload, tg.seed, string(got.Outcome), got.Hash
+	tl.Pins = append(tl.Pins, tg.pins...)
 	tl.Command = timelineCommand(tg, out)
 	page, err := renderTimeline(tl)
 	if err != nil {

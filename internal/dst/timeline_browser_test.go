@@ -37,7 +37,8 @@ func chromium(t *testing.T) string {
 // (TestMerge seed 1, patches h1,h3, bug f3-callback-kept, as
 // TestCanaryF3CallbackKept finds it) loads without a console error or an
 // exception, opens on the failure with its red marker on screen, and
-// the dispatcher filter leaves only that dispatcher's lane. The
+// the dispatcher filter leaves only that dispatcher's lane; a fixture
+// seed's page, with no dispatcher or partition, loads as cleanly. The
 // screenshot goes to $TIMELINE_SCREENSHOT, or to the temporary
 // directory (the log says where).
 func TestTimelineInChromium(t *testing.T) {
@@ -97,6 +98,15 @@ func TestTimelineInChromium(t *testing.T) {
 	after, err := chromedp.Run(ctx, lanes)
 	require.NoError(t, err)
 	require.Equal(t, []string{pick}, after, "the dispatcher filter left other dispatchers' lanes")
+	// A page with little in it (a fixture run: no dispatcher, no
+	// partition) must load as cleanly.
+	bare := filepath.Join(t.TempDir(), "fixture.html")
+	code, out, errOut = dst(t, "timeline", "--pkg", fixture, "--workload", "TestFixture", "--seed", "26", "-o", bare)
+	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("file://"+bare)))
+	ready, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`window.timelineReady`))
+	require.NoError(t, err, "the fixture's page did not finish drawing")
+	require.Positive(t, ready)
 	mu.Lock()
 	require.Empty(t, problems, "the page logged errors")
 	mu.Unlock()

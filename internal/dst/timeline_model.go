@@ -133,7 +133,10 @@ type openBand struct {
 // (from its result), which fixes the activity columns before the first
 // record is read.
 func buildTimeline(r io.Reader, steps uint64) (*timeline, error) {
-	b := &builder{tl: &timeline{Steps: steps, Bucket: max(1, (steps+activityBuckets-1)/activityBuckets)},
+	// Every list starts empty, not nil: the page iterates them, and a nil
+	// slice would be JSON null.
+	b := &builder{tl: &timeline{Steps: steps, Bucket: max(1, (steps+activityBuckets-1)/activityBuckets),
+		Pins: []string{}, Marks: [][]any{}, Bands: [][]any{}, Msgs: [][]int{}, Types: []string{}, States: []string{}, Disps: []*disp{}, Tasks: []*tlTask{}},
 		nodeIdx: map[string]int{}, typeIdx: map[string]int{}, stateIdx: map[string]int{}, dispIdx: map[string]*disp{},
 		taskIdx: map[uint64]*tlTask{}, taskRuns: map[uint64]map[int]int{}, pending: map[string][]int{}}
 	b.tl.Times = make([]int64, steps/b.tl.Bucket+1)

@@ -3,6 +3,7 @@ package dst
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -66,6 +67,18 @@ func TestBuildTimeline(t *testing.T) {
 	require.NotContains(t, string(page), "boom </script>", "the data can close its script element")
 	require.NotContains(t, string(page), "http://")
 	require.NotContains(t, string(page), "https://")
+}
+
+// A run with nothing to draw still gives the page empty lists, never
+// JSON null, which the page's script could not iterate.
+func TestTimelineEmptyListsAreLists(t *testing.T) {
+	tl, err := buildTimeline(strings.NewReader(`{"step":1,"t":0,"node":"main","kind":"note","text":"hello"}`+"\n"), 1)
+	require.NoError(t, err)
+	page, err := renderTimeline(tl)
+	require.NoError(t, err)
+	nulls := regexp.MustCompile(`"(pins|marks|bands|msgs|types|states|disps|tasks|tail)":null`).FindAllString(string(page), -1)
+	require.Empty(t, nulls)
+	require.Contains(t, string(page), `"bands":[]`)
 }
 
 // A page carries at most maxMsgs arrows, the latest ones.
