@@ -186,7 +186,9 @@
 // instant stay in their order. The page opens on the window before the
 // failure (the last 1/40 of the run, at least 400 steps), or on the
 // whole run when it passed, and ends with the last 600 lines of the text
-// trace, filterable.
+// trace up to the FAIL line, filterable. Dispatchers whose session was
+// closed for the whole view (a restart, a removal) are left out unless
+// "closed dispatchers" is ticked or the dispatcher filter names one.
 //
 // To stay usable at a million steps the page aggregates: activity in at
 // most 2,000 columns per node and task, at most 60,000 message arrows

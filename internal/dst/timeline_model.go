@@ -187,8 +187,8 @@ func (b *builder) add(r *traceRec) {
 	}
 	b.lastStep, b.lastT = r.Step, r.T
 	b.closeBands(r.Step, r.T)
-	if !r.Hidden {
-		b.addTail(r)
+	if !r.Hidden && b.tl.Failure == nil {
+		b.addTail(r) // up to the FAIL line: after it the run only unwinds
 	}
 	switch r.Kind {
 	case "run":

@@ -15,7 +15,7 @@ const FATE = ["delivered", "dropped", "cut by a partition", "lost (receiver down
 // so that a failure at the last step is not drawn on the edge.
 const MAXS = D.steps + Math.max(10, Math.ceil(D.steps / 40));
 const view = { w0: D.window[0], w1: Math.max(D.window[1], D.window[0] + 10), nodes: D.nodes.map(() => true),
-  disp: "all", msgs: true, tasksOf: new Set() };
+  disp: "all", msgs: true, closed: false, tasksOf: new Set() };
 let lanes = [];
 let dragging = null;
 
@@ -45,7 +45,7 @@ function buildLanes() {
     if (view.tasksOf.has(n)) {
       D.tasks.filter((t) => t.node === n).forEach((t) => lanes.push({ kind: "task", n, t, label: "#" + t.id + " " + t.name }));
     }
-    D.disps.filter((d) => d.node === n && (view.disp === "all" || view.disp === d.id))
+    D.disps.filter((d) => d.node === n && (view.disp === d.id || view.disp === "all" && (view.closed || !closedInView(d))))
       .forEach((d) => lanes.push({ kind: "disp", n, d, label: d.id }));
   });
   let y = 0;
@@ -62,16 +62,25 @@ function buildLanes() {
     if (l.kind === "node") {
       el.dataset.node = l.label;
       el.title = "show or hide the tasks of " + l.label;
-      el.onclick = () => { view.tasksOf.has(l.n) ? view.tasksOf.delete(l.n) : view.tasksOf.add(l.n); buildLanes(); draw(); };
+      el.onclick = () => { view.tasksOf.has(l.n) ? view.tasksOf.delete(l.n) : view.tasksOf.add(l.n); draw(); };
     }
     labels.appendChild(el);
   }
   view.height = Math.max(y, 20);
 }
 
+// closedInView: the dispatcher's session was closed (its node restarted,
+// or it was removed) before the view starts, or opens after it ends.
+function closedInView(d) {
+  const segs = d.segs, last = segs[segs.length - 1];
+  if (segs[0][0] > view.w1) return true;
+  return D.states[last[1]] === "closed" && last[0] <= view.w0;
+}
+
 function laneOfNode(n) { return lanes.find((l) => l.kind === "node" && l.n === n); }
 
 function draw() {
+  buildLanes();
   const cv = $("cv"), plot = $("plot");
   const W = plot.clientWidth, H = view.height + 18;
   const dpr = window.devicePixelRatio || 1;
@@ -270,14 +279,15 @@ function setup() {
   D.nodes.forEach((name, n) => {
     const lab = document.createElement("label"), cb = document.createElement("input");
     cb.type = "checkbox"; cb.checked = true; cb.dataset.node = name;
-    cb.onchange = () => { view.nodes[n] = cb.checked; buildLanes(); draw(); };
+    cb.onchange = () => { view.nodes[n] = cb.checked; draw(); };
     lab.append(cb, " " + name); nf.appendChild(lab);
   });
   const sel = $("disp-filter");
   sel.add(new Option("all", "all")); sel.add(new Option("none", "none"));
   for (const d of D.disps) sel.add(new Option(d.id + " (" + D.nodes[d.node] + ")", d.id));
-  sel.onchange = () => { view.disp = sel.value; buildLanes(); draw(); };
+  sel.onchange = () => { view.disp = sel.value; draw(); };
   $("show-msgs").onchange = (e) => { view.msgs = e.target.checked; draw(); };
+  $("show-closed").onchange = (e) => { view.closed = e.target.checked; draw(); };
   $("zoom-in").onclick = () => zoom(0.5);
   $("zoom-out").onclick = () => zoom(2);
   $("zoom-all").onclick = () => { view.w0 = 0; view.w1 = MAXS; draw(); };
@@ -303,7 +313,6 @@ function setup() {
   legend();
   tail();
   $("tail-filter").oninput = tail;
-  buildLanes();
   draw();
   // When the first drawing is done, for a test that measures load time.
   window.timelineReady = performance.now();
