@@ -117,7 +117,7 @@ type builder struct {
 	taskRuns map[uint64]map[int]int
 	pending  map[string][]int // message id -> indices of copies in flight
 	open     []openBand
-	tail     []string
+	tail     [][]byte
 	tailAt   int
 	lastStep uint64
 	lastT    int64
@@ -144,17 +144,49 @@ func buildTimeline(r io.Reader, steps uint64) (*timeline, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for n := 1; sc.Scan(); n++ {
-		var rec traceRec
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+		rec, err := decodeRec(sc.Bytes())
+		if err != nil {
 			return nil, fmt.Errorf("records line %d: %v", n, err)
 		}
-		b.add(&rec)
+		b.add(&rec, sc.Bytes())
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	b.finish()
-	return b.tl, nil
+	return b.tl, b.finish()
+}
+
+// recHead is the part of a record every line needs decoded; the text and
+// the fields are decoded only for the kinds that use them (most lines
+// are run, park and unpark, which need neither), which makes a
+// million-step run's records quicker to read.
+type recHead struct {
+	Step   uint64          `json:"step"`
+	T      int64           `json:"t"`
+	Node   string          `json:"node"`
+	TID    uint64          `json:"tid"`
+	Kind   string          `json:"kind"`
+	F      json.RawMessage `json:"f"`
+	Hidden bool            `json:"hidden"`
+}
+
+// decodeRec decodes one line, with its fields only where add reads them.
+func decodeRec(line []byte) (traceRec, error) {
+	var h recHead
+	if err := json.Unmarshal(line, &h); err != nil {
+		return traceRec{}, err
+	}
+	r := traceRec{Step: h.Step, T: h.T, Node: h.Node, TID: h.TID, Kind: h.Kind, Hidden: h.Hidden}
+	switch h.Kind {
+	case "run", "park", "unpark", "sleep", "timer", "note":
+		return r, nil
+	case "goal", "phase":
+		return r, json.Unmarshal(line, &r)
+	}
+	if len(h.F) > 0 {
+		return r, json.Unmarshal(h.F, &r.F)
+	}
+	return r, nil
 }
 
 func (b *builder) node(name string) int {
@@ -181,14 +213,14 @@ func (b *builder) column(step uint64) int {
 }
 
 // add folds one record in.
-func (b *builder) add(r *traceRec) {
+func (b *builder) add(r *traceRec, line []byte) {
 	for ; b.lastCol < b.column(r.Step); b.lastCol++ {
 		b.tl.Times[b.lastCol+1] = r.T
 	}
 	b.lastStep, b.lastT = r.Step, r.T
 	b.closeBands(r.Step, r.T)
 	if !r.Hidden && b.tl.Failure == nil {
-		b.addTail(r) // up to the FAIL line: after it the run only unwinds
+		b.addTail(line) // up to the FAIL line: after it the run only unwinds
 	}
 	switch r.Kind {
 	case "run":
@@ -240,19 +272,33 @@ func (b *builder) fail(r *traceRec) {
 	b.mark(r, b.node(r.Node), "fail", r.F["kind"]+": "+r.F["message"])
 }
 
-// addTail keeps the last tailLines lines of the text trace, rendered from
-// the records as the text trace is (sim.Record.WriteLine), in a ring.
-func (b *builder) addTail(r *traceRec) {
-	var buf bytes.Buffer
-	rec := sim.Record{Step: r.Step, Time: clock.Time(r.T), Node: r.Node, Kind: r.Kind, Text: r.Text}
-	rec.WriteLine(&buf)
-	line := strings.TrimSuffix(buf.String(), "\n")
+// addTail keeps the last tailLines visible records, as their JSON lines
+// in a ring; finish renders them.
+func (b *builder) addTail(line []byte) {
 	if len(b.tail) < tailLines {
-		b.tail = append(b.tail, line)
+		b.tail = append(b.tail, bytes.Clone(line))
 		return
 	}
-	b.tail[b.tailAt] = line
+	b.tail[b.tailAt] = append(b.tail[b.tailAt][:0], line...)
 	b.tailAt = (b.tailAt + 1) % tailLines
+}
+
+// tailText renders the kept records as lines of the text trace, as the
+// text trace itself is rendered (sim.Record.WriteLine).
+func (b *builder) tailText() ([]string, error) {
+	out := []string{}
+	var buf bytes.Buffer
+	for _, line := range append(b.tail[b.tailAt:], b.tail[:b.tailAt]...) {
+		var r traceRec
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, err
+		}
+		buf.Reset()
+		rec := sim.Record{Step: r.Step, Time: clock.Time(r.T), Node: r.Node, Kind: r.Kind, Text: r.Text}
+		rec.WriteLine(&buf)
+		out = append(out, strings.TrimSuffix(buf.String(), "\n"))
+	}
+	return out, nil
 }
 
 // state extends a dispatcher's lane with its session's new state.
@@ -273,7 +319,7 @@ func (b *builder) state(r *traceRec) {
 
 // finish closes what is still open at the end of the run and orders the
 // lanes.
-func (b *builder) finish() {
+func (b *builder) finish() error {
 	tl := b.tl
 	tl.Steps = max(tl.Steps, b.lastStep)
 	for _, ob := range b.open {
@@ -302,10 +348,14 @@ func (b *builder) finish() {
 	if n := len(tl.Msgs); n > maxMsgs {
 		tl.MsgsOmitted, tl.Msgs = n-maxMsgs, tl.Msgs[n-maxMsgs:]
 	}
-	tl.Tail = append(b.tail[b.tailAt:], b.tail[:b.tailAt]...)
+	var err error
+	if tl.Tail, err = b.tailText(); err != nil {
+		return err
+	}
 	tl.Window = [2]uint64{0, tl.Steps}
 	if f := tl.Failure; f != nil {
 		span := max(400, tl.Steps/40)
 		tl.Window = [2]uint64{f.Step - min(f.Step, span), f.Step + span/8}
 	}
+	return nil
 }
