@@ -25,12 +25,28 @@ const (
 	EvDown                          // a node was marked down
 )
 
-var eventNames = [...]string{EvSend: "send", EvDup: "dup", EvDrop: "drop", EvCut: "cut", EvLostDown: "lost-down",
-	EvDeliver: "deliver", EvNoStream: "no-stream", EvRule: "rule", EvHeal: "heal", EvDown: "down"}
-
 func (k EventKind) String() string {
-	if int(k) < len(eventNames) && eventNames[k] != "" {
-		return eventNames[k]
+	switch k {
+	case EvSend:
+		return "send"
+	case EvDup:
+		return "dup"
+	case EvDrop:
+		return "drop"
+	case EvCut:
+		return "cut"
+	case EvLostDown:
+		return "lost-down"
+	case EvDeliver:
+		return "deliver"
+	case EvNoStream:
+		return "no-stream"
+	case EvRule:
+		return "rule"
+	case EvHeal:
+		return "heal"
+	case EvDown:
+		return "down"
 	}
 	return fmt.Sprintf("event(%d)", k)
 }
