@@ -12,7 +12,7 @@ SHELL := /bin/bash
 # the known hazards of FINDINGS.md show up too. WORKLOAD=REGEX narrows the
 # sweep, SEEDS=N runs N seeds per workload instead of a time budget,
 # START=S fixes the first seed, SHARD=i/n runs one shard, DST='...' adds
-# any other dst run flag (go run ./cmd/dst run -h).
+# any other dst run flag (bin/dst run -h).
 SEEDS ?=
 WORKLOAD ?=
 START ?=
@@ -29,7 +29,15 @@ SIMFLAGS ?= $(if $(HEAD),-sim.set=patch=,)
 DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $(if $(SEEDS),--seeds $(SEEDS),) \
 	$(if $(SHARD),--shard $(SHARD),) $(if $(filter-out ./workloads,$(PKG)),--pkg $(PKG),) $(DST)
 
-.PHONY: test run nightly replay shrink bench lint
+.PHONY: test dst run nightly replay shrink bench lint
+
+# bin/dst, the dst command. The targets run it, never go run: go run
+# reports any non-zero exit status of the program as its own status 1
+# (printing "exit status 2"), which would hide dst's 2 (bad input), 3
+# (could not run) and 130 (interrupted) from a script or a CI step. The
+# go build cache makes a rebuild of unchanged sources take about a second.
+dst:
+	go build -o bin/dst ./cmd/dst
 
 # The test command CI runs (.ci/run): vet, gofmt, every test, then under
 # the race detector the kernel, its primitives, the model's packages and
@@ -44,19 +52,19 @@ test: lint
 # for about a minute, over one process per core, every seed run twice to
 # check determinism. Prints a summary per workload and, for each failing
 # seed, its kind and the one line that replays it.
-run:
-	go run ./cmd/dst run $(if $(START),--seed-start $(START),) $(DSTFLAGS)
+run: dst
+	bin/dst run $(if $(START),--seed-start $(START),) $(DSTFLAGS)
 
 # The nightly sweep: NIGHTLY_TIME of random seeds (START=S fixes the
 # start, which every shard of one sweep needs), every result in
-# $(OUT)/nightly.jsonl as it finishes (resumable: go run ./cmd/dst run
+# $(OUT)/nightly.jsonl as it finishes (resumable: bin/dst run
 # --resume $(OUT)/nightly.jsonl), a JUnit report in $(OUT)/junit.xml.
 # After the sweep it shrinks the configuration of up to three distinct
 # failures (dst shrink: about 20-30 runs of the seed each) and prints
 # their simpler replay lines.
-nightly:
+nightly: dst
 	mkdir -p $(OUT)
-	go run ./cmd/dst run $(if $(START),--seed-start $(START),--random) --time $(NIGHTLY_TIME) \
+	bin/dst run $(if $(START),--seed-start $(START),--random) --time $(NIGHTLY_TIME) \
 		--json $(OUT)/nightly.jsonl --junit $(OUT)/junit.xml --shrink 3 $(DSTFLAGS)
 
 # Re-run one seed with its full text trace:
@@ -70,8 +78,8 @@ replay:
 # the settings it failed with:
 #   make shrink TEST=TestHeartbeat SEED=4 SET=bug=f2-retry-removed
 #   make shrink PKG=./cluster TEST=TestModelUnderFaults SEED=42 HEAD=1
-shrink:
-	go run ./cmd/dst shrink --pkg $(PKG) --workload '$(TEST)' --seed $(SEED) $(if $(HEAD),--set patch=,) \
+shrink: dst
+	bin/dst shrink --pkg $(PKG) --workload '$(TEST)' --seed $(SEED) $(if $(HEAD),--set patch=,) \
 		$(foreach p,$(SET),--set '$(p)')
 
 # Benchmarks, six samples each, summarised by benchstat.
@@ -98,3 +106,4 @@ reference:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
+	go tool actionlint .github/workflows/*.yml

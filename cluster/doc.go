@@ -35,16 +35,34 @@
 // nothing. Split replaces a dispatcher by two over the halves of its
 // span, each added in one phase from its checkpoint.
 //
-// Merge(n, sources) is the two-phase add (1.9, manager.go). It creates
-// the merged dispatcher over the union of the sources' spans, from their
-// smallest checkpoint, calls PrepareAddDispatcher with a callback that
-// the merged session runs on its local Ready (T3, in place of the RESET),
-// and polls every second (scaled) until it has run. doMerge then removes
-// the sources, lowers the merged start ts to their smallest checkpoint
-// again (SetStartTs: nothing is skipped) and calls CommitAddDispatcher
-// (T6). Merge blocks, so it runs on a task; it returns nil if the node
-// restarted meanwhile. BugProbeDuringMerge (6.1 F4) also has the merged
-// dispatcher ask the coordinator for remote candidates.
+// Merge(n, sources) is the two-phase add (1.9, manager.go). It first
+// checks the sources as TiCDC's dispatcher manager does (at least two,
+// each living on n, each span starting where the previous one ends,
+// one table) and rejects the merge, returning nil, if they fail. It
+// creates the merged dispatcher over the union of the sources' spans,
+// from their smallest checkpoint, calls PrepareAddDispatcher with a
+// callback that the merged session runs on its local Ready (T3, in place
+// of the RESET), and polls every second (scaled) until it has run.
+// doMerge then removes the sources, sets the merged start ts to their
+// smallest checkpoint at that moment (SetStartTs) and calls
+// CommitAddDispatcher (T6), whose RESET starts from it. Merge blocks, so
+// it runs on a task; it returns nil if the node restarted meanwhile.
+// BugProbeDuringMerge (6.1 F4) also has the merged dispatcher ask the
+// coordinator for remote candidates.
+//
+// # Where the model follows TiCDC rather than PROTOCOL.md
+//
+//   - Merge validation: PROTOCOL.md 1.9 does not say what a merge of
+//     spans that are not adjacent does; TiCDC refuses it
+//     (downstreamadapter/dispatchermanager/dispatcher_manager_helper.go,
+//     createMergedSpan, with common.IsTableSpanConsecutive), and so does
+//     the model (manager.go mergedSpan; TestMergeOfNonAdjacentSpansIsRejected).
+//   - The merged start ts: TiCDC's doMerge (dispatchermanager/task.go)
+//     closes the sources and takes the smallest of their checkpoints then,
+//     at commit time, not the prepare-time one (createMergedSpan's fake
+//     start ts); what the sources flushed between prepare and commit is
+//     therefore not replayed by the merged dispatcher
+//     (TestMergedStartTsIsTheSourcesCheckpointAtCommit).
 //
 // The cluster installs no crash hook: a crash ends the node's tasks and
 // timers and leaves its Node and dispatchers in place. A restart runs

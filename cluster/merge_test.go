@@ -78,3 +78,68 @@ func TestMergeProbesOnlyWithBugF4(t *testing.T) {
 	require.Zero(t, count(""), "HEAD: a merged dispatcher never asks the coordinator")
 	require.Equal(t, 1, count(cluster.BugProbeDuringMerge))
 }
+
+// TiCDC's dispatcher manager refuses to merge spans that are not
+// adjacent (dispatchermanager/dispatcher_manager_helper.go,
+// createMergedSpan; its test TestMergeDispatcherNonAdjacent): with the
+// table split in three, merging the first and the third creates nothing
+// and leaves the three dispatchers in place; merging all three, in span
+// order, is accepted.
+func TestMergeOfNonAdjacentSpansIsRejected(t *testing.T) {
+	var rejected, accepted *cluster.Dispatcher
+	var live []wire.DispatcherID
+	var before []wire.DispatcherID
+	res := sim.Run(sim.DefaultConfig(1), func(w *sim.World) {
+		cfg := cluster.DefaultConfig()
+		cfg.Trace = w.TraceFunc()
+		c := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cfg)
+		w.Sleep(time.Second)
+		n1 := c.Nodes()[0]
+		whole := c.AddDispatcher(n1, c.TableSpan(1), cluster.TsAt(w.Now()))
+		w.Sleep(5 * time.Second)
+		left, right := c.Split(whole)
+		w.Sleep(5 * time.Second)
+		ll, lr := c.Split(left)
+		w.Sleep(5 * time.Second)
+		before = n1.Collector.DispatcherIDs()
+		rejected = c.Merge(n1, []*cluster.Dispatcher{ll, right})
+		live = n1.Collector.DispatcherIDs()
+		accepted = c.Merge(n1, []*cluster.Dispatcher{ll, lr, right})
+	})
+	require.Nil(t, res.Failure, "%v", res.Failure)
+	require.Nil(t, rejected, "a merge of spans that are not adjacent is rejected")
+	require.Equal(t, before, live, "a rejected merge adds and removes nothing")
+	require.Len(t, live, 3)
+	require.NotNil(t, accepted, "adjacent spans in order merge")
+}
+
+// TiCDC's doMerge (dispatchermanager/task.go) starts the merged
+// dispatcher from the smallest checkpoint of the sources once they are
+// closed, at commit time, not from the one computed at prepare time: the
+// sources keep flushing while the merged dispatcher waits for its Ready,
+// and what they flushed then must not be replicated again. The merged
+// start ts is the sources' smallest final checkpoint, and above the
+// prepare-time one (the upstream's resolved ts moves during the poll).
+func TestMergedStartTsIsTheSourcesCheckpointAtCommit(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		var prepareTs, finalTs, startTs wire.Ts
+		res := sim.Run(sim.DefaultConfig(seed), func(w *sim.World) {
+			cfg := cluster.DefaultConfig()
+			c := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cfg)
+			w.Sleep(time.Second)
+			n1 := c.Nodes()[0]
+			whole := c.AddDispatcher(n1, c.TableSpan(1), cluster.TsAt(w.Now()))
+			w.Sleep(10 * time.Second)
+			left, right := c.Split(whole)
+			w.Sleep(20 * time.Second)
+			prepareTs = min(left.CheckpointTs(), right.CheckpointTs())
+			merged := c.Merge(n1, []*cluster.Dispatcher{left, right})
+			require.NotNil(t, merged)
+			finalTs = min(left.CheckpointTs(), right.CheckpointTs())
+			startTs = merged.StartTs()
+		})
+		require.Nil(t, res.Failure, "seed %d: %v", seed, res.Failure)
+		require.Equal(t, finalTs, startTs, "seed %d: the merged start ts is the sources' checkpoint at commit", seed)
+		require.Greater(t, startTs, prepareTs, "seed %d: the sources progressed between prepare and commit", seed)
+	}
+}

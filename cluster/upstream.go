@@ -8,6 +8,7 @@ import (
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/eventservice"
 	"github.com/cdcsim/cdcsim/fault"
+	"github.com/cdcsim/cdcsim/internal/chunk"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -34,6 +35,14 @@ type Upstream struct {
 	mu     *clock.Guard
 	r      *rand.Rand
 	nextTx uint64
+	// rows holds the committed rows and keys (kept for the whole run, as
+	// the checkers' ground truth); out and outRows the slices Changes
+	// returns (read at once by a scan or a checker, so kept apart from the
+	// history they would otherwise pin). All are carved from chunks, since
+	// a commit and a scan happen on nearly every table every tick.
+	rows    chunk.Of[uint64]
+	out     chunk.Of[eventservice.Change]
+	outRows chunk.Of[uint64]
 }
 
 // UpstreamConfig shapes the generated load.
@@ -71,6 +80,7 @@ type table struct {
 // NewUpstream creates the upstream; Run starts its generator tasks.
 func NewUpstream(rt clock.Runtime, cfg UpstreamConfig) *Upstream {
 	u := &Upstream{rt: rt, r: rt.Rand("cluster/upstream"), cfg: cfg, mu: clock.NewGuard(rt)}
+	u.rows.Size, u.out.Size, u.outRows.Size = 4096, 1024, 1024
 	for id := range int64(cfg.Tables) + 1 {
 		u.tables = append(u.tables, &table{id: id, version: 1})
 	}
@@ -111,8 +121,7 @@ func (u *Upstream) commit(t *table) {
 		return
 	}
 	n := 1 + u.r.IntN(u.cfg.MaxRows)
-	buf := make([]uint64, 2*n) // rows and keys in one allocation; capped so neither grows into the other
-	rows, keys := buf[:n:n], buf[n:]
+	rows, keys := u.rows.Make(n), u.rows.Make(n) // capped, so neither grows into the other
 	for i := range rows {
 		u.nextTx++
 		rows[i], keys[i] = u.nextTx, u.r.Uint64N(u.cfg.KeySpace)
@@ -172,11 +181,15 @@ func (u *Upstream) Changes(span wire.Span, after, upto wire.Ts) []eventservice.C
 		return u.ddls(after, upto)
 	}
 	t := u.table(span)
-	var out []eventservice.Change
-	for i := firstAbove(t.changes, after); i < len(t.changes) && t.changes[i].CommitTs <= upto; i++ {
+	from, to := firstAbove(t.changes, after), firstAbove(t.changes, upto)
+	if from >= to {
+		return nil
+	}
+	out := u.out.Make(to - from)[:0] // at most that many: a DML with no row in span is left out
+	for i := from; i < to; i++ {
 		c := t.changes[i]
 		if c.Kind == eventservice.KindDML {
-			c.Rows = rowsInSpan(c.Rows, t.keys[i], span)
+			c.Rows = u.rowsInSpan(c.Rows, t.keys[i], span)
 			if len(c.Rows) == 0 {
 				continue
 			}
@@ -218,7 +231,7 @@ func (u *Upstream) table(span wire.Span) *table {
 // (a whole-table span), it returns rows itself, capped so an append
 // cannot write into the upstream's array: changes are immutable once
 // committed, and the event service copies rows into its messages.
-func rowsInSpan(rows, keys []uint64, span wire.Span) []uint64 {
+func (u *Upstream) rowsInSpan(rows, keys []uint64, span wire.Span) []uint64 {
 	in := 0
 	for _, k := range keys {
 		if k >= span.StartKey && k < span.EndKey {
@@ -231,7 +244,7 @@ func rowsInSpan(rows, keys []uint64, span wire.Span) []uint64 {
 	case len(rows):
 		return rows[:len(rows):len(rows)]
 	}
-	out := make([]uint64, 0, in)
+	out := u.outRows.Make(in)[:0]
 	for i, k := range keys {
 		if k >= span.StartKey && k < span.EndKey {
 			out = append(out, rows[i])

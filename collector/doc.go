@@ -107,6 +107,19 @@
 // while the record is at epoch 0; a released NotReusable is not sent
 // again.
 //
+// # Areas come and go with their dispatchers
+//
+// PROTOCOL.md 3.6 counts memory per changefeed but does not say how long
+// that account lives. In TiCDC the dynstream's area is created with the
+// changefeed's first path and deleted with its last
+// (utils/dynstream/memory_control.go, addPathToArea and
+// removePathFromArea), and every path added stores its quota as the
+// area's settings. The model does the same (dynstream.go area and
+// removePath): a changefeed with no dispatcher left is in no
+// congestion-control message, and a dispatcher added to it afterwards
+// starts from a fresh area, with no release count and no release interval
+// running (TestAreaIsDeletedWithItsLastDispatcher).
+//
 // What TiCDC cannot lose, the model does not either: an event in a batch
 // the handler is serving, an event of a path that was never chosen for
 // release (a path that is not blocked when the choice is made), or a

@@ -103,13 +103,16 @@ func (ds *dynStream) start() {
 	}
 }
 
-// area returns the changefeed's area, creating it. Called with c.mu held.
+// area returns the changefeed's area, creating it, with quota as its
+// settings: as TiCDC's addPathToArea stores the settings of every path it
+// adds, the latest dispatcher's quota is the area's. Called with c.mu held.
 func (c *EventCollector) area(id wire.ChangefeedID, quota uint64) *area {
 	a := c.areas[id]
 	if a == nil {
-		a = &area{id: id, quota: max(quota, 1)}
+		a = &area{id: id}
 		c.areas[id] = a
 	}
+	a.quota = max(quota, 1)
 	return a
 }
 
@@ -121,7 +124,11 @@ func (ds *dynStream) addPath(id wire.DispatcherID, a *area, d *dispatcher) *path
 }
 
 // removePath is ds.RemovePath: queued events are dropped; later pushes
-// find no path. Called with c.mu held.
+// find no path. The area goes with its last path, as in TiCDC's
+// removePathFromArea: a changefeed whose dispatchers are all gone is
+// no longer in the congestion-control message, and a dispatcher added
+// to it later starts from a fresh area (no release count, no release
+// interval running, no stuck-detector history). Called with c.mu held.
 func (ds *dynStream) removePath(p *path) {
 	p.removed = true
 	ds.discard(p)
@@ -131,6 +138,9 @@ func (ds *dynStream) removePath(p *path) {
 			a.paths = append(a.paths[:i], a.paths[i+1:]...)
 			break
 		}
+	}
+	if len(a.paths) == 0 && ds.c.areas[a.id] == a {
+		delete(ds.c.areas, a.id)
 	}
 }
 

@@ -178,3 +178,47 @@ func TestStuckAreaIsReleasedAfterFiveSeconds(t *testing.T) {
 	require.GreaterOrEqual(t, releasedAt[0], 4*time.Second)
 	require.LessOrEqual(t, releasedAt[0], 7*time.Second)
 }
+
+// TiCDC's dynstream deletes a changefeed's memory area with its last path
+// (utils/dynstream/memory_control.go, removePathFromArea): once d1, the
+// changefeed's only dispatcher, is removed after a memory release, the
+// area is gone, and d2 added to the same changefeed later starts from a
+// fresh one, so the next congestion-control message reports no release
+// for the changefeed, and d2's quota (not d1's) is the area's.
+func TestAreaIsDeletedWithItsLastDispatcher(t *testing.T) {
+	var released Stats
+	var areasAfterRemove int
+	var quota uint64
+	d1, d2 := newTarget(1, 0), newTarget(2, 0)
+	h := run(t, options{}, func(h *harness) {
+		h.onLocal(d1, 200)
+		d1.block = true
+		h.events(L, dml(1, 1, 2))
+		h.settle()
+		h.events(L, bigDML(1, 1, 3, 6), bigDML(1, 1, 4, 6)) // 512 B queued behind the blocked sink
+		h.settle()
+		h.events(L, bigDML(1, 1, 5, 6)) // over 1.5x: dropped, then released
+		h.settle()
+		released = h.c.Stats()
+		h.c.RemoveDispatcher(1)
+		h.settle()
+		h.c.mu.Lock()
+		areasAfterRemove = len(h.c.areas)
+		h.c.mu.Unlock()
+		h.onLocal(d2, 500)
+		h.c.mu.Lock()
+		quota = h.c.areas[cf].quota
+		h.c.mu.Unlock()
+		h.sleepUntil(h.w.Now().Duration() + 1100*time.Millisecond) // a congestion tick
+	})
+	require.EqualValues(t, 1, released.PathsReleased, "d1's area had a release")
+	require.Zero(t, areasAfterRemove, "the area went with its last dispatcher")
+	require.EqualValues(t, 500, quota, "the new area has d2's quota")
+	ccs := received[*wire.CongestionControl](h, L)
+	require.NotEmpty(t, ccs)
+	last := ccs[len(ccs)-1]
+	require.Len(t, last.Changefeeds, 1)
+	require.Len(t, last.Changefeeds[0].Dispatchers, 1)
+	require.EqualValues(t, 2, last.Changefeeds[0].Dispatchers[0].DispatcherID)
+	require.Zero(t, last.Changefeeds[0].MemoryReleaseCount, "a fresh area has no release")
+}

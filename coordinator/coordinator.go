@@ -82,7 +82,11 @@ type Coordinator struct {
 	mu *clock.Mutex
 	// states holds each node's last upload (lookup only; iterate sorted
 	// keys).
-	states  map[wire.ServerID]nodeState
+	states map[wire.ServerID]nodeState
+	// members is the cluster membership as the coordinator last saw it
+	// (TiCDC's nodes.m): HandleNodeChange forgets the states of members
+	// that left. Lookup only.
+	members map[wire.ServerID]bool
 	started bool
 }
 
@@ -98,7 +102,7 @@ func New(cfg Config) *Coordinator {
 		panic(err)
 	}
 	c := &Coordinator{cfg: cfg, commands: cfg.Commands, mu: clock.NewMutex(cfg.Runtime, "coordinator"),
-		states: make(map[wire.ServerID]nodeState)}
+		states: make(map[wire.ServerID]nodeState), members: make(map[wire.ServerID]bool)}
 	if c.commands == nil {
 		c.commands = cfg.Endpoint.Inbox(wire.StreamCommand)
 	}
@@ -184,15 +188,61 @@ func (c *Coordinator) handleReusableEventServiceRequest(sender wire.ServerID, re
 
 // runBroadcast tells every node where the coordinator is, every
 // BroadcastInterval. Failed sends are skipped; the next round retries.
+// Each round first brings the membership up to date (watchMembership).
 func (c *Coordinator) runBroadcast() {
 	msg := &wire.LogCoordinatorBroadcast{CoordinatorID: c.cfg.Node}
 	clock.Every(c.cfg.Runtime, "coordinator/broadcast-tick", c.cfg.BroadcastInterval, func() {
+		c.watchMembership()
 		for _, n := range c.cfg.Nodes {
 			if err := c.cfg.Endpoint.Send(n, wire.StreamEvent, msg); err != nil {
 				c.tracef("broadcast to %s not sent: %v", n, err)
 			}
 		}
 	})
+}
+
+// watchMembership is the model's node manager: the members are the nodes
+// alive now (a recent upload, aliveLocked), and HandleNodeChange is told
+// of them, as TiCDC's node manager tells the coordinator of every change.
+func (c *Coordinator) watchMembership() {
+	c.mu.Lock()
+	var alive []wire.ServerID
+	for _, n := range slices.Sorted(maps.Keys(c.states)) {
+		if c.aliveLocked(n) {
+			alive = append(alive, n)
+		}
+	}
+	c.mu.Unlock()
+	c.HandleNodeChange(alive)
+}
+
+// HandleNodeChange is TiCDC's handleNodeChange (logservice/coordinator
+// coordinator.go): given every node of the cluster now, a member not
+// among them has left, and its event-store state is forgotten, so no
+// answer or reader sees it again; a node not yet a member joins.
+func (c *Coordinator) HandleNodeChange(nodes []wire.ServerID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range slices.Sorted(maps.Keys(c.members)) {
+		if slices.Contains(nodes, n) {
+			continue
+		}
+		delete(c.members, n)
+		if _, ok := c.states[n]; ok {
+			delete(c.states, n)
+			c.tracef("node %s left: its event-store state is forgotten", n)
+		}
+	}
+	for _, n := range nodes {
+		c.members[n] = true
+	}
+}
+
+// Members returns the nodes the coordinator counts as members, sorted.
+func (c *Coordinator) Members() []wire.ServerID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Sorted(maps.Keys(c.members))
 }
 
 // statesLocked returns the stored states sorted by node.

@@ -137,3 +137,44 @@ func must(err error) {
 		panic(err)
 	}
 }
+
+// TiCDC's log coordinator forgets the event-store state of a node that
+// left the cluster (logservice/coordinator/coordinator.go,
+// handleNodeChange; its test TestHandleNodeChange_CleanState). The
+// model's membership is upload recency: s2 uploads once, at 2 ms, and s3
+// every 10 s. At 25 s both are members with their states; once s2's
+// upload is over three intervals old it has left, and from the next
+// broadcast round on the coordinator holds s3's state only.
+// (Members, the membership itself, is checked in package conformance.)
+func TestDepartedNodeStateIsForgotten(t *testing.T) {
+	cfg := sim.DefaultConfig(1)
+	cfg.Net.Latency = network.Fixed(time.Millisecond)
+	cfg.BuggifyP = 0
+	var mid, after []wire.EventStoreState
+	res := sim.Run(cfg, func(w *sim.World) {
+		net := w.Network()
+		var k *coordinator.Coordinator
+		w.NewNode("k1", func() {
+			k = coordinator.New(coordinator.Config{Runtime: w, Node: "k1", Endpoint: net.Attach("k1", wire.StreamCommand, wire.StreamEvent)})
+			k.Run()
+		})
+		s2 := net.Attach("s2", wire.StreamCommand, wire.StreamEvent)
+		s3 := net.Attach("s3", wire.StreamCommand, wire.StreamEvent)
+		w.Sleep(time.Millisecond)
+		must(s2.Send("k1", wire.StreamCommand, &wire.EventStoreState{From: "s2"}))
+		w.Go("s3/upload", func() {
+			for {
+				must(s3.Send("k1", wire.StreamCommand, &wire.EventStoreState{From: "s3"}))
+				w.Sleep(10 * time.Second)
+			}
+		})
+		w.Sleep(25 * time.Second)
+		mid = k.States()
+		w.Sleep(10 * time.Second)
+		after = k.States()
+	})
+	require.Nil(t, res.Failure, "%v", res.Failure)
+	require.Len(t, mid, 2)
+	require.Len(t, after, 1, "s2's state is forgotten")
+	require.Equal(t, wire.ServerID("s3"), after[0].From)
+}

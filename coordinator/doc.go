@@ -42,8 +42,18 @@
 //     has, and a crashed node stops uploading.
 //   - Equal resolved ts are ordered by node ID (TiCDC's sort leaves them
 //     in map order).
-//   - Requests are answered from the states held at that moment; states
-//     never expire, only the alive check ages them.
+//   - Requests are answered from the states held at that moment.
+//   - Membership: TiCDC's node manager tells the coordinator of every
+//     change of the cluster's nodes, and handleNodeChange forgets the
+//     event-store state of a node that left
+//     (logservice/coordinator/coordinator.go). The model has no node
+//     manager; its membership is the alive check: on every broadcast
+//     round (watchMembership) the nodes alive now are handed to
+//     HandleNodeChange, which forgets the state of a member no longer
+//     among them, as TiCDC does (TestDepartedNodeStateIsForgotten). A
+//     node that uploads again joins again with its new state. TiCDC's
+//     per-changefeed resolved-ts states, which it also cleans there, are
+//     not modelled.
 //
 // # TiCDC's assertions
 //

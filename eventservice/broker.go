@@ -2,10 +2,10 @@ package eventservice
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/chunk"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -33,6 +33,11 @@ type eventBroker struct {
 	// scanRequests carries records whose scan was requested at once (a
 	// RESET, PR #5554) to the scan task.
 	scanRequests *clock.Mailbox[*dispatcherStat]
+	// dmls, rows and batches carve the scans' messages from chunks
+	// (emitChanges); guarded by mu, which every scan holds.
+	dmls    chunk.Of[wire.DMLEvent]
+	rows    chunk.Of[uint64]
+	batches chunk.Of[wire.BatchDMLEvent]
 }
 
 // changefeedStatus is the per-changefeed state (TiCDC's changefeedStatus).
@@ -57,6 +62,8 @@ func newEventBroker(cfg *Config) *eventBroker {
 		tableTriggerDispatchers: make(map[wire.DispatcherID]*dispatcherSlot),
 		changefeedMap:           make(map[wire.ChangefeedID]*changefeedStatus),
 		scanRequests:            clock.NewUnbounded[*dispatcherStat](cfg.Runtime, "eventservice/scan-requests"),
+		dmls:                    chunk.Of[wire.DMLEvent]{Size: 1024},
+		rows:                    chunk.Of[uint64]{Size: 4096},
 	}
 	b.eventStore.observe = cfg.ObserveSubscription
 	for i := range cfg.MessageWorkers {
@@ -112,7 +119,13 @@ func (c *eventBroker) removeFromChangefeed(cf wire.ChangefeedID, id wire.Dispatc
 
 // sortedSlots returns the slots of m in dispatcher-ID order.
 func sortedSlots(m map[wire.DispatcherID]*dispatcherSlot) []*dispatcherSlot {
-	ids := slices.Sorted(maps.Keys(m))
+	// ids is sized once (slices.Sorted(maps.Keys(m)) grows it from nothing):
+	// the slots are walked every tick and by the checkers.
+	ids := make([]wire.DispatcherID, 0, len(m))
+	for id := range m { //dst:allow map-range: sorted below
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
 	out := make([]*dispatcherSlot, len(ids))
 	for i, id := range ids {
 		out[i] = m[id]
@@ -123,7 +136,7 @@ func sortedSlots(m map[wire.DispatcherID]*dispatcherSlot) []*dispatcherSlot {
 // records returns every live record sorted by ID, orphans after the
 // current record of their ID. Called with mu held.
 func (c *eventBroker) records() []RecordSnapshot {
-	var out []RecordSnapshot
+	out := make([]RecordSnapshot, 0, len(c.dispatchers)+len(c.tableTriggerDispatchers))
 	for _, m := range []map[wire.DispatcherID]*dispatcherSlot{c.dispatchers, c.tableTriggerDispatchers} {
 		for _, slot := range sortedSlots(m) {
 			out = append(out, slot.stat.snapshot(false))

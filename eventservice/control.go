@@ -86,7 +86,9 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 // its epoch >= x; otherwise the old record is marked removed and a new
 // one, epoch x, startTs t, seq 0, is installed in the same slot with the
 // old one's statistics, and a scan is requested at once (PR #5554), which
-// sends the Handshake and then data.
+// sends the Handshake and then data; for a table-trigger record the
+// request does nothing and the next table-trigger tick sends them
+// (requestScan).
 func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
 	id := req.DispatcherID
 	slot := c.getDispatcher(id)
@@ -108,6 +110,19 @@ func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
 	slot.stat = d
 	c.covered("eventservice/reset/replace")
 	c.tracef("RESET %s epoch=%d resetTs=%d from %s: replaces epoch %d", id, req.Epoch, req.StartTs, req.ServerID, old.epoch)
+	c.requestScan(d)
+}
+
+// requestScan asks the scan task to scan d at once, as TiCDC's
+// event_broker.go requestScan does after a RESET. Like TiCDC's, it
+// returns at once for the table-trigger (DDL) span: that span has no
+// scan of its own, and its Handshake and DDLs wait for the next
+// table-trigger tick (tickTableTriggerDispatchers).
+func (c *eventBroker) requestScan(d *dispatcherStat) {
+	if d.tableTrigger {
+		c.covered("eventservice/reset/table-trigger-tick")
+		return
+	}
 	c.scanRequests.Send(d)
 }
 

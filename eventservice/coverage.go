@@ -15,7 +15,10 @@ package eventservice
 //	register/schema-failed-kept     the same under patch h3
 //	register/table-trigger        the table-trigger span
 //
-// and reset/{absent,stale,replace}, remove/{absent,removed},
+// and reset/{absent,stale,replace}, reset/table-trigger-tick (a RESET of
+// a table-trigger record, whose scan waits for the tick),
+// router/empty (an empty heartbeat or congestion control, ignored),
+// remove/{absent,removed},
 // heartbeat/{absent,epoch-mismatch,accepted}, sweep/inactive,
 // ready/sent, handshake/sent, scan/{no-quota,low-quota}.
 
@@ -32,7 +35,7 @@ var coverRows = []string{ //dst:allow package-state: a read-only table
 	"register/new", "register/reuse-hit", "register/overwrite", "register/reuse-overwrite",
 	"register/reuse-miss", "register/create-failed", "register/schema-failed-dropped",
 	"register/schema-failed-kept", "register/table-trigger",
-	"reset/absent", "reset/stale", "reset/replace", "remove/absent", "remove/removed",
+	"reset/absent", "reset/stale", "reset/replace", "reset/table-trigger-tick", "router/empty", "remove/absent", "remove/removed",
 	"heartbeat/absent", "heartbeat/epoch-mismatch", "heartbeat/accepted", "sweep/inactive",
 	"ready/sent", "handshake/sent", "scan/no-quota", "scan/low-quota",
 }

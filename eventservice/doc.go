@@ -31,7 +31,11 @@
 // The router reads Config.Commands (by default the endpoint's command
 // inbox): a DispatcherRequest goes to the requests queue
 // (dispatcherInfoChan), a DispatcherHeartbeat to the heartbeat queue
-// (dispatcherHeartbeat), and a CongestionControl is applied at once.
+// (dispatcherHeartbeat), and a CongestionControl is applied at once. An
+// empty heartbeat or congestion control (a nil pointer, TiCDC's message
+// with no payload) is ignored with a trace line, as TiCDC's
+// event_service.go handleMessage ignores it with a warning
+// (TestTiCDCHandleMessageIgnoresInvalidSingleMessagePayloads).
 // Anything else panics, naming the type: a node that shares its command
 // stream between components routes with Handles. Messages are accepted by
 // pointer, as the rest of the model sends them, or by value.
@@ -76,7 +80,8 @@
 //	                      removed and a new one (epoch x, startTs t, seq 0,
 //	                      sentResolvedTs t, statistics copied) takes its
 //	                      slot, and a scan runs at once: Handshake(seq 1,
-//	                      ts t), then data.
+//	                      ts t), then data. A table-trigger record is not
+//	                      scanned at once: the next 50 ms tick sends them.
 //	REMOVE                removeDispatcher: idempotent; removed, deleted,
 //	                      unregistered from event and schema store.
 //	heartbeat(id, cp, e)  handleDispatcherHeartbeat: absent -> Removed in
@@ -180,6 +185,11 @@
 //     by the ScanInterval poll: with a live upstream that is every tick;
 //     with a stalled one there is no Ready (I11's premise, #4873). The
 //     table-trigger span is ticked every ScanInterval regardless.
+//   - A RESET of a table-trigger (DDL span) record requests no scan:
+//     TiCDC's event_broker.go requestScan returns at once for the DDL
+//     span, and tickTableTriggerDispatchers sends its Handshake and DDLs
+//     on its next tick. PROTOCOL.md 3.3's "scan at once" is for the
+//     other spans (TestResetOfTableTriggerWaitsForTheTick).
 //   - A REGISTER's record is installed only once the event store and the
 //     schema store accepted it (TiCDC stores it last), so a failing
 //     REGISTER leaves an existing record in place. On a schema-store

@@ -204,3 +204,30 @@ func TestSameSeedSameHash(t *testing.T) {
 	}
 	require.Len(t, hashes, 3, "different seeds, different runs")
 }
+
+// TiCDC's requestScan (pkg/eventservice/event_broker.go) returns at once
+// for the table-trigger (DDL) span, so a RESET of a table-trigger record
+// does not scan at once as other RESETs do (PR #5554): its Handshake and
+// DDLs go out on the next table-trigger tick (tickTableTriggerDispatchers,
+// every 50 ms), in phase with the record's Ready, which the same tick
+// sent.
+func TestResetOfTableTriggerWaitsForTheTick(t *testing.T) {
+	var resetAt time.Duration
+	e := run(t, newSetup(1), func(e *env) {
+		e.up.add(0, eventservice.Change{Kind: eventservice.KindDDL, CommitTs: 1500, TableInfoVersion: 2})
+		e.col.register(server, 100, ddl, 1, false)
+		e.w.Sleep(120 * time.Millisecond) // past the Ready, between two ticks
+		resetAt = e.w.Now().Duration()
+		e.col.reset(server, 100, ddl, 1, 1)
+		e.w.Sleep(time.Second)
+	})
+	events := e.col.flatten()
+	ready, hs := of(events, 100, "Ready"), of(events, 100, "Handshake")
+	require.Len(t, ready, 1)
+	require.Len(t, hs, 1)
+	tick := eventservice.Config{}.WithDefaults().ScanInterval
+	require.Zero(t, (hs[0].at.Duration()-ready[0].at.Duration())%tick, "the Handshake goes out on a tick, as the Ready did")
+	require.Greater(t, hs[0].at.Duration(), resetAt+2*latency+eventservice.Config{}.WithDefaults().ResetScanCost,
+		"not at once after the RESET")
+	checkEpochStream(t, events, 100, 1)
+}

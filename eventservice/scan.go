@@ -33,14 +33,14 @@ func (c *eventBroker) onNotify(slot *dispatcherSlot, ts wire.Ts) {
 }
 
 // scanNow runs a scan requested at once (after a RESET), unless the
-// record was replaced or removed since.
+// record was replaced or removed since. requestScan never asks it for a
+// table-trigger record.
 func (c *eventBroker) scanNow(d *dispatcherStat) {
 	if d.isRemoved {
 		return
 	}
 	if d.tableTrigger {
-		c.scanTableTrigger(d)
-		return
+		panic(fmt.Sprintf("eventservice: scan requested for the table-trigger record %s", d.id))
 	}
 	c.scanReady(d)
 }
@@ -169,7 +169,9 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 	var batch []wire.DMLEvent
 	flush := func() {
 		if len(batch) > 0 {
-			c.enqueue(d, &wire.BatchDMLEvent{DispatcherID: d.id, DMLs: batch})
+			m := c.batches.New()
+			m.DispatcherID, m.DMLs = d.id, batch
+			c.enqueue(d, m)
 			batch = nil
 		}
 	}
@@ -177,10 +179,10 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 		switch ch.Kind {
 		case KindDML:
 			if batch == nil { // sized once: at most the changes left, at most a full batch
-				batch = make([]wire.DMLEvent, 0, min(len(changes)-i, c.cfg.MaxDMLBatch))
+				batch = c.dmls.Make(min(len(changes)-i, c.cfg.MaxDMLBatch))[:0]
 			}
 			batch = append(batch, wire.DMLEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(),
-				CommitTs: ch.CommitTs, StartTs: ch.StartTs, Rows: slices.Clone(ch.Rows)})
+				CommitTs: ch.CommitTs, StartTs: ch.StartTs, Rows: c.rows.Clone(ch.Rows)})
 			if len(batch) == c.cfg.MaxDMLBatch {
 				flush()
 			}

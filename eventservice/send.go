@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/chunk"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -42,18 +43,26 @@ type messageWorker struct {
 	flushArmed bool
 	// tick is the flush timer's callback, made once.
 	tick func()
+	// events and batches carve the resolved caches and the batches that
+	// carry them away from chunks: a flush happens every few steps, and
+	// each batch lives only until the collector has read it.
+	events  chunk.Of[wire.ResolvedEvent]
+	batches chunk.Of[wire.BatchResolvedEvent]
 }
 
 type resolvedCache struct {
 	to     wire.ServerID
 	events []wire.ResolvedEvent
+	last   int // the length of the last flush, the first size of the next cache
 }
 
 func newMessageWorker(b *eventBroker, index int) *messageWorker {
 	name := fmt.Sprintf("eventservice/%s/worker-%d", b.cfg.Node, index)
 	return &messageWorker{b: b, index: index,
-		queue: clock.NewUnbounded[wrapEvent](b.rt, name),
-		flush: clock.NewMailbox[clock.Time](b.rt, name+"/flush", 1)}
+		queue:   clock.NewUnbounded[wrapEvent](b.rt, name),
+		flush:   clock.NewMailbox[clock.Time](b.rt, name+"/flush", 1),
+		events:  chunk.Of[wire.ResolvedEvent]{Size: 4096},
+		batches: chunk.Of[wire.BatchResolvedEvent]{Size: 256}}
 }
 
 // enqueue queues an event for d's collector on d's worker. It never
@@ -114,6 +123,9 @@ func (w *messageWorker) cache(to wire.ServerID) *resolvedCache {
 
 func (w *messageWorker) addResolved(to wire.ServerID, e wire.ResolvedEvent) {
 	cache := w.cache(to)
+	if len(cache.events) == cap(cache.events) {
+		cache.events = w.grow(cache.events, cache.last)
+	}
 	cache.events = append(cache.events, e)
 	if len(cache.events) >= w.b.cfg.ResolvedCacheSize {
 		w.flushResolved(cache)
@@ -132,12 +144,22 @@ func (w *messageWorker) flushResolved(cache *resolvedCache) {
 	if len(cache.events) == 0 {
 		return
 	}
-	batch := &wire.BatchResolvedEvent{Events: cache.events}
+	batch := w.batches.New()
+	batch.Events = cache.events
 	// The message keeps the slice; the next one starts at this one's
-	// length, so a steady flow allocates once per flush instead of
-	// growing from nothing.
-	cache.events = make([]wire.ResolvedEvent, 0, min(len(cache.events), w.b.cfg.ResolvedCacheSize))
+	// length (grow), so a steady flow seldom grows a cache.
+	cache.events, cache.last = nil, len(cache.events)
 	w.sendMsg(cache.to, batch)
+}
+
+// grow returns the pending events s in a new slice with room for more:
+// at least hint (the last flush's length), at least twice len(s), at
+// most ResolvedCacheSize (a full cache is flushed before it grows).
+func (w *messageWorker) grow(s []wire.ResolvedEvent, hint int) []wire.ResolvedEvent {
+	n := min(max(hint, 2*len(s), 4), max(w.b.cfg.ResolvedCacheSize, len(s)+1))
+	out := w.events.Make(n)[:len(s)]
+	copy(out, s)
+	return out
 }
 
 // sendMsg sends msg on the event stream: a congested stream is retried

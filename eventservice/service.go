@@ -103,10 +103,18 @@ func (s *Service) runRouter() {
 		case wire.DispatcherRequest:
 			s.dispatcherInfoChan.Send(&m)
 		case *wire.DispatcherHeartbeat:
+			if m == nil {
+				s.ignoreEmpty("dispatcher heartbeat", env)
+				continue
+			}
 			s.dispatcherHeartbeat.Send(heartbeatWithServerID{serverID: senderOf(m.From, env), hb: m})
 		case wire.DispatcherHeartbeat:
 			s.dispatcherHeartbeat.Send(heartbeatWithServerID{serverID: senderOf(m.From, env), hb: &m})
 		case *wire.CongestionControl:
+			if m == nil {
+				s.ignoreEmpty("control message", env)
+				continue
+			}
 			s.handleCongestionControl(senderOf(m.From, env), m)
 		case wire.CongestionControl:
 			s.handleCongestionControl(senderOf(m.From, env), &m)
@@ -114,6 +122,16 @@ func (s *Service) runRouter() {
 			panic(fmt.Sprintf("eventservice %s: unexpected command %T from %s (route with eventservice.Handles)", s.cfg.Node, env.Msg, env.From))
 		}
 	}
+}
+
+// ignoreEmpty drops a heartbeat or congestion-control message that
+// carries nothing (a nil pointer: TiCDC's message with no payload), as
+// TiCDC's event_service.go handleMessage does, with a warning only.
+func (s *Service) ignoreEmpty(what string, env network.Envelope) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.b.covered("eventservice/router/empty")
+	s.b.tracef("invalid %s from %s: empty, ignored", what, env.From)
 }
 
 // senderOf is the collector a message speaks for: its From field, or the

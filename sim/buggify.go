@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 )
@@ -10,7 +11,12 @@ type site struct {
 	rate    float64
 	reached uint64
 	fired   uint64
-	cover   string // the site's coverage point, "buggify/<site>"
+	cover   string // the site's coverage point, "buggify/<site>"; also its stream's label
+	hash    uint64 // fnv64 of the site's name, folded into the trace when it fires
+	// rand is the site's stream, w.Rand(cover), looked up once: a site is
+	// reached on hot paths, where building the label and finding it in
+	// the world's map at every reach was half of a run's allocations.
+	rand *rand.Rand
 }
 
 // Buggify reports whether the fault point named site fires now, in the
@@ -31,16 +37,22 @@ func (w *World) Buggify(name string) bool {
 	}
 	s, ok := w.sites[name]
 	if !ok {
-		s = &site{rate: w.cfg.SiteRate(name), cover: "buggify/" + name}
+		s = &site{rate: w.cfg.SiteRate(name), cover: "buggify/" + name, hash: fnv64(name)}
 		w.sites[name] = s
 	}
 	s.reached++
-	if s.rate == 0 || w.Rand("buggify/"+name).Float64() >= s.rate {
+	if s.rate == 0 {
+		return false
+	}
+	if s.rand == nil {
+		s.rand = w.Rand(s.cover)
+	}
+	if s.rand.Float64() >= s.rate {
 		return false
 	}
 	s.fired++
 	w.Cover(s.cover)
-	w.tr.mix2(tagBuggify, fnv64(name))
+	w.tr.mix2(tagBuggify, s.hash)
 	if w.tr.on() {
 		w.emit(w.curNode, w.current, "buggify", []Field{{"site", name}}, "site=%s", name)
 	}

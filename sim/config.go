@@ -303,6 +303,27 @@ func ParseSeed(s string) (uint64, error) {
 	return v, nil
 }
 
+// seed returns the seed pinned by a seed=N setting, the last one if
+// there are several.
+func (p Pins) seed() (uint64, bool) {
+	var v uint64
+	var ok bool
+	for _, kv := range p {
+		k, val, _ := strings.Cut(kv, "=")
+		if strings.TrimSpace(k) != "seed" {
+			continue
+		}
+		if s, err := ParseSeed(strings.TrimSpace(val)); err == nil {
+			v, ok = s, true
+		}
+	}
+	return v, ok
+}
+
+// shellQuote quotes a shell word always, in single quotes, a quote
+// inside it closed, escaped and reopened.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 // quoteArg quotes a shell argument only when it needs it.
 func quoteArg(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {

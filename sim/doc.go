@@ -72,7 +72,15 @@
 // missed, a progress check stalled, or a deadlock: every task blocked and
 // no timer pending),
 // nondeterminism (the same seed ran differently twice) or budget (steps,
-// virtual time or wall clock ran out: a run never hangs).
+// virtual time or wall clock ran out: a run never hangs). A task that
+// spins without ever yielding ends no step, so under Test a watchdog
+// outside the simulation (hang.go) watches the wall clock: at budget.wall
+// plus a grace (a quarter of it, at least 1s) it reports the seed as a
+// budget failure with the spinning task's stack and JSON line, not
+// re-run, and ends the test process with status 1, because a goroutine
+// cannot be preempted and the task would burn a core for as long as the
+// process lives; the seeds after it do not run in that process (dst run
+// runs them in a new one).
 //
 // # Trace
 //

@@ -33,10 +33,13 @@ type Failure struct {
 	Time    clock.Time // virtual time of detection
 	Node    string     // node of the task or callback that was running, if any
 	Task    string     // task that was running, if any
-	Stack   string     // for panics: the task's stack
+	Stack   string     // for panics, and an abandoned run: the task's stack
 	// Detail is extra text: a deadlock's list of blocked tasks, the steps
 	// where two runs diverged.
 	Detail string
+	// Abandoned is set when the wall-clock watchdog gave up on a task
+	// that does not yield (hang.go): the run was not finished, nor re-run.
+	Abandoned bool
 }
 
 func (f *Failure) Error() string {

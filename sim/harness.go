@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -53,17 +55,22 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 		describe(t, o)
 		t.SkipNow()
 	}
-	seeds := selectSeeds(o.seeds)
-	passed := 0
+	seeds, err := selectSeeds(o.seeds)
+	if err != nil {
+		usageExit(err)
+	}
+	passed, ran := 0, 0
 	var steps uint64
 	began := time.Now()
 	for _, seed := range seeds {
+		ran++
 		cfg, err := o.config(seed)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		seedBegan := time.Now()
-		res, f := runChecked(cfg, body, flags.recheck)
+		hung := func(res *Result) { reportAbandoned(t, cfg, res, seedBegan) }
+		res, f := runChecked(cfg, body, flags.recheck, hung)
 		writeJSON(t, res, f, time.Since(seedBegan))
 		steps += res.Steps
 		if f == nil {
@@ -75,7 +82,18 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 			break
 		}
 	}
-	t.Logf("%d of %d seeds passed (%d..%d), %d steps in %v", passed, len(seeds), seeds[0], seeds[len(seeds)-1], steps, time.Since(began).Round(time.Millisecond))
+	t.Logf("%d of %d seeds passed (%d..%d), %d steps in %v", passed, ran, seeds[0], seeds[ran-1], steps, time.Since(began).Round(time.Millisecond))
+	if ran < len(seeds) {
+		t.Logf("stopped at the first failing seed: seeds %d..%d did not run (-sim.keep-going runs them)", seeds[ran], seeds[len(seeds)-1])
+	}
+}
+
+// usageExit refuses a combination of -sim.* flags that each parsed but
+// contradict one another, the way the flag package refuses a malformed
+// one: a message on stderr and exit status 2, before any seed runs.
+func usageExit(err error) {
+	fmt.Fprintf(os.Stderr, "sim: %v\n", err)
+	os.Exit(2)
 }
 
 // DescribePrefix starts the one line -sim.describe prints per workload:
@@ -107,10 +125,19 @@ func (o *testOptions) config(seed uint64) (Config, error) {
 	return cfg, cfg.Validate()
 }
 
-// selectSeeds returns the seeds the flags ask for.
-func selectSeeds(defaultCount int) []uint64 {
+// selectSeeds returns the seeds the flags ask for. A seed pinned with
+// -sim.set=seed=N (the configuration block's seed line given back) runs
+// that seed, as -sim.seed=N does; the two naming different seeds, or a
+// range that would run past the largest seed and wrap to 0, is an error.
+func selectSeeds(defaultCount int) ([]uint64, error) {
+	if pinned, ok := flags.pins.seed(); ok {
+		if flags.seed.set && flags.seed.v != pinned {
+			return nil, fmt.Errorf("-sim.set=seed=%d and -sim.seed=%d name different seeds: give one", pinned, flags.seed.v)
+		}
+		return []uint64{pinned}, nil
+	}
 	if flags.seed.set {
-		return []uint64{flags.seed.v}
+		return []uint64{flags.seed.v}, nil
 	}
 	n := defaultCount
 	if flags.seeds.set {
@@ -120,40 +147,49 @@ func selectSeeds(defaultCount int) []uint64 {
 	switch {
 	case flags.start.set:
 		start = flags.start.v
+		if uint64(n-1) > math.MaxUint64-start {
+			return nil, fmt.Errorf("-sim.start=%d with -sim.seeds=%d runs past the largest seed (%d): start lower or run fewer", start, n, uint64(math.MaxUint64))
+		}
 	case flags.random:
-		start = new(maphash.Hash).Sum64() // fresh per process, printed in the log
+		// Fresh per process, printed in the log; drawn low enough that
+		// the range does not wrap.
+		start = 1 + new(maphash.Hash).Sum64()%(math.MaxUint64-uint64(n))
 	}
 	seeds := make([]uint64, n)
 	for i := range seeds {
 		seeds[i] = start + uint64(i)
 	}
-	return seeds
+	return seeds, nil
 }
 
 // runChecked runs one seed and, when it fails or recheck is set, runs it
 // again to tell a real failure from nondeterminism. It returns the first
 // run's result and the failure to report (nil when the run passed and was
 // deterministic).
-func runChecked(cfg Config, body func(*World), recheck bool) (*Result, *Failure) {
+// A run whose task never yields is abandoned by the watchdog, which
+// calls hung (reportAbandoned) and does not come back.
+func runChecked(cfg Config, body func(*World), recheck bool, hung func(*Result)) (*Result, *Failure) {
 	var trace io.Writer
 	if flags.trace {
 		trace = os.Stdout
 		fmt.Fprintf(os.Stdout, "configuration:\n%s", indent(cfg.String(), "  "))
 	}
 	sink, closeRecords := recordsSink()
-	first := runOnce(cfg, body, false, trace, sink)
+	first := runOnce(cfg, body, false, trace, hung, sink)
 	closeRecords()
 	if first.Failure == nil && !recheck {
 		return first, nil
 	}
-	second := runOnce(cfg, body, true, nil, nil)
+	second := runOnce(cfg, body, true, nil, hung, nil)
 	if second.Hash == first.Hash {
 		return first, first.Failure
 	}
 	return first, divergence(cfg, body, first, second)
 }
 
-func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, sink func(Record)) *Result {
+// runOnce runs one seed under the wall-clock watchdog (hang.go); hung
+// nil reports an abandoned run on stderr and exits.
+func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, hung func(*Result), sink func(Record)) *Result {
 	w := New(cfg)
 	if record {
 		w.RecordSteps()
@@ -164,14 +200,37 @@ func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, sink f
 	if sink != nil {
 		w.RecordTo(sink)
 	}
+	if hung == nil {
+		hung = exitAbandoned
+	}
+	stop := w.watchHang(hung)
+	defer stop()
 	return w.Run(func() { body(w) })
+}
+
+// reportAbandoned reports a run the watchdog abandoned, as a failing
+// seed is reported (its JSON line, then the report with its replay
+// line), and ends the test process: the task that does not yield cannot
+// be stopped, and would take a core from every seed after it. It runs on
+// the watchdog's goroutine while the test's own is stuck in the run, so
+// the report is written to stdout directly unless -test.v streams it.
+func reportAbandoned(t *testing.T, cfg Config, res *Result, began time.Time) {
+	writeJSON(t, res, res.Failure, time.Since(began))
+	report := failureReport(t, cfg, res, res.Failure)
+	if testing.Verbose() {
+		t.Errorf("%s", report) // printed as it is logged
+	} else {
+		fmt.Fprintf(os.Stdout, "--- FAIL: %s\n%s", t.Name(), indent(report, "    "))
+	}
+	fmt.Fprintf(os.Stdout, "FAIL\t%s: seed %d abandoned; the seeds after it did not run in this process\n", t.Name(), cfg.Seed)
+	os.Exit(1)
 }
 
 // CheckDeterminism runs cfg twice and returns a nondeterminism failure if
 // the two runs differ, naming the first divergent step; nil if they agree.
 func CheckDeterminism(cfg Config, body func(*World)) *Failure {
-	a := runOnce(cfg, body, true, nil, nil)
-	b := runOnce(cfg, body, true, nil, nil)
+	a := runOnce(cfg, body, true, nil, nil, nil)
+	b := runOnce(cfg, body, true, nil, nil, nil)
 	if a.Hash == b.Hash {
 		return nil
 	}
@@ -185,8 +244,8 @@ func CheckDeterminism(cfg Config, body func(*World)) *Failure {
 // differently, so the step is taken from two comparable runs.)
 func divergence(cfg Config, body func(*World), a, b *Result) *Failure {
 	var ta, tb bytes.Buffer
-	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil)
-	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil)
+	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil, nil)
+	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil, nil)
 	step, ok := firstDivergence(ra.StepHashes, rb.StepHashes)
 	f := &Failure{Kind: KindNondeterminism, Step: step}
 	if !ok {
@@ -256,8 +315,11 @@ func (c *capped) Write(p []byte) (int, error) {
 func failureReport(t *testing.T, cfg Config, res *Result, f *Failure) string {
 	var b strings.Builder
 	confirm := "confirmed by a second run with the same hash"
-	if f.Kind == KindNondeterminism {
+	switch {
+	case f.Kind == KindNondeterminism:
 		confirm = "a second run of the same seed did not repeat the first"
+	case f.Abandoned:
+		confirm = "not re-run: a second run would spin a second task that cannot be stopped"
 	}
 	fmt.Fprintf(&b, "seed %d failed (%s)\n", cfg.Seed, confirm)
 	b.WriteString(f.Report())
@@ -271,9 +333,24 @@ func failureReport(t *testing.T, cfg Config, res *Result, f *Failure) string {
 
 // ReplayCommand returns the go test command line that re-runs one seed of
 // a test with its trace, from the module root.
+// The -run pattern anchors and quotes each level of the name (RunPattern)
+// and is quoted for the shell, so any subtest name is selected exactly.
 func ReplayCommand(testName string, seed uint64, pins Pins) string {
-	run := "^" + strings.ReplaceAll(testName, "/", "$/^") + "$"
-	return fmt.Sprintf("go test %s -run '%s' -sim.seed=%d%s -sim.trace", packageDir(), run, seed, pins.Flags())
+	return fmt.Sprintf("go test %s -run %s -sim.seed=%d%s -sim.trace", packageDir(), shellQuote(RunPattern(testName)), seed, pins.Flags())
+}
+
+// RunPattern returns the go test -run pattern that selects exactly the
+// test or subtest with this full name: each level between slashes
+// anchored and with its regexp metacharacters quoted ("a(b)" is not the
+// group "(b)"). The testing package splits a pattern at slashes outside
+// brackets and parentheses and skips escaped characters, so a quoted
+// level never splits.
+func RunPattern(testName string) string {
+	levels := strings.Split(testName, "/")
+	for i, l := range levels {
+		levels[i] = "^" + regexp.QuoteMeta(l) + "$"
+	}
+	return strings.Join(levels, "/")
 }
 
 // packageDir returns the test's package directory relative to the module

@@ -55,7 +55,8 @@ func (w *World) Schedule(d time.Duration, f func()) clock.Timer {
 }
 
 func (w *World) scheduleOn(n *Node, d time.Duration, f func()) clock.Timer {
-	tm := &simTimer{w: w, node: n, incarnation: n.incarnation, fn: f}
+	tm := w.timers.New() // carved from a chunk: one-shot callbacks are made on hot paths
+	*tm = simTimer{w: w, node: n, incarnation: n.incarnation, fn: f}
 	tm.arm(d)
 	return tm
 }

@@ -32,6 +32,9 @@ type task struct {
 	dying   bool
 	nodeIdx int // position in node.tasks. Invariant: node.tasks[nodeIdx] == t while alive.
 	prio    int // PCT priority
+	// resumed is where the run stood when the task was last resumed,
+	// for the wall-clock watchdog (hang.go).
+	resumed resumed
 }
 
 type taskState uint8
@@ -93,6 +96,8 @@ func (t *task) switchOut() {
 func (w *World) resume(t *task) {
 	w.current, w.curNode = t, t.node
 	t.state = taskRunning
+	t.resumed = resumed{step: w.step, now: w.now, hash: w.tr.hash}
+	w.running.Store(t)
 	_, alive := t.next()
 	w.current, w.curNode = nil, w.root
 	if !alive {
@@ -113,6 +118,8 @@ func (w *World) kill(t *task) {
 	t.dying = true
 	prev, prevNode := w.current, w.curNode
 	w.current, w.curNode = t, t.node
+	t.resumed = resumed{step: w.step, now: w.now, hash: w.tr.hash}
+	w.running.Store(t) // its deferred calls run now: they could spin too
 	t.stop()
 	w.current, w.curNode = prev, prevNode
 	t.state = taskDone

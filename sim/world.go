@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/internal/chunk"
 	"github.com/cdcsim/cdcsim/network"
 )
 
@@ -24,6 +26,11 @@ type World struct {
 	nowSince uint64
 	seq      uint64 // event sequence numbers
 
+	// running is the task last handed control, published for the
+	// wall-clock watchdog, which runs outside the simulation (hang.go).
+	// It is an observation: nothing in the run reads it.
+	running atomic.Pointer[task]
+
 	q        eventQueue
 	runnable []*task
 	strat    strategy
@@ -40,6 +47,9 @@ type World struct {
 	schedRand  *rand.Rand
 	selectRand *rand.Rand
 	sites      map[string]*site
+	// timers carves Schedule's timers from chunks (scheduleOn). Small
+	// chunks: a long-lived timer (a ticker's) pins its chunk's dead ones.
+	timers chunk.Of[simTimer]
 
 	invariants []*invariant
 	goals      []*goal
@@ -65,6 +75,7 @@ func New(cfg Config) *World {
 		cfg:     cfg,
 		streams: make(map[string]*rand.Rand),
 		sites:   make(map[string]*site),
+		timers:  chunk.Of[simTimer]{Size: 64},
 		tr:      tracer{hash: hashInit ^ splitmix64(cfg.Seed)},
 	}
 	w.schedRand = w.Rand("sim/scheduler")

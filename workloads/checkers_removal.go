@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/wire"
 )
 
 // CheckI10NothingAfterRemove: once RemoveDispatcher returned, nothing new
@@ -53,20 +54,34 @@ func CheckI11CaughtUp(c *cluster.Cluster) error {
 	resolved := c.Upstream.ResolvedTs(c.TableSpan(1))
 	for _, n := range c.Nodes() {
 		for _, d := range c.NodeDispatchers(n) {
-			cp := d.CheckpointTs()
-			if cp+CatchUpLag >= resolved {
-				continue
+			if cp := d.CheckpointTs(); cp+CatchUpLag < resolved {
+				return &notCaughtUp{c: c, n: n, d: d, cp: cp, resolved: resolved}
 			}
-			state := "no session in its collector"
-			if n.Collector != nil {
-				if st, ok := n.Collector.Stat(d.ID()); ok {
-					state = fmt.Sprintf("session %+v", st.Snapshot())
-				}
-			}
-			return fmt.Errorf("dispatcher %s on %s: checkpoint %d, upstream resolved %d; %s; records: %s", d.ID(), n.ID, cp, resolved, state, recordsOf(c, d))
 		}
 	}
 	return nil
+}
+
+// notCaughtUp is I11's error. The goal is checked after every step until
+// it is met, and only the last check's message is ever read, so the
+// description of the session and the records is built when the error is
+// formatted (the simulator formats a goal's error at once), not at every
+// unmet check.
+type notCaughtUp struct {
+	c            *cluster.Cluster
+	n            *cluster.Node
+	d            *cluster.Dispatcher
+	cp, resolved wire.Ts
+}
+
+func (e *notCaughtUp) Error() string {
+	state := "no session in its collector"
+	if e.n.Collector != nil {
+		if st, ok := e.n.Collector.Stat(e.d.ID()); ok {
+			state = fmt.Sprintf("session %+v", st.Snapshot())
+		}
+	}
+	return fmt.Sprintf("dispatcher %s on %s: checkpoint %d, upstream resolved %d; %s; records: %s", e.d.ID(), e.n.ID, e.cp, e.resolved, state, recordsOf(e.c, e.d))
 }
 
 // recordsOf describes what every live event service holds for d.

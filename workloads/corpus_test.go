@@ -43,25 +43,56 @@ func runEntry(t *testing.T, e workloads.Entry) (sim.JSONResult, string) {
 	path := filepath.Join(t.TempDir(), "result.jsonl")
 	cmd := exec.Command(os.Args[0], append(e.Args(path), "-test.timeout=10m")...)
 	out, runErr := cmd.CombinedOutput()
-	f, err := os.Open(path)
+	res, err := entryResult(e, path, runErr, out)
 	if err != nil {
-		t.Fatalf("%s:%d: %s wrote no result (is %s a Test function of package workloads?): %v (%v)\n%s",
-			workloads.CorpusFile, e.Line, e.Test, e.Test, err, runErr, out)
+		t.Fatal(err)
 	}
-	defer f.Close()
+	return res, string(out)
+}
+
+// entryResult reads the one result line an entry's child process wrote
+// to path.
+func entryResult(e workloads.Entry, path string, runErr error, out []byte) (sim.JSONResult, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		why := "the test binary ran no test of that name" // it exits 0, with a warning
+		if runErr != nil {
+			why = fmt.Sprintf("the test binary failed (%v)", runErr)
+		}
+		return sim.JSONResult{}, fmt.Errorf("%s:%d: %s wrote no result: %s (is %s a Test function of package workloads?)\n%s",
+			workloads.CorpusFile, e.Line, e.Test, why, e.Test, out)
+	}
 	var results []sim.JSONResult
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	for sc.Scan() {
 		var r sim.JSONResult
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return r, fmt.Errorf("%s:%d: result line %q: %v", workloads.CorpusFile, e.Line, sc.Text(), err)
+		}
 		results = append(results, r)
 	}
-	require.NoError(t, sc.Err())
 	if len(results) != 1 || results[0].Test != e.Test || results[0].Seed != e.Seed {
-		t.Fatalf("%s:%d: want one result of %s seed %d, got %+v\n%s", workloads.CorpusFile, e.Line, e.Test, e.Seed, results, out)
+		return sim.JSONResult{}, fmt.Errorf("%s:%d: want one result of %s seed %d, got %+v\n%s", workloads.CorpusFile, e.Line, e.Test, e.Seed, results, out)
 	}
-	return results[0], string(out)
+	return results[0], nil
+}
+
+// An entry that names no test of the package (a typo) ran nothing: the
+// message says so, without a stray "(<nil>)" for the exit status of a
+// child that ran no test and exited 0.
+func TestCorpusUnknownTestMessage(t *testing.T) {
+	if sim.Describing() {
+		t.Skip("not a workload")
+	}
+	e := workloads.Entry{Line: 7, Test: "TestNoSuchWorkload", Seed: 1}
+	path := filepath.Join(t.TempDir(), "result.jsonl")
+	out, runErr := exec.Command(os.Args[0], e.Args(path)...).CombinedOutput()
+	require.NoError(t, runErr, "a -run that matches nothing exits 0")
+	_, err := entryResult(e, path, runErr, out)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "<nil>")
+	require.Contains(t, err.Error(), "TestNoSuchWorkload wrote no result: the test binary ran no test of that name (is TestNoSuchWorkload a Test function of package workloads?)")
 }
 
 // The corpus parser: every malformed line is rejected with an error that

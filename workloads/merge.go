@@ -1,7 +1,9 @@
 package workloads
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cdcsim/cdcsim/cluster"
@@ -21,7 +23,9 @@ import (
 //     five seconds it merges the table's dispatchers on that node (when
 //     there are two or more; a third of the time it splits one further
 //     first, up to four) or splits the single one (c.Split, c.Merge);
-//     nothing is done on a node that is down;
+//     nothing is done on a node that is down; the sources go in span
+//     order, except that a quarter of the merges of three or more pick
+//     two that are not adjacent, which the dispatcher manager rejects;
 //   - with Replicas, every merge table also has a whole-table dispatcher
 //     on every other node, so that with data sharing the other nodes'
 //     event stores have initialised subscriptions covering any merged
@@ -146,11 +150,23 @@ func (r *Run) splitAndMerge(table int64, rand func(int64) int64, healed func() b
 			}
 		default:
 			stats.Merges++
-			if r.C.Merge(home, ds) != nil {
+			if r.C.Merge(home, r.mergeSources(ds, rand)) != nil {
 				stats.Committed++
 			}
 		}
 	}
+}
+
+// mergeSources orders a table's dispatchers by span, as the maintainer
+// asks for adjacent ones; a quarter of the time, with three or more, it
+// picks the first and the third instead, which are not adjacent, so that
+// the dispatcher manager's rejection of such a merge is exercised.
+func (r *Run) mergeSources(ds []*cluster.Dispatcher, rand func(int64) int64) []*cluster.Dispatcher {
+	slices.SortFunc(ds, func(a, b *cluster.Dispatcher) int { return cmp.Compare(a.Span().StartKey, b.Span().StartKey) })
+	if len(ds) >= 3 && rand(4) == 0 {
+		return []*cluster.Dispatcher{ds[0], ds[2]}
+	}
+	return ds
 }
 
 // RemoteSessions returns a function that reports whether some session has

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cdcsim/cdcsim/bench/peers"
+	"github.com/cdcsim/cdcsim/bench/stat"
 )
 
 // tableConfig is the measurement's configuration, from the environment
@@ -259,14 +259,10 @@ func median(hs []peers.Hunt) float64 {
 			v = append(v, math.Inf(1))
 		}
 	}
-	slices.Sort(v)
 	if len(v) == 0 {
 		return math.Inf(1)
 	}
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	return stat.CensoredMedian(v)
 }
 
 func found(hs []peers.Hunt) int {

@@ -32,6 +32,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cdcsim/cdcsim/bench/stat"
 	"github.com/cdcsim/cdcsim/internal/dst"
 )
 
@@ -142,7 +143,7 @@ func row(name string, guided bool, as []attempt, budget time.Duration) string {
 		seeds, walls = append(seeds, float64(a.seeds)), append(walls, a.wall.Seconds())
 		each = append(each, fmt.Sprintf("%d/%.1fs", a.seeds, a.wall.Seconds()))
 	}
-	ms, mw := Quantile(seeds, 0.5), Quantile(walls, 0.5)
+	ms, mw := stat.CensoredMedian(seeds), stat.CensoredMedian(walls)
 	medSeeds, medWall := fmt.Sprintf("%.1f", ms), fmt.Sprintf("%.1fs", mw)
 	if math.IsInf(ms, 1) {
 		medSeeds, medWall = "> budget", "> "+budget.String()

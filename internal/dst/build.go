@@ -85,6 +85,8 @@ func build(pkg, cacheDir, overlay string, flags []string, log io.Writer) (*Binar
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
+	// On a cold cache the build takes over a minute: say so first.
+	fmt.Fprintf(log, "dst: building the workloads' test binary (go test -c %s)...\n", pkg)
 	began := time.Now()
 	args := []string{"test", "-c", "-trimpath", "-o", tmp.Name()}
 	if overlay != "" {
@@ -95,6 +97,11 @@ func build(pkg, cacheDir, overlay string, flags []string, log io.Writer) (*Binar
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go test -c %s: %v\n%s", pkg, err, out)
+	}
+	if info, err := os.Stat(tmp.Name()); err == nil && info.Size() == 0 {
+		// go test -c writes nothing, and succeeds, for a package
+		// without test files.
+		return nil, usagef("package %s has no test files, so no workloads: --pkg names the package whose tests call sim.Test (default %s)", pkg, DefaultPkg)
 	}
 	version, err := fileSHA256(tmp.Name())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -107,17 +108,34 @@ func exitStatus(err error, stderr io.Writer) int {
 var errFlagParse = errors.New("bad flags")
 
 // parseFlags parses args, refusing positional arguments unless allowed.
+// A flag that does not parse is said in one line with a hint, rather
+// than buried above the whole flag list that the flag package prints;
+// -h prints the list.
 func parseFlags(fs *flag.FlagSet, args []string, positional bool) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		fmt.Fprintf(out, "%s: %v\n(%s -h lists the flags)\n", fs.Name(), err, fs.Name())
 		return errFlagParse
 	}
 	if !positional && fs.NArg() > 0 {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return nil
+}
+
+// givenFlags returns the names of the flags set on the command line:
+// what --resume must refuse to change.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	return given
 }
 
 // pinsFlag collects --set key=value, checking each against sim's
@@ -136,6 +154,9 @@ func (p *pinsFlag) Set(kv string) error {
 }
 
 func checkPin(kv string) error {
+	if k, _, _ := strings.Cut(kv, "="); strings.TrimSpace(k) == "seed" {
+		return fmt.Errorf("%s: dst chooses the seeds (--seed-start and --seeds for run, --seed for replay, shrink and diff)", kv)
+	}
 	c := sim.DefaultConfig(0)
 	if err := (sim.Pins{kv}).Apply(&c); err != nil {
 		return err
@@ -184,6 +205,10 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	return fs, f
 }
 
+// minBudget is the shortest --time accepted: below it a sweep ends
+// before its first seed could, and says nothing useful.
+const minBudget = time.Second
+
 // planFlags are the flags that define a plan; --resume takes the plan
 // from the results file and refuses them.
 var planFlags = []string{"pkg", "workload", "seeds", "seed-start", "random", "shard", "shards", "bug", "patch", "set", "recheck", "chunk"}
@@ -194,6 +219,10 @@ func (f *runFlags) validate() error {
 		return usagef("--seeds %d: want a positive number of seeds per workload", f.seeds)
 	case f.given["time"] && f.budget <= 0:
 		return usagef("--time %v: want a positive duration", f.budget)
+	case f.given["time"] && f.budget < minBudget:
+		return usagef("--time %v: too short to run a seed (a seed of the model takes 0.3-4 s); want at least %v", f.budget, minBudget)
+	case f.given["seed-start"] && f.seeds > 0 && uint64(f.seeds-1) > math.MaxUint64-f.start:
+		return usagef("--seed-start %d with --seeds %d runs past the largest seed (%d): start lower or run fewer", f.start, f.seeds, uint64(math.MaxUint64))
 	case f.shrink < 0:
 		return usagef("--shrink %d: want a number of failing seeds, 0 for none", f.shrink)
 	case f.parallel < 1:
@@ -247,10 +276,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	f.given = givenFlags(fs)
 	if err := f.validate(); err != nil {
 		return err
+	}
+	if err := checkOutputPath("junit", f.junit); err != nil {
+		return err
+	}
+	if f.resume == "" {
+		if err := checkOutputPath("json", f.json); err != nil {
+			return err
+		}
 	}
 	shard, err := f.shardOf()
 	if err != nil {
@@ -276,6 +312,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	h := f.header(bin, selected, shard)
 	plan, _ := h.Plan()
+	if plan.Seeds > 0 && plan.Total() == 0 {
+		fmt.Fprintf(stderr, "dst: warning: shard %s has no seed of this plan (%d workloads x %d seeds, in blocks of %d): it runs nothing\n", shard, len(plan.Workloads), plan.Seeds, plan.Block)
+	}
 	var w *Writer
 	if f.json != "" {
 		if w, err = Create(f.json, h); err != nil {

@@ -52,7 +52,12 @@ func Discover(bin *Binary, log io.Writer) ([]Workload, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%s has no workload (no test calls sim.Test): %v\n%s%s", bin.Pkg, runErr, tail(stdout.String(), 20), tail(stderr.String(), 20))
+		msg := fmt.Sprintf("package %s has no workload: none of its tests calls sim.Test (a workload is a test that hands its body to sim.Test; default --pkg %s)", bin.Pkg, DefaultPkg)
+		if runErr != nil {
+			// A binary that does not import sim refuses -sim.describe.
+			msg += fmt.Sprintf("\nlisting its tests failed (%v):\n%s%s", runErr, tail(stdout.String(), 10), tail(stderr.String(), 10))
+		}
+		return nil, usagef("%s", msg)
 	}
 	if runErr != nil {
 		fmt.Fprintf(log, "dst: warning: listing the workloads of %s also ran tests that failed (%v); the failing tests are not workloads:\n%s", bin.Pkg, runErr, failLines(stdout.String()))

@@ -23,15 +23,19 @@
 //
 // Flags: --workload REGEX selects workloads by full name (subtests
 // included, "TestProbing/sharing=true"); --seeds N runs seeds
-// start..start+N-1 of each, --time D stops after D of wall time (the
-// default when --seeds is not given is --time 1m; both may be given);
+// start..start+N-1 of each (a range past 2^64-1 is refused; an
+// open-ended one ends there), --time D stops after D of wall time, at
+// least 1s (the default when --seeds is not given is --time 1m; both may
+// be given);
 // --seed-start S fixes the start, otherwise it is drawn at random and
 // written in the report header (--random says so explicitly);
 // --parallel P worker processes (default: the number of cores); --bug,
 // --patch and --set key=value (repeatable) pin configuration keys,
-// checked against sim's keys and package variant before anything runs;
+// checked against sim's keys and package variant before anything runs
+// (seed=N is refused: dst chooses the seeds);
 // --recheck=false runs each passing seed once; --json FILE writes the
-// report; --junit FILE a JUnit XML report at the end; --resume FILE
+// report; --junit FILE a JUnit XML report at the end (both paths are
+// checked writable before the first seed); --resume FILE
 // continues a report; --shrink N shrinks up to N failures' configurations
 // at the end (see dst shrink); --guided adds coverage-guided children
 // (below); --stop-on-failure ends the sweep at its first failing seed.
@@ -93,7 +97,17 @@
 // version, then runs the plan of its header minus the seeds it holds,
 // appending to it: a sweep killed anywhere and resumed records every seed
 // exactly once. Flags that would change the plan are refused with
-// --resume; --parallel and --time may change.
+// --resume; --parallel and --time may change. A record of a seed the
+// header's plan does not contain is refused by every reader, naming its
+// line (a guided child, which has its own pins, aside).
+//
+// A dst writing a results file holds an exclusive flock on it
+// (lock_linux.go) until it ends; a second dst run --resume of the same
+// file is refused with exit 2 instead of running the same seeds again.
+// The lock goes with the process, however it dies. A file that records a
+// seed twice anyway (files concatenated by hand, or written before the
+// lock) is refused by --resume with the way to repair it:
+// dst merge -o FIXED.jsonl FILE keeps one record of each seed.
 //
 // dst merge -o OUT FILE... combines the reports of the shards of one
 // sweep (their headers must agree on binary and plan; a seed recorded
@@ -152,8 +166,10 @@
 // from the file, and the hash is compared with the seed's record: a
 // mismatch exits 1 with both hashes (with the same binary version it is
 // nondeterminism; with another, a warning says the hash may differ
-// legitimately). The last line is hash=<16 hex digits>. With --html FILE
-// it also writes the run's timeline page (below) from the same run.
+// legitimately). The last line is hash=<16 hex digits>. It exits 1 when
+// the replayed seed fails, as a sweep does, and warns when no trace line
+// names the --node or --dispatcher asked for. With --html
+// FILE it also writes the run's timeline page (below) from the same run.
 //
 // # dst timeline (timeline.go, timeline_model.go, timeline_net.go, timeline/)
 //
@@ -198,7 +214,8 @@
 // Chromium (chromedp): no console error, the failure marker drawn on
 // screen, the dispatcher filter leaves one dispatcher's lane. It skips
 // without Chromium unless CI is set, where it fails (.ci/run installs
-// Debian's chromium).
+// Debian's chromium). dst timeline exits 0 once the page is written,
+// whether the seed failed or not: the page is what it was asked for.
 //
 // # dst shrink (shrink.go)
 //
@@ -334,13 +351,17 @@
 //
 // # Exit status
 //
-// 0: clean; 1: a seed failed (or a replay's hash differed); 2: a usage
-// or input error (unknown flag or command, --shard 5/4, --seeds -1, a
-// --workload that matches nothing, an unknown variant or key, a bad
-// results file), reported before anything runs; 3: dst could not run
+// 0: clean; 1: a seed failed (a replayed one too, or a replay's hash
+// differed); 2: a usage or input error (unknown flag or command, --shard
+// 5/4, --seeds -1, a --workload that matches nothing, an unknown variant
+// or key, a bad results file, a results file another dst is writing, an
+// output path that cannot be written, a --pkg without workloads),
+// reported before anything runs; 3: dst could not run
 // (the build failed, a file could not be written, a replayed seed gave no
 // result within the 10-minute watchdog); 130: interrupted, with the
-// command that resumes the sweep.
+// command that resumes the sweep. These reach a caller only from the
+// built binary (make dst: bin/dst): go run reports any non-zero status of
+// the program as 1.
 //
 // # Progress (progress.go)
 //

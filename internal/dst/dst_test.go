@@ -88,8 +88,9 @@ func TestRunRecordsEverySeed(t *testing.T) {
 }
 
 // dst replay of a failing seed of a report re-runs it with its trace,
-// checks the hash against the record, and ends with hash=; a record with
-// another hash is a mismatch, exit 1.
+// checks the hash against the record, and ends with hash=; it exits 1
+// because the seed failed (0 for a passing one), and a record with
+// another hash is a mismatch, exit 1 too.
 func TestReplayReproducesTheHash(t *testing.T) {
 	path, _ := sweepFixture(t, "--workload", "^TestFixture$", "--set", "faults=lite")
 	_, recs, err := ReadReport(path)
@@ -102,7 +103,7 @@ func TestReplayReproducesTheHash(t *testing.T) {
 	}
 	require.True(t, failing.Failed())
 	code, out, errOut := dst(t, "replay", "--results", path, "--workload", "TestFixture", "--seed", "26", "--node", "n1")
-	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
+	require.Equal(t, ExitFailures, code, "the replayed seed fails: exit 1\n%s\n%s", out, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Equal(t, "hash="+failing.Hash, lines[len(lines)-1])
 	require.Contains(t, out, "hash matches")
@@ -147,6 +148,32 @@ func TestCrashingWorker(t *testing.T) {
 		}
 	}
 	require.Contains(t, out, "TestFixture seed 14: crash: the test binary exited (exit status 3) before seed 14 reported")
+}
+
+// A seed whose task spins without yielding is stopped by budget.wall:
+// recorded as a budget failure with the task's stack, and the sweep goes
+// on with the seeds after it in a new process, none of them lost or
+// reported as a crash.
+func TestSpinningSeedIsABudgetFailure(t *testing.T) {
+	t.Setenv("DST_FIXTURE_SPIN", "5")
+	path := filepath.Join(t.TempDir(), "results.jsonl")
+	began := time.Now()
+	code, out, errOut := dst(t, "run", "--pkg", fixture, "--workload", "^TestFixture$", "--seed-start", "1", "--seeds", "8",
+		"--set", "budget.wall=1s", "--parallel", "1", "--seed-timeout", "1m", "--json", path)
+	require.Less(t, time.Since(began), 40*time.Second, "the sweep waited for a watchdog other than budget.wall")
+	require.Equal(t, ExitFailures, code, out+errOut)
+	_, recs, err := ReadReport(path)
+	require.NoError(t, err)
+	require.Len(t, recs, 8, out)
+	for _, r := range recs {
+		if r.Seed == 5 {
+			require.Equal(t, "budget", r.Kind, r.Message)
+			require.Contains(t, r.Message, "wall-clock budget 1s exhausted")
+			require.Contains(t, r.Report, "fixture.spin", "the report has the spinning task's stack")
+			continue
+		}
+		require.False(t, r.Failed(), "seed %d: %s %s", r.Seed, r.Kind, r.Message)
+	}
 }
 
 // Each bad input is refused before anything runs, with a message that

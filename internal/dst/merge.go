@@ -24,6 +24,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	if *outPath == "" || fs.NArg() == 0 {
 		return usagef("merge needs -o OUT and at least one results file")
 	}
+	if err := checkOutputPath("junit", *junit); err != nil {
+		return err
+	}
 	h, recs, err := mergeFiles(fs.Args())
 	if err != nil {
 		return err

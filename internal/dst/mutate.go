@@ -120,8 +120,7 @@ func cmdMutate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	f.given = givenFlags(fs)
 	if err := f.validate(); err != nil {
 		return err
 	}
@@ -266,7 +265,7 @@ func (f *mutateFlags) replayMutant(ms []*mutate.Mutant, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	got, err := runSeed(context.Background(), bin, f.replay[:i], seed, f.set, true, traceFilter("", ""), stdout, stderr)
+	got, err := runSeed(context.Background(), bin, f.replay[:i], seed, f.set, true, newTraceFilter("", "").keep, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,9 @@ package dst
 
 import (
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -115,6 +117,35 @@ func (p *Plan) owns(w, k int) bool {
 	return (k+w)%n == p.Shard.I
 }
 
+// Contains reports whether the seed of the workload is one of this
+// shard's seeds of the plan.
+func (p *Plan) Contains(workload string, seed uint64) bool {
+	w := slices.Index(p.Workloads, workload)
+	if w < 0 || seed < p.Start {
+		return false
+	}
+	off := seed - p.Start
+	if p.Seeds > 0 && off >= uint64(p.Seeds) {
+		return false
+	}
+	n := uint64(max(p.Shard.N, 1))
+	k := off / uint64(p.Block)
+	return (k%n+uint64(w)%n)%n == uint64(p.Shard.I)
+}
+
+// String describes the plan in a line, for messages.
+func (p *Plan) String() string {
+	s := fmt.Sprintf("seeds %d..", p.Start)
+	if p.Seeds > 0 {
+		s += strconv.FormatUint(p.Start+uint64(p.Seeds)-1, 10)
+	}
+	s += fmt.Sprintf(" in blocks of %d", p.Block)
+	if p.Shard.N > 1 {
+		s += ", shard " + p.Shard.String()
+	}
+	return s
+}
+
 // blocksOf returns how many blocks workload w has; -1: without end.
 func (p *Plan) blocks() int {
 	if p.Seeds == 0 {
@@ -189,6 +220,9 @@ func (c *Cursor) Next() (Chunk, bool) {
 		if nb := c.plan.blocks(); nb >= 0 && c.k >= nb {
 			return Chunk{}, false
 		}
+		if uint64(c.k)*uint64(c.plan.Block) > math.MaxUint64-c.plan.Start {
+			return Chunk{}, false // an open-ended plan ends at the largest seed, never wraps
+		}
 		if c.plan.owns(c.w, c.k) {
 			c.pending = c.missing(c.plan.Workloads[c.w], c.k)
 		}
@@ -207,6 +241,9 @@ func (c *Cursor) missing(workload string, k int) []Chunk {
 	first := c.plan.Start + uint64(k*c.plan.Block)
 	for i := range c.plan.blockLen(k) {
 		seed := first + uint64(i)
+		if seed < first {
+			break // past the largest seed
+		}
 		if c.done.Has(workload, seed) {
 			continue
 		}

@@ -49,11 +49,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the hash may legitimately differ\n", *sf.results, h.Binary, bin.Version)
 		}
 	}
+	filter := newTraceFilter(*node, *disp)
 	var got *Record
 	if *htmlOut != "" {
-		got, err = writeTimeline(tg, *htmlOut, true, traceFilter(*node, *disp), stdout, stderr)
+		got, err = writeTimeline(tg, *htmlOut, true, filter.keep, stdout, stderr)
 	} else {
-		got, err = runSeed(context.Background(), bin, workload, seed, tg.pins, true, traceFilter(*node, *disp), stdout, stderr)
+		got, err = runSeed(context.Background(), bin, workload, seed, tg.pins, true, filter.keep, stdout, stderr)
 	}
 	if err != nil {
 		return err
@@ -77,8 +78,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "hash matches %s\n", *sf.results)
 	}
 	fmt.Fprintf(stdout, "hash=%s\n", got.Hash)
-	if mismatch {
-		return errFailures
+	filter.warn(stderr)
+	if mismatch || got.Failed() {
+		return errFailures // as the exit-status doc says: failures found
 	}
 	return nil
 }
@@ -162,21 +164,47 @@ var traceLine = regexp.MustCompile(`^\s*\d+\s+\S+s\s+(\S+)\s+\S+\s?(.*)$`)
 
 // traceFilter keeps every line that is not a trace line (the
 // configuration block, the failure report) and the trace lines of the
-// node and dispatcher asked for.
-func traceFilter(node, disp string) func(string) bool {
-	if node == "" && disp == "" {
-		return func(string) bool { return true }
-	}
+// node and dispatcher asked for. It remembers the nodes it saw and
+// whether anything matched, so that a name no line has (a typo, n9 of
+// three nodes) is said rather than met with an empty trace.
+type traceFilter struct {
+	node, disp         string
+	nodeWord, dispWord *regexp.Regexp
+	nodes              []string
+	nodeSeen, dispSeen bool
+}
+
+func newTraceFilter(node, disp string) *traceFilter {
 	if disp != "" && disp[0] >= '0' && disp[0] <= '9' {
 		disp = "d" + disp
 	}
-	nodeWord, dispWord := wordRegexp(node), wordRegexp(disp)
-	return func(line string) bool {
-		m := traceLine.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
-		if m == nil {
-			return true
-		}
-		return (node == "" || m[1] == node || nodeWord.MatchString(m[2])) && (disp == "" || dispWord.MatchString(m[2]))
+	return &traceFilter{node: node, disp: disp, nodeWord: wordRegexp(node), dispWord: wordRegexp(disp)}
+}
+
+// keep reports whether line is shown.
+func (f *traceFilter) keep(line string) bool {
+	m := traceLine.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
+	if m == nil {
+		return true
+	}
+	if m[1] != "-" && !slices.Contains(f.nodes, m[1]) {
+		f.nodes = append(f.nodes, m[1])
+	}
+	nodeOK := f.node == "" || m[1] == f.node || f.nodeWord.MatchString(m[2])
+	dispOK := f.disp == "" || f.dispWord.MatchString(m[2])
+	f.nodeSeen = f.nodeSeen || f.node != "" && nodeOK
+	f.dispSeen = f.dispSeen || f.disp != "" && dispOK
+	return nodeOK && dispOK
+}
+
+// warn says which asked-for name no trace line had.
+func (f *traceFilter) warn(stderr io.Writer) {
+	if f.node != "" && !f.nodeSeen {
+		slices.Sort(f.nodes)
+		fmt.Fprintf(stderr, "dst: warning: no trace line names node %q; the nodes are: %s\n", f.node, strings.Join(f.nodes, ", "))
+	}
+	if f.disp != "" && !f.dispSeen {
+		fmt.Fprintf(stderr, "dst: warning: no trace line names dispatcher %q\n", f.disp)
 	}
 }
 

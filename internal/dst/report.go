@@ -152,6 +152,10 @@ func Create(path string, h *Header) (*Writer, error) {
 		return nil, usagef("results file %s exists: continue it with --resume %s, or remove it", path, path)
 	}
 	if err != nil {
+		return nil, usagef("results file: %v", err)
+	}
+	if err := lock(f, path); err != nil {
+		f.Close()
 		return nil, err
 	}
 	w := &Writer{f: f, lastSync: time.Now()}
@@ -162,13 +166,33 @@ func Create(path string, h *Header) (*Writer, error) {
 	return w, f.Sync()
 }
 
-// Append opens an existing results file for appending.
+// Append opens an existing results file for appending, holding its
+// lock: a second dst that tries while this one writes is refused
+// (lock). Read the records after Append, so that they are the ones no
+// other writer adds to.
 func Append(path string) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
+		return nil, usagef("results file: %v", err)
+	}
+	if err := lock(f, path); err != nil {
+		f.Close()
 		return nil, err
 	}
 	return &Writer{f: f, lastSync: time.Now()}, nil
+}
+
+// lock takes the results file's lock, which its Writer holds until
+// Close; another process holding it is an input error.
+func lock(f *os.File, path string) error {
+	held, err := lockFile(f)
+	if held {
+		return usagef("%s is being written by another dst (it holds the file's lock): wait for that sweep to end, or stop it, then --resume", path)
+	}
+	if err != nil {
+		return fmt.Errorf("locking %s: %v", path, err)
+	}
+	return nil
 }
 
 // Write appends one record.
@@ -224,6 +248,7 @@ func parseReport(path string, data []byte) (*Header, []Record, error) {
 	}
 	r := bufio.NewReader(bytes.NewReader(data))
 	var h *Header
+	var plan Plan
 	var recs []Record
 	for line := 1; ; line++ {
 		text, err := r.ReadBytes('\n')
@@ -234,15 +259,36 @@ func parseReport(path string, data []byte) (*Header, []Record, error) {
 			if h, err = parseHeader(path, text); err != nil {
 				return nil, nil, err
 			}
+			if plan, err = h.Plan(); err != nil {
+				return nil, nil, usagef("%s:1: corrupt header: %v", path, err)
+			}
 			continue
 		}
 		rec, err := parseRecord(path, line, text, h)
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := inPlan(path, line, h, &plan, &rec); err != nil {
+			return nil, nil, err
+		}
 		recs = append(recs, rec)
 	}
 	return h, recs, nil
+}
+
+// inPlan refuses a record of a seed that the header's plan does not
+// contain (another range, another shard): a resumed sweep would count
+// it, and a merge would report it, as a seed of this sweep. A guided
+// sweep's children are outside the plan by design: each has a fresh
+// seed and its own pins.
+func inPlan(path string, line int, h *Header, plan *Plan, rec *Record) error {
+	if h.Guided && (len(rec.Pins) > 0 || rec.Parent != 0) {
+		return nil
+	}
+	if plan.Contains(rec.Test, rec.Seed) {
+		return nil
+	}
+	return usagef("%s:%d: seed %d of %s is outside this report's plan (%s): the line does not belong in this file", path, line, rec.Seed, rec.Test, plan)
 }
 
 func parseHeader(path string, text []byte) (*Header, error) {

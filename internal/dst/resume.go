@@ -8,9 +8,25 @@ import (
 
 // resume continues the sweep of a results file. A shard from the
 // environment (a restarted pod of an Indexed Job) must be the file's.
+// The file is locked before it is read, so that the records read are
+// all there will be: a second dst resuming the same file is refused
+// (Append) rather than running the same seeds again.
 func resume(f *runFlags, shard Shard, stdout, stderr io.Writer) error {
+	w, err := Append(f.resume)
+	if err != nil {
+		return err
+	}
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			w.Close()
+		}
+	}()
 	h, recs, err := ReadReport(f.resume)
 	if err != nil {
+		return err
+	}
+	if err := noDuplicates(f.resume, recs); err != nil {
 		return err
 	}
 	if shard.N > 1 && shard.String() != h.Shard {
@@ -36,10 +52,25 @@ func resume(f *runFlags, shard Shard, stdout, stderr io.Writer) error {
 		f.budget, _ = time.ParseDuration(h.Time)
 	}
 	f.recheck = h.Recheck
-	w, err := Append(f.resume)
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(stderr, "dst: resuming %s: %d seeds recorded\n", f.resume, len(recs))
+	handedOver = true // sweep closes w
 	return sweep(f, h, plan, bin, recs, w, f.resume, stdout, stderr)
+}
+
+// noDuplicates refuses a results file that records a seed twice (two
+// writers at once, before files were locked, or files concatenated by
+// hand), and says how to repair it: dst merge keeps one record of each
+// seed whose records agree.
+func noDuplicates(path string, recs []Record) error {
+	first := map[string]map[uint64]int{}
+	for i, r := range recs {
+		if first[r.Test] == nil {
+			first[r.Test] = map[uint64]int{}
+		}
+		if prev, dup := first[r.Test][r.Seed]; dup {
+			return usagef("%s:%d: seed %d of %s is recorded again (first at line %d): repair the file with dst merge -o FIXED.jsonl %s, which keeps one record of each seed, then --resume FIXED.jsonl", path, i+2, r.Seed, r.Test, prev, path)
+		}
+		first[r.Test][r.Seed] = i + 2
+	}
+	return nil
 }

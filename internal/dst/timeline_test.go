@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -109,7 +108,7 @@ func TestTimelineCommand(t *testing.T) {
 
 	page2 := filepath.Join(dir, "r.html")
 	code, out, errOut = dst(t, "replay", "--pkg", fixture, "--workload", "TestFixture", "--seed", "26", "--set", "faults=lite", "--html", page2)
-	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
+	require.Equal(t, ExitFailures, code, "replay exits 1 on a failing seed, page or not\n%s\n%s", out, errOut)
 	require.Contains(t, out, "timeline written to "+page2)
 	require.Regexp(t, `(?m)^\s+\d+ +\S+s +\S+ +run +task=`, out, "replay --html still prints the trace")
 	data2, err := os.ReadFile(page2)
@@ -119,5 +118,3 @@ func TestTimelineCommand(t *testing.T) {
 	code, _, errOut = dst(t, "timeline", "--pkg", fixture, "--workload", "TestFixture", "--seed", "26")
 	require.Equal(t, ExitUsage, code, errOut)
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -29,8 +29,10 @@ type Job struct {
 	// this long is killed and its seed in progress recorded as a timeout.
 	// It is above the simulator's own wall budget (budget.wall, 2 minutes
 	// by default, twice with a re-run), which reports a hang as a budget
-	// failure with a trace; this one catches what that cannot (a
-	// deadlock in the harness, a livelock outside the scheduler).
+	// failure with a trace, and a task that spins without yielding as one
+	// with its stack (sim's watchdog, which then ends the process; the
+	// seeds after it run again in a new one); this one catches what those
+	// cannot (a deadlock in the harness, a process that stops reading).
 	SeedTimeout time.Duration
 	// Extra are more flags for the test binary (dst mutate's coverage
 	// sweep adds -test.coverprofile).
@@ -108,6 +110,12 @@ func (j *Job) RunChunk(ctx context.Context, c Chunk, emit func(*Record)) ChunkRe
 	switch {
 	case why == stopCanceled || ctx.Err() != nil:
 		return res // the sweep was stopped: the unfinished seeds did not run
+	case p.done < c.Count && p.abandoned:
+		// The seed before was abandoned by sim's wall-clock watchdog,
+		// which ends the process (its task could not be stopped): it is
+		// recorded, and the seeds after it run in a new process.
+		res.Rest = &Chunk{Workload: c.Workload, Start: c.Start + uint64(p.done), Count: c.Count - p.done, Pins: c.Pins, Parent: c.Parent}
+		return res
 	case p.done < c.Count:
 		kind, msg := KindCrash, fmt.Sprintf("the test binary exited (%v) before seed %d reported", waitErr, c.Start+uint64(p.done))
 		if why == stopTimedOut {
@@ -146,6 +154,9 @@ type parser struct {
 	inEntry bool
 	done    int
 	failed  int
+	// abandoned is set when the last seed's run was abandoned by the
+	// wall-clock watchdog (sim.AbandonedNote): the process then exits.
+	abandoned bool
 	// out keeps the last lines that are not results, for crash reports.
 	out tailBuffer
 }
@@ -171,6 +182,7 @@ func (p *parser) line(line string) {
 			p.flush()
 			p.progress()
 			p.done++
+			p.abandoned = rec.Kind == string(sim.KindBudget) && strings.Contains(rec.Message, sim.AbandonedNote)
 			if rec.Failed() {
 				p.failed++
 				p.pending, p.inEntry = &rec, false
