@@ -29,7 +29,7 @@ SIMFLAGS ?= $(if $(HEAD),-sim.set=patch=,)
 DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $(if $(SEEDS),--seeds $(SEEDS),) \
 	$(if $(SHARD),--shard $(SHARD),) $(if $(filter-out ./workloads,$(PKG)),--pkg $(PKG),) $(DST)
 
-.PHONY: test dst run nightly replay shrink bench lint
+.PHONY: test dst detlint run nightly replay shrink bench lint
 
 # bin/dst, the dst command. The targets run it, never go run: go run
 # reports any non-zero exit status of the program as its own status 1
@@ -39,7 +39,15 @@ DSTFLAGS = $(if $(HEAD),--patch=,) $(if $(WORKLOAD),--workload '$(WORKLOAD)',) $
 dst:
 	go build -o bin/dst ./cmd/dst
 
-# The test command CI runs (.ci/run): vet, gofmt, every test, then under
+# bin/detlint, the determinism rules of internal/detcheck as a go vet
+# tool: go vet -vettool=bin/detlint ./... judges the files that a
+# //dst:simulated directive marks as running inside the simulator (the
+# model packages and the workloads' test files here; any module's code
+# elsewhere). go doc ./cmd/detlint is its manual.
+detlint:
+	go build -o bin/detlint ./cmd/detlint
+
+# The test command CI runs (.ci/run): gofmt, vet, detlint, every test, then under
 # the race detector the kernel, its primitives, the model's packages and
 # the real-mode cluster (the simulated cluster tests are single-threaded
 # by construction and slow under -race). About three minutes on 2 cores.
@@ -103,7 +111,30 @@ reference:
 	command -v benchstat >/dev/null || go install golang.org/x/perf/cmd/benchstat@latest
 	benchstat $(OUT)/reference.txt
 
-lint:
+# Fuzz every parser (go test -fuzz, one target at a time, FUZZTIME each,
+# default 30s): -sim.set pins and the printed configuration block,
+# -sim.seed, latency distributions, variant lists, the regression
+# corpus, --shard specs, dst's two results files and the mutate
+# equivalence file. FUZZ=REGEX narrows the targets (matched against
+# pkg:Name). A failing input is written to the package's
+# testdata/fuzz/FuzzX/, where plain go test re-runs it from then on; keep
+# it with the fix. CI runs each for 3s (.ci/run); the README's
+# "Fuzzing" section says more.
+FUZZTIME ?= 30s
+FUZZ ?= .
+FUZZ_TARGETS := sim:FuzzConfigPins sim:FuzzConfigSet sim:FuzzParseSeed network:FuzzParseDist \
+	variant:FuzzParse workloads:FuzzParseCorpus internal/dst:FuzzParseShard internal/dst:FuzzParseReport \
+	internal/dst:FuzzParseMutateReport internal/mutate:FuzzParseEquivalent internal/mutate:FuzzMatchPlace
+.PHONY: fuzz
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "$$t" | grep -Eq -- '$(FUZZ)' || continue; \
+		echo "== $$t ($(FUZZTIME))"; \
+		go test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+lint: detlint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
+	go vet -vettool=bin/detlint ./...
 	go tool actionlint .github/workflows/*.yml

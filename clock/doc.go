@@ -61,4 +61,6 @@
 // time.AfterFunc, f must not block: it may send to a mailbox with TrySend,
 // unpark, or start a task with Go. AfterFunc in this package gives Go's
 // semantics (f runs in a new task) on top of it.
+//
+//dst:simulated
 package clock

@@ -165,4 +165,6 @@
 // directly only when nothing runs (under the simulator, or in real mode
 // after the runtime's Wait); during a live real run use AllDispatchers,
 // NodeDispatchers, AllUp, CheckpointTs and FlushedCopy.
+//
+//dst:simulated
 package cluster

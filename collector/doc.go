@@ -125,4 +125,6 @@
 // release (a path that is not blocked when the choice is made), or a
 // resolved event behind another one other than by replacement (a newer
 // periodic signal replaces the queued one; nothing is lost).
+//
+//dst:simulated
 package collector

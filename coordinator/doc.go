@@ -67,4 +67,6 @@
 // The intake and broadcast tasks share nothing but the configuration; the
 // states are guarded by a clock.Mutex so that States and Alive may be
 // called from checkers and, in real mode, from other goroutines.
+//
+//dst:simulated
 package coordinator

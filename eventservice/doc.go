@@ -235,4 +235,6 @@
 // "es/<node>": REGISTER, RESET and REMOVE outcomes, Ready and Handshake
 // sends, scans and skipped scans, heartbeat entries ignored and responses
 // sent, sweeps, dropped sends.
+//
+//dst:simulated
 package eventservice

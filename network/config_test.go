@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cdcsim/cdcsim/internal/knob"
+	"github.com/cdcsim/cdcsim/knob"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/stretchr/testify/require"
 )

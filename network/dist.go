@@ -51,8 +51,16 @@ func (d Dist) Sample(r *rand.Rand) time.Duration {
 		}
 		return d.A + time.Duration(r.Int64N(int64(d.B-d.A)+1))
 	case DistLongTail:
-		v := time.Duration(float64(d.A) * math.Exp(r.NormFloat64()))
-		return min(v, d.B)
+		// Capped in float64, before the conversion: a median near the
+		// largest Duration times a draw above 1 does not fit an int64,
+		// and the conversion wrapped to a negative latency
+		// (FuzzParseDist found it). Below 2^53 ns (104 days) the cap is
+		// exact in float64, so every realistic sample is what it was.
+		v := float64(d.A) * math.Exp(r.NormFloat64())
+		if v >= float64(d.B) {
+			return d.B
+		}
+		return time.Duration(v)
 	default:
 		return d.A
 	}

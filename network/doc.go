@@ -104,6 +104,10 @@
 // with any non-negative Go durations. Fixed, Uniform and LongTail build
 // one; Sample draws from it.
 //
+// FuzzParseDist (fuzz_test.go) checks that any accepted distribution
+// prints as a string that parses back to it, and that its samples stay
+// within its bounds (make fuzz; README, "Fuzzing").
+//
 // # The real network
 //
 // NewReal(rt, latency) builds a Real on a clock.Real: the same endpoint
@@ -129,4 +133,6 @@
 // stream the receiver never attached). Sent + Duplicated is Delivered
 // plus the four drops plus the copies in flight (for Real, also those a
 // Close dropped).
+//
+//dst:simulated
 package network

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/cdcsim/cdcsim/internal/knob"
+	"github.com/cdcsim/cdcsim/knob"
 )
 
 // Faults is the network's part of a run's configuration: base latency,

@@ -140,4 +140,6 @@
 // TiCDC's collector and dispatcher and where the model asserts it. The F1
 // panic ("current event service should not be empty") belongs to the bug
 // variant, not to HEAD, so it stays a plain panic.
+//
+//dst:simulated
 package session

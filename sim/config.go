@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cdcsim/cdcsim/internal/knob"
+	"github.com/cdcsim/cdcsim/knob"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/variant"
 )
@@ -157,7 +157,7 @@ func configKeys() []knob.Key[Config] {
 	ks := []knob.Key[Config]{
 		{Name: "seed", Doc: "the run's seed (decimal or 0x hex)",
 			Get: func(c *Config) string { return strconv.FormatUint(c.Seed, 10) },
-			Set: func(c *Config, s string) (err error) { c.Seed, err = ParseSeed(s); return err }},
+			Set: func(c *Config, s string) error { return setIfOK(&c.Seed, s, ParseSeed) }},
 		{Name: "strategy", Doc: "scheduling strategy: random, pct or oldest",
 			Get: func(c *Config) string { return string(c.Strategy) },
 			Set: func(c *Config, s string) error {
@@ -174,15 +174,17 @@ func configKeys() []knob.Key[Config] {
 		knob.Duration("budget.wall", "wall-clock budget", false, func(c *Config) *time.Duration { return &c.MaxWall }),
 		{Name: "bug", Doc: "bug variants on, comma-separated (-sim.bug); see package variant",
 			Get: func(c *Config) string { return strings.Join(c.Variants.BugNames(), ",") },
-			Set: func(c *Config, s string) (err error) {
-				c.Variants, err = variant.Parse(s, strings.Join(c.Variants.PatchNames(), ","))
-				return err
+			Set: func(c *Config, s string) error {
+				return setIfOK(&c.Variants, s, func(s string) (variant.Set, error) {
+					return variant.Parse(s, strings.Join(c.Variants.PatchNames(), ","))
+				})
 			}},
 		{Name: "patch", Doc: "patch variants on, comma-separated (-sim.patch); see package variant",
 			Get: func(c *Config) string { return strings.Join(c.Variants.PatchNames(), ",") },
-			Set: func(c *Config, s string) (err error) {
-				c.Variants, err = variant.Parse(strings.Join(c.Variants.BugNames(), ","), s)
-				return err
+			Set: func(c *Config, s string) error {
+				return setIfOK(&c.Variants, s, func(s string) (variant.Set, error) {
+					return variant.Parse(strings.Join(c.Variants.BugNames(), ","), s)
+				})
 			}},
 		{Name: "faults", Doc: "fault preset: none, lite, default, harsh (sets every fault field below, buggify.p and the fault sites); swarm: drawn from the seed",
 			Get: func(c *Config) string { return c.Faults },
@@ -202,10 +204,22 @@ func configKeys() []knob.Key[Config] {
 		knob.Duration("node.crash-every", "mean time between node crashes (0s: off)", true, func(c *Config) *time.Duration { return &c.CrashEvery }),
 		{Name: "node.restart-after", Doc: "how long a crashed node stays down",
 			Get: func(c *Config) string { return c.RestartAfter.String() },
-			Set: func(c *Config, s string) (err error) { c.RestartAfter, err = network.ParseDist(s); return err }},
+			Set: func(c *Config, s string) error { return setIfOK(&c.RestartAfter, s, network.ParseDist) }},
 	}
 	ks = append(ks, knob.Lift(network.Keys(), func(c *Config) *network.Faults { return &c.Net })...)
 	return append(ks, buggifyKeys()...)
+}
+
+// setIfOK parses s into *field only when it parses: a refused value
+// leaves the configuration as it was (FuzzConfigSet found
+// node.restart-after=0 resetting the field to a zero Dist).
+func setIfOK[T any](field *T, s string, parse func(string) (T, error)) error {
+	v, err := parse(s)
+	if err != nil {
+		return err
+	}
+	*field = v
+	return nil
 }
 
 // Keys returns the names of the configuration keys, in print order.

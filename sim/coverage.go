@@ -68,23 +68,37 @@ type CoverPoint struct {
 
 // Coverage returns the points reached so far, sorted by name.
 func (w *World) Coverage() []CoverPoint {
-	out := make([]CoverPoint, len(w.cov.names))
-	for i, n := range w.cov.names {
-		out[i] = CoverPoint{Name: n, Hits: w.cov.counts[i]}
-	}
-	slices.SortFunc(out, func(a, b CoverPoint) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return sortedByName(w.cov.names, func(i int, n string) CoverPoint { return CoverPoint{Name: n, Hits: w.cov.counts[i]} },
+		func(p CoverPoint) string { return p.Name })
 }
 
 // CoverageMap returns the points reached as a name -> hits map, the
 // form of the -sim.json line; nil when none was reached.
 func CoverageMap(points []CoverPoint) map[string]uint64 {
-	if len(points) == 0 {
+	return byNameMap(points, func(p CoverPoint) (string, uint64) { return p.Name, p.Hits })
+}
+
+// sortedByName builds one T per name (in interning order) and sorts
+// them by name: what Coverage and SometimesOutcomes report.
+func sortedByName[T any](names []string, mk func(i int, name string) T, name func(T) string) []T {
+	out := make([]T, len(names))
+	for i, n := range names {
+		out[i] = mk(i, n)
+	}
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(name(a), name(b)) })
+	return out
+}
+
+// byNameMap turns a report into the name -> value map of the -sim.json
+// line; nil when it is empty, so the field is left out.
+func byNameMap[T, V any](items []T, kv func(T) (string, V)) map[string]V {
+	if len(items) == 0 {
 		return nil
 	}
-	m := make(map[string]uint64, len(points))
-	for _, p := range points {
-		m[p.Name] = p.Hits
+	m := make(map[string]V, len(items))
+	for _, it := range items {
+		k, v := kv(it)
+		m[k] = v
 	}
 	return m
 }

@@ -144,6 +144,15 @@
 // whole configuration as "config" (key=value in print order, which
 // -sim.set takes back).
 //
+// # Fuzzing (fuzz_test.go)
+//
+// The configuration's parsers have fuzz targets: FuzzConfigPins (any
+// accepted pins make a configuration whose printed block, pinned back in
+// order, gives an equal Config), FuzzConfigSet (a refused value changes
+// nothing; a printed value sets its key to itself) and FuzzParseSeed.
+// go test runs their seed corpora; make fuzz fuzzes them (README,
+// "Fuzzing").
+//
 // # Tests
 //
 // Test(t, body) runs body over the seeds the -sim.* flags choose, re-runs

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/cdcsim/cdcsim/fault"
-	"github.com/cdcsim/cdcsim/internal/knob"
+	"github.com/cdcsim/cdcsim/knob"
 )
 
 // This file is the configuration of the Buggify fault sites: how a run's

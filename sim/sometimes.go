@@ -1,10 +1,5 @@
 package sim
 
-import (
-	"slices"
-	"strings"
-)
-
 // Sometimes records whether cond was ever true at this call site in this
 // run. It is the "sometimes" assertion of Antithesis and FoundationDB's
 // TEST() macro: it never fails a run, but it names a situation a
@@ -72,23 +67,12 @@ type SometimesOutcome struct {
 // SometimesOutcomes returns every Sometimes asked in the run, sorted by
 // name.
 func (w *World) SometimesOutcomes() []SometimesOutcome {
-	out := make([]SometimesOutcome, len(w.sometimes.names))
-	for i, n := range w.sometimes.names {
-		out[i] = SometimesOutcome{Name: n, Reached: w.sometimes.hit[i]}
-	}
-	slices.SortFunc(out, func(a, b SometimesOutcome) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	return sortedByName(w.sometimes.names, func(i int, n string) SometimesOutcome { return SometimesOutcome{Name: n, Reached: w.sometimes.hit[i]} },
+		func(o SometimesOutcome) string { return o.Name })
 }
 
 // SometimesMap returns the outcomes as name -> reached, the form of the
 // -sim.json line; nil when none was asked.
 func SometimesMap(s []SometimesOutcome) map[string]bool {
-	if len(s) == 0 {
-		return nil
-	}
-	m := make(map[string]bool, len(s))
-	for _, o := range s {
-		m[o.Name] = o.Reached
-	}
-	return m
+	return byNameMap(s, func(o SometimesOutcome) (string, bool) { return o.Name, o.Reached })
 }

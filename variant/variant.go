@@ -3,6 +3,8 @@
 // simulator can prove it still finds it (the canaries); a patch fixes an
 // open hazard of PROTOCOL.md 6.3. All are off by default and selected by
 // name: -sim.bug=NAME and -sim.patch=NAME on a simulated test.
+// FuzzParse (fuzz_test.go, make fuzz) checks that Parse accepts known
+// names only and that a Set's names, joined back, parse to it.
 package variant
 
 import (

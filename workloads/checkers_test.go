@@ -1,6 +1,9 @@
+//dst:simulated: this directive puts every in-package test file of workloads under detlint
+
 package workloads
 
 import (
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -58,7 +61,8 @@ func TestCheckI3FiresOnPlantedViolations(t *testing.T) {
 		"old epoch":  func(l cluster.Forwarded) cluster.Forwarded { l.Epoch--; l.Seq++; l.CommitTs++; return l },
 		"handshake":  func(l cluster.Forwarded) cluster.Forwarded { l.Epoch++; l.Seq = 1; l.CommitTs++; return l },
 	}
-	for name, forge := range cases {
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		forge := cases[name]
 		t.Run(name, func(t *testing.T) {
 			quietCluster(t, func(w *sim.World, r *Run) {
 				d := r.C.Dispatchers[0]
@@ -184,6 +188,7 @@ func TestSnapshotRulesFire(t *testing.T) {
 	ok := session.Snapshot{CurrentEventServiceID: "n1", Epoch: 2}
 	require.Empty(t, probeViolation("n1", ok))
 	require.Empty(t, probeViolation("n1", session.Snapshot{LocalReadyPending: true, PendingRemoteEventServiceID: "n2", RemoteCandidates: []wire.ServerID{"n3"}}))
+	//dst:allow map-range: each forged state is checked alone, so the order decides nothing
 	for why, s := range map[string]session.Snapshot{
 		"candidates left but no probe pending":       {RemoteCandidates: []wire.ServerID{"n2"}},
 		"the pending remote probe is L":              {PendingRemoteEventServiceID: "n1"},

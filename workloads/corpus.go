@@ -180,6 +180,8 @@ func ParseCorpus(name string, r io.Reader) ([]Entry, error) {
 
 // testName is a Test function, optionally with subtest names
 // (TestProbing/sharing=false), as go test -list and dst name them.
+//
+//dst:allow package-state: compiled once and only read, so no run can leave anything in it
 var testName = regexp.MustCompile(`^Test[A-Za-z0-9_]*(/[^\s/]+)*$`)
 
 // parseEntry parses one line; ok is false for a blank or comment line.

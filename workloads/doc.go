@@ -144,4 +144,13 @@
 //     default of 2 minutes is over ten times that, and a run's safety
 //     phase is 1 to 3 minutes, so a stall of I16's kind must outlast
 //     most of it.
+//
+// # The regression corpus (corpus.go)
+//
+// CorpusFile documents the format. FuzzParseCorpus (fuzz_test.go) checks
+// that a malformed line is an error naming it and that every accepted
+// entry prints (Entry.String) as a line that parses back to it; make fuzz
+// runs it.
+//
+//dst:simulated
 package workloads

@@ -1,3 +1,5 @@
+//dst:simulated: this directive puts every workload test file (package workloads_test) under detlint
+
 package workloads_test
 
 import (

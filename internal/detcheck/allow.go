@@ -75,7 +75,7 @@ func collectAllows(fset *token.FileSet, f sourceFile) (allowances, []Violation) 
 				continue
 			}
 			pos := fset.Position(c.Pos())
-			if problems := checkDirective(pos, d); len(problems) > 0 {
+			if problems := checkDirective(fset, c.Pos(), d); len(problems) > 0 {
 				out = append(out, problems...)
 				continue
 			}
@@ -98,25 +98,26 @@ func collectAllows(fset *token.FileSet, f sourceFile) (allowances, []Violation) 
 	return a, out
 }
 
-// checkDirective returns the problems with d, which sits at pos.
-func checkDirective(pos token.Position, d directive) []Violation {
+// checkDirective returns the problems with d, which sits at at.
+func checkDirective(fset *token.FileSet, at token.Pos, d directive) []Violation {
+	pos := fset.Position(at)
 	var out []Violation
 	word := "dst:allow"
 	if d.wholeFile {
 		word = "dst:file-allow"
 	}
 	if len(d.rules) == 0 {
-		out = append(out, Violation{Pos: pos, Rule: ruleAllowUnknown,
+		out = append(out, Violation{Pos: pos, at: at, Rule: ruleAllowUnknown,
 			Message: word + " names no rule; write //" + word + " <rule>: <reason>"})
 	}
 	for _, r := range d.rules {
 		if !slices.Contains(allowableRules, r) {
-			out = append(out, Violation{Pos: pos, Rule: ruleAllowUnknown,
+			out = append(out, Violation{Pos: pos, at: at, Rule: ruleAllowUnknown,
 				Message: word + " names " + r + ", which is not a rule it can allow (" + strings.Join(allowableRules, ", ") + ")"})
 		}
 	}
 	if d.reason == "" {
-		out = append(out, Violation{Pos: pos, Rule: ruleAllowReason,
+		out = append(out, Violation{Pos: pos, at: at, Rule: ruleAllowReason,
 			Message: word + " needs a reason after a colon: //" + word + " <rule>: <why it is safe here>"})
 	}
 	return out

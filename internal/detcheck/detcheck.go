@@ -21,6 +21,11 @@ type Violation struct {
 	Pos     token.Position // where the offending construct starts
 	Rule    string         // the rule's name, as written in allow comments
 	Message string         // what is wrong and what to use instead
+
+	// at is Pos as a token.Pos in the file set the file was parsed
+	// into, which the analyzer reports diagnostics at; zero for a
+	// violation that has no place in the source (a failed import).
+	at token.Pos
 }
 
 // String formats v the way compilers report errors, so editors and CI logs
@@ -124,7 +129,7 @@ func typeCheck(fset *token.FileSet, imp types.Importer, path string, files []sou
 		Error: func(err error) {
 			var te types.Error
 			if errors.As(err, &te) {
-				out = append(out, Violation{Pos: fset.Position(te.Pos), Rule: ruleTypecheck, Message: te.Msg})
+				out = append(out, Violation{Pos: fset.Position(te.Pos), Rule: ruleTypecheck, Message: te.Msg, at: te.Pos})
 				return
 			}
 			out = append(out, Violation{Rule: ruleTypecheck, Message: err.Error()})

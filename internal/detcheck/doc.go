@@ -8,11 +8,46 @@
 // proven bug, and a reviewed exception is written down next to the code
 // with an allow comment that carries its reason.
 //
-// CheckDir checks one package directory: its non-test .go files, as
-// selected by go/build for the current platform. The package is
-// type-checked with go/types, because two rules (map-range and the
-// resolution of imported names) depend on types. A package that does not
-// type-check is reported, never silently passed.
+// The rules run two ways, on one implementation of the rules and of the
+// allow comments:
+//
+//   - Analyzer, a golang.org/x/tools/go/analysis analyzer, which
+//     cmd/detlint runs under go vet on any module:
+//     go vet -vettool=bin/detlint ./... (make detlint builds bin/detlint;
+//     make lint runs it on this repository). It judges the files that a
+//     dst:simulated directive puts in scope (below), test files included.
+//   - CheckDir, which checks one package directory in process: its
+//     non-test .go files, as selected by go/build for the current
+//     platform, whatever their directives. The package is type-checked
+//     with go/types, because two rules (map-range and the resolution of
+//     imported names) depend on types. A package that does not type-check
+//     is reported, never silently passed. This package's test runs it on
+//     the model packages, and checks that each carries the directive.
+//
+// # Scope
+//
+// Which code is inside the simulator is said in the code, not in a list
+// the tool keeps, so that the same go vet command serves every module:
+//
+//	//dst:simulated
+//	package model
+//
+// A line comment "//dst:simulated" (or "// dst:simulated", optionally
+// followed by a colon and a reason) anywhere in a file, conventionally
+// the last line of the package comment in doc.go, puts in scope every
+// file of the same group as that file. The groups are the non-test files
+// of a package, its in-package _test.go files, and its external test
+// package's files: a test file's directive therefore covers the
+// workloads in all the test files of its package clause, and a package
+// whose simulated code sits beside a harness (test files that measure
+// wall time, say) marks only the group that is simulated. Files outside
+// every marked group, such as commands, tools and the real-mode runtime's
+// packages, are ordinary Go and are not judged. In this repository the
+// model packages (clock, session, collector, eventservice, coordinator,
+// cluster, network, internal/tiassert) and workloads are marked, and so
+// are both groups of the workloads' test files; the real-mode files among
+// them (clock/real.go, network/real.go) exempt themselves with
+// dst:file-allow.
 //
 // # Rules
 //
@@ -72,10 +107,11 @@
 // written: a read-only table also needs an allow comment or a function
 // that returns it.
 //
-// typecheck: the package failed to parse or type-check. The other rules
-// still run on what could be checked, but a package that does not
-// type-check cannot be cleared, because map-range and the resolution of
-// imported names need types.
+// typecheck (CheckDir only): the package failed to parse or type-check.
+// The other rules still run on what could be checked, but a package that
+// does not type-check cannot be cleared, because map-range and the
+// resolution of imported names need types. Under go vet the driver
+// itself refuses such a package before the analyzer runs.
 //
 // allow-without-reason and allow-unknown-rule: a malformed allow comment
 // (see below). An allow comment with a problem suppresses nothing.

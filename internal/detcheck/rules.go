@@ -78,7 +78,7 @@ func findViolations(fset *token.FileSet, info *types.Info, f *ast.File) []Violat
 }
 
 func (w *walker) report(pos token.Pos, rule, format string, args ...any) {
-	w.out = append(w.out, Violation{Pos: w.fset.Position(pos), Rule: rule, Message: fmt.Sprintf(format, args...)})
+	w.out = append(w.out, Violation{Pos: w.fset.Position(pos), Rule: rule, Message: fmt.Sprintf(format, args...), at: pos})
 }
 
 func (w *walker) visit(n ast.Node) bool {

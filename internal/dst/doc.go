@@ -349,6 +349,14 @@
 // with their one-line docs, and the configuration keys with their
 // defaults (before each seed's swarm draw).
 //
+// # Fuzzing (fuzz_test.go)
+//
+// FuzzParseShard, FuzzParseReport and FuzzParseMutateReport feed
+// arbitrary --shard values and results files to the parsers: a refusal
+// must be a UsageError (exit status 2), never a panic, and what is
+// accepted prints back as text that parses and prints the same (a
+// report holding only its plan's seeds). make fuzz runs them.
+//
 // # Exit status
 //
 // 0: clean; 1: a seed failed (a replayed one too, or a replay's hash

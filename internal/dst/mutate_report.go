@@ -140,6 +140,12 @@ func ReadMutateReport(path string) (*MutateHeader, []MutantResult, error) {
 	if err != nil {
 		return nil, nil, usagef("--resume: %v", err)
 	}
+	return parseMutateReport(path, data)
+}
+
+// parseMutateReport parses the bytes of a dst mutate results file; path
+// names it in the errors.
+func parseMutateReport(path string, data []byte) (*MutateHeader, []MutantResult, error) {
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		return nil, nil, usagef("%s: the last line is truncated (no newline): remove it to resume", path)
 	}

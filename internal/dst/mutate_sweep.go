@@ -56,7 +56,14 @@ type mutantRunner struct {
 func (r *mutantRunner) runAll(ctx context.Context, ms []*mutate.Mutant, previous []MutantResult, eq mutate.Equivalent, unreached func(*mutate.Mutant) bool) map[string]*MutantResult {
 	results := map[string]*MutantResult{}
 	for i := range previous {
-		results[previous[i].ID] = &previous[i]
+		p := &previous[i]
+		// The equivalence file is the reader's judgement, applied when
+		// the report is read: a survivor judged equivalent since it ran
+		// counts as equivalent in this summary (the file keeps its line).
+		if reason := eq.Reason(&p.Mutant); reason != "" && p.Outcome != OutcomeKilled && p.Outcome != OutcomeNotCompiled {
+			p.Outcome, p.Reason = OutcomeEquivalent, reason
+		}
+		results[p.ID] = p
 	}
 	var todo []*mutate.Mutant
 	for _, m := range ms {

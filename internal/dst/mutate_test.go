@@ -123,6 +123,15 @@ func TestMutateResume(t *testing.T) {
 	}
 	require.Contains(t, out, "mutation score 33.3%")
 
+	// A survivor judged equivalent after the run counts as equivalent
+	// when the finished report is read again.
+	eq := filepath.Join(t.TempDir(), "equivalent.txt")
+	require.NoError(t, os.WriteFile(eq, []byte(again[OutcomeSurvived].ID+"  Ignored's result is never read\n"), 0o644))
+	code, out, errOut = dst(t, "mutate", "--resume", path, "--equivalent", eq)
+	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
+	require.Equal(t, 0, strings.Count(out, "] "), "nothing left to run:\n%s", out)
+	require.Contains(t, out, "mutation score 50.0% = killed 1 / (generated 4 - not compiled 1 - equivalent 1)")
+
 	code, _, errOut = dst(t, "mutate", "--resume", path, "--seeds", "5")
 	require.Equal(t, ExitUsage, code)
 	require.Contains(t, errOut, "--seeds cannot change it")

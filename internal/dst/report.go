@@ -304,6 +304,11 @@ func parseHeader(path string, text []byte) (*Header, error) {
 	if h.Binary == "" || len(h.Workloads) == 0 || h.Block < 1 {
 		return nil, usagef("%s:1: corrupt header: binary, workloads or block missing", path)
 	}
+	if h.Seeds < 0 {
+		// A plan's seed count is a count, 0 for open-ended: a negative
+		// one was read as open-ended (FuzzParseReport's plan check).
+		return nil, usagef("%s:1: corrupt header: %d seeds per workload", path, h.Seeds)
+	}
 	return &h, nil
 }
 

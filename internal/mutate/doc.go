@@ -101,4 +101,11 @@
 // returned in generation order: the same flags and seed pick the same
 // mutants in the same order on any machine and with any number of
 // workers.
+//
+// # Fuzzing (fuzz_test.go)
+//
+// FuzzParseEquivalent checks that any accepted equivalence file prints
+// back (key and reason separated by a space or a tab) as a file that
+// parses to the same list; FuzzMatchPlace checks MatchPlace against the
+// regexp a pattern stands for. make fuzz runs them.
 package mutate

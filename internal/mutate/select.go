@@ -3,9 +3,9 @@ package mutate
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -57,12 +57,32 @@ func (e Equivalent) Reason(m *Mutant) string {
 // MatchPlace matches a FILE:FUNC pattern, in which * stands for any
 // text, "/" included, against a mutant's place ("session/retry.go:
 // (*dispatcherSession).retry").
+//
+// It matches by string search, not by a regexp built from the pattern:
+// a pattern that is not valid UTF-8 made regexp.MustCompile panic
+// (FuzzParseEquivalent found it), and a pattern of literal text and *
+// needs no more than this: the text before the first * is a prefix,
+// the text after the last a suffix, and each piece between them is
+// found leftmost, in order, in what is left (leftmost is never worse
+// for the pieces after it).
 func MatchPlace(pattern, place string) bool {
 	parts := strings.Split(pattern, "*")
-	for i, p := range parts {
-		parts[i] = regexp.QuoteMeta(p)
+	if len(parts) == 1 {
+		return pattern == place
 	}
-	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(place)
+	first, last := parts[0], parts[len(parts)-1]
+	if len(place) < len(first)+len(last) || !strings.HasPrefix(place, first) || !strings.HasSuffix(place, last) {
+		return false
+	}
+	rest := place[len(first) : len(place)-len(last)]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(rest, p)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(p):]
+	}
+	return true
 }
 
 // ReadEquivalent reads an equivalence file: one entry per line, a
@@ -79,24 +99,36 @@ func ReadEquivalent(path string, optional bool) (Equivalent, error) {
 		return out, err
 	}
 	defer f.Close()
+	return ParseEquivalent(path, f)
+}
+
+// ParseEquivalent parses an equivalence file read from r, in
+// ReadEquivalent's format; name prefixes every error with the line.
+func ParseEquivalent(name string, r io.Reader) (Equivalent, error) {
+	out := Equivalent{IDs: map[string]string{}}
 	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		text := strings.TrimSpace(sc.Text())
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		key, reason, _ := strings.Cut(text, " ")
-		reason = strings.TrimSpace(reason)
+		// The key ends at the first space or tab: the format says white
+		// space, and a tab-separated line (FuzzParseEquivalent's check)
+		// was read as one key holding the tab.
+		key, reason := text, ""
+		if i := strings.IndexAny(text, " \t"); i >= 0 {
+			key, reason = text[:i], strings.TrimSpace(text[i+1:])
+		}
 		place := strings.Contains(key, ":")
 		if !place && (len(key) != 12 || strings.Trim(key, "0123456789abcdef") != "") {
-			return out, fmt.Errorf("%s:%d: %q is not a mutant ID (12 hex digits, as dst mutate --list prints) nor a FILE:FUNC pattern", path, line, key)
+			return out, fmt.Errorf("%s:%d: %q is not a mutant ID (12 hex digits, as dst mutate --list prints) nor a FILE:FUNC pattern", name, line, key)
 		}
 		if reason == "" {
-			return out, fmt.Errorf("%s:%d: %s has no reason: say why it is equivalent", path, line, key)
+			return out, fmt.Errorf("%s:%d: %s has no reason: say why it is equivalent", name, line, key)
 		}
 		if seen[key] {
-			return out, fmt.Errorf("%s:%d: %s is listed twice", path, line, key)
+			return out, fmt.Errorf("%s:%d: %s is listed twice", name, line, key)
 		}
 		seen[key] = true
 		if place {

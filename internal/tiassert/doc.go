@@ -34,4 +34,6 @@
 // that is a bug in the model, this is a state TiCDC refuses to be in.
 // Neither reads more than the values handed to it, so asserting never
 // changes a run's trace or hash.
+//
+//dst:simulated
 package tiassert
