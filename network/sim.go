@@ -33,7 +33,9 @@ type Sim struct {
 	healed bool
 	nextID uint64
 	trace  func(format string, args ...any)
-	stats  Stats
+	// observe, if set, receives every Event (event.go) instead of trace.
+	observe func(Event)
+	stats   Stats
 	// cover records coverage points (clock.CoverFunc); nil in real mode.
 	cover func(name string)
 }
@@ -50,15 +52,19 @@ type Stats struct {
 
 // deliver puts a due copy in the receiver's inbox for its stream (in nil:
 // the receiver lacks the stream) and counts its fate. Inboxes are
-// unbounded, so a refused copy found a closed inbox.
-func (st *Stats) deliver(in *clock.Mailbox[Envelope], env Envelope) {
+// unbounded, so a refused copy found a closed inbox. It returns the fate
+// as an event kind.
+func (st *Stats) deliver(in *clock.Mailbox[Envelope], env Envelope) EventKind {
 	switch {
 	case in == nil:
 		st.DroppedNoStream++
+		return EvNoStream
 	case in.TrySend(env):
 		st.Delivered++
+		return EvDeliver
 	default:
 		st.DroppedDown++
+		return EvLostDown
 	}
 }
 
@@ -146,8 +152,8 @@ func (s *Sim) SetDown(id NodeID) {
 		n.up = false
 		n.incarnation++
 		s.closeInboxes(n)
-		if s.trace != nil {
-			s.trace("net down %s", id)
+		if s.observed() {
+			s.emit(Event{Kind: EvDown, Node: id})
 		}
 	}
 }
@@ -217,27 +223,36 @@ func (s *Sim) send(from *simNode, inc uint32, to NodeID, st Stream, msg any) err
 	case !dst.up:
 		s.stats.DroppedDown++
 		l.coverFault(faultDown)
+		if s.observe != nil {
+			s.emit(Event{Kind: EvLostDown, Env: env})
+		}
 		return nil
 	case s.blocked(from.id, to, now):
 		s.stats.DroppedCut++
 		l.coverFault(faultPartition)
+		if s.observe != nil {
+			s.emit(Event{Kind: EvCut, Env: env})
+		}
 		return nil
 	case s.faults.DropP > 0 && s.r.Float64() < s.faults.DropP:
 		s.stats.DroppedRandom++
 		l.coverFault(faultDrop)
-		if s.trace != nil {
-			s.trace("net drop %v", env)
+		if s.observed() {
+			s.emit(Event{Kind: EvDrop, Env: env})
 		}
 		return nil
 	}
-	l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
+	at := l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
+	if s.observe != nil {
+		s.emit(Event{Kind: EvSend, Env: env, At: at})
+	}
 	if s.faults.DupP > 0 && s.r.Float64() < s.faults.DupP {
 		s.stats.Duplicated++
 		l.coverFault(faultDup)
-		if s.trace != nil {
-			s.trace("net dup %v", env)
+		at := l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
+		if s.observed() {
+			s.emit(Event{Kind: EvDup, Env: env, At: at})
 		}
-		l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
 	}
 	return nil
 }
@@ -279,8 +294,9 @@ func (s *Sim) link(k linkKey) *link {
 	return l
 }
 
-// enqueue appends m, keeping delivery times non-decreasing along the link.
-func (l *link) enqueue(m inflight) {
+// enqueue appends m, keeping delivery times non-decreasing along the
+// link, and returns the delivery time it was given.
+func (l *link) enqueue(m inflight) clock.Time {
 	m.at = max(m.at, l.last)
 	l.last = m.at
 	if l.n == len(l.q) {
@@ -291,6 +307,7 @@ func (l *link) enqueue(m inflight) {
 	if l.n == 1 {
 		l.timer.Reset(m.at.Sub(l.net.rt.Now()))
 	}
+	return m.at
 }
 
 func (l *link) grow() {
@@ -340,11 +357,20 @@ func (s *Sim) handOver(l *link, env Envelope, inc uint32, now clock.Time) {
 	case !dst.up || dst.incarnation != inc:
 		s.stats.DroppedDown++
 		l.coverFault(faultDown)
+		if s.observe != nil {
+			s.emit(Event{Kind: EvLostDown, Env: env})
+		}
 	case s.blocked(env.From, env.To, now):
 		s.stats.DroppedCut++
 		l.coverFault(faultPartition)
+		if s.observe != nil {
+			s.emit(Event{Kind: EvCut, Env: env})
+		}
 	default:
-		s.stats.deliver(dst.inboxes[env.Stream], env)
+		kind := s.stats.deliver(dst.inboxes[env.Stream], env)
+		if s.observe != nil {
+			s.emit(Event{Kind: kind, Env: env})
+		}
 	}
 }
 

@@ -6,8 +6,8 @@ import "time"
 func (s *Sim) AddRule(r Rule) {
 	s.expire()
 	s.rules = append(s.rules, r)
-	if s.trace != nil {
-		s.trace("net rule %s", r)
+	if s.observed() {
+		s.emit(Event{Kind: EvRule, Rule: r})
 	}
 }
 
@@ -45,8 +45,8 @@ func (s *Sim) Heal() {
 	s.healed = true
 	base := s.faults
 	s.faults = Faults{Latency: base.Latency, LinkCapacity: base.LinkCapacity}
-	if s.trace != nil {
-		s.trace("net heal")
+	if s.observed() {
+		s.emit(Event{Kind: EvHeal})
 	}
 	for _, l := range s.lorder {
 		if l.n > 0 {

@@ -53,8 +53,8 @@ func (w *World) Buggify(name string) bool {
 	s.fired++
 	w.Cover(s.cover)
 	w.tr.mix2(tagBuggify, s.hash)
-	if w.tr.out != nil {
-		w.traceLine("buggify", "site=%s", name)
+	if w.tr.on() {
+		w.emit(w.curNode, w.current, "buggify", []Field{{"site", name}}, "site=%s", name)
 	}
 	return true
 }

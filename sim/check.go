@@ -83,7 +83,7 @@ func (w *World) BeginLiveness() {
 		return
 	}
 	w.phase = PhaseLiveness
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("phase", "liveness goals=%d", len(w.goals))
 	}
 	for _, g := range w.goals {
@@ -127,7 +127,7 @@ func (w *World) checkGoals() {
 	for _, g := range w.goals {
 		if g.armed && !g.met && g.cond() == nil {
 			g.met = true
-			if w.tr.out != nil {
+			if w.tr.on() {
 				w.traceLine("goal", "met %q", g.name)
 			}
 		}

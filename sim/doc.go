@@ -91,6 +91,22 @@
 // never changes the hash. Its columns are: step, virtual time, node, kind,
 // then fields.
 //
+// The trace has a structured form (record.go): each event is a Record
+// (step, virtual time, node, task, kind, text, fields), and the text line
+// is rendered from it (Record.WriteLine). World.RecordTo(sink) hands
+// every record to a sink, -sim.records=FILE appends them to a file as
+// JSON lines (Record.AppendJSON), for dst timeline. Besides the text
+// trace's events there are hidden records it never printed: each
+// message's send, duplicate, delivery or loss (netrecord.go, from
+// network.Sim.Observe; kind msg, with the message id and link), and what
+// model code adds with World.Record (package workloads: each session's
+// state). Kernel records carry the fields the kernel knows: the task and
+// node of run, spawn and exit; the node of crash and restart; the site
+// of buggify; the kind and message of FAIL; the rule, nodes and end of a
+// partition or clog. A run with neither text nor sink builds no record
+// and formats nothing; with either, the hash is the same
+// (TestRecordsRenderTheTextTrace).
+//
 // # Configuration
 //
 // DeriveConfig(seed) draws a whole configuration from the seed (swarm

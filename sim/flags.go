@@ -16,7 +16,9 @@ var flags struct {
 	start  seedFlag
 	random bool
 	trace  bool
-	json   string
+	// records names the file -sim.records appends each run's records to.
+	records string
+	json    string
 	// jsonConfig adds each seed's whole configuration to its JSON line.
 	jsonConfig bool
 	pins       pinsFlag
@@ -31,6 +33,7 @@ func init() {
 	flag.Var(&flags.start, "sim.start", "first seed of the range (default 1)")
 	flag.BoolVar(&flags.random, "sim.random", false, "start the seed range at a fresh random seed")
 	flag.BoolVar(&flags.trace, "sim.trace", false, "print the text trace of every run to stdout")
+	flag.StringVar(&flags.records, "sim.records", "", "append every run's structured trace records to this file, one JSON object a line (see sim.Record)")
 	flag.StringVar(&flags.json, "sim.json", "", "append one JSON result line per seed to this file (- for stdout)")
 	flag.BoolVar(&flags.jsonConfig, "sim.json-config", false, "with -sim.json: add each seed's whole configuration (key=value, print order) to its line")
 	flag.Var(&flags.pins, "sim.set", "pin a configuration field, key=value (repeatable); see sim.Keys")

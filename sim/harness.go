@@ -174,11 +174,13 @@ func runChecked(cfg Config, body func(*World), recheck bool, hung func(*Result))
 		trace = os.Stdout
 		fmt.Fprintf(os.Stdout, "configuration:\n%s", indent(cfg.String(), "  "))
 	}
-	first := runOnce(cfg, body, false, trace, hung)
+	sink, closeRecords := recordsSink()
+	first := runOnce(cfg, body, false, trace, hung, sink)
+	closeRecords()
 	if first.Failure == nil && !recheck {
 		return first, nil
 	}
-	second := runOnce(cfg, body, true, nil, hung)
+	second := runOnce(cfg, body, true, nil, hung, nil)
 	if second.Hash == first.Hash {
 		return first, first.Failure
 	}
@@ -187,13 +189,16 @@ func runChecked(cfg Config, body func(*World), recheck bool, hung func(*Result))
 
 // runOnce runs one seed under the wall-clock watchdog (hang.go); hung
 // nil reports an abandoned run on stderr and exits.
-func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, hung func(*Result)) *Result {
+func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, hung func(*Result), sink func(Record)) *Result {
 	w := New(cfg)
 	if record {
 		w.RecordSteps()
 	}
 	if trace != nil {
 		w.TraceTo(trace)
+	}
+	if sink != nil {
+		w.RecordTo(sink)
 	}
 	if hung == nil {
 		hung = exitAbandoned
@@ -224,8 +229,8 @@ func reportAbandoned(t *testing.T, cfg Config, res *Result, began time.Time) {
 // CheckDeterminism runs cfg twice and returns a nondeterminism failure if
 // the two runs differ, naming the first divergent step; nil if they agree.
 func CheckDeterminism(cfg Config, body func(*World)) *Failure {
-	a := runOnce(cfg, body, true, nil, nil)
-	b := runOnce(cfg, body, true, nil, nil)
+	a := runOnce(cfg, body, true, nil, nil, nil)
+	b := runOnce(cfg, body, true, nil, nil, nil)
 	if a.Hash == b.Hash {
 		return nil
 	}
@@ -239,8 +244,8 @@ func CheckDeterminism(cfg Config, body func(*World)) *Failure {
 // differently, so the step is taken from two comparable runs.)
 func divergence(cfg Config, body func(*World), a, b *Result) *Failure {
 	var ta, tb bytes.Buffer
-	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil)
-	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil)
+	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil, nil)
+	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil, nil)
 	step, ok := firstDivergence(ra.StepHashes, rb.StepHashes)
 	f := &Failure{Kind: KindNondeterminism, Step: step}
 	if !ok {

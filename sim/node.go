@@ -102,8 +102,8 @@ func (w *World) Crash(n *Node) {
 	}
 	w.tr.mix2(tagCrash, uint64(n.id))
 	w.Cover("node/crash")
-	if w.tr.out != nil {
-		w.traceLine("crash", "node=%s tasks=%d", n.name, len(n.tasks))
+	if w.tr.on() {
+		w.emit(w.curNode, w.current, "crash", []Field{{"node", n.name}}, "node=%s tasks=%d", n.name, len(n.tasks))
 	}
 	hooks := n.onCrash
 	n.onCrash = nil
@@ -135,8 +135,8 @@ func (w *World) Restart(n *Node) {
 	n.up = true
 	w.tr.mix2(tagRestart, uint64(n.id))
 	w.Cover("node/restart")
-	if w.tr.out != nil {
-		w.traceLine("restart", "node=%s incarnation=%d", n.name, n.incarnation)
+	if w.tr.on() {
+		w.emit(w.curNode, w.current, "restart", []Field{{"node", n.name}}, "node=%s incarnation=%d", n.name, n.incarnation)
 	}
 	if n.boot != nil {
 		w.spawn("boot", n, n.boot)

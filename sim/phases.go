@@ -29,11 +29,10 @@ import (
 // on it; a node that restarts attaches again from its boot function.
 func (w *World) Network() *network.Sim {
 	if w.net == nil {
-		var trace func(string, ...any)
-		if w.tr.out != nil {
-			trace = func(format string, args ...any) { w.traceLine("net", format, args...) }
+		w.net = network.NewSim(rooted{w}, w.cfg.Net, nil)
+		if w.tr.on() {
+			w.net.Observe(w.netEvent)
 		}
-		w.net = network.NewSim(rooted{w}, w.cfg.Net, trace)
 	}
 	return w.net
 }
@@ -102,7 +101,7 @@ func (w *World) Heal() {
 		return
 	}
 	w.healed = true
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("phase", "heal")
 	}
 	if w.net != nil {

@@ -42,7 +42,7 @@ func (w *World) Sleep(d time.Duration) {
 	t.gen++
 	t.sleep.arm(d)
 	t.state, t.why = taskParked, "sleep"
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("sleep", "task=%d %s until %s", t.id, t.name, clock.Time(w.now+int64(d)))
 	}
 	t.switchOut()
@@ -79,7 +79,7 @@ func (w *World) Park(h clock.Handle, why string) {
 	}
 	t.gen++
 	t.state, t.why = taskParked, why
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("park", "task=%d %s: %s", t.id, t.name, why)
 	}
 	t.switchOut()
@@ -93,7 +93,7 @@ func (w *World) Unpark(h clock.Handle) bool {
 		return false
 	}
 	w.tr.mix2(tagUnpark, t.id)
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("unpark", "task=%d %s", t.id, t.name)
 	}
 	w.makeRunnable(t)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"runtime/debug"
+	"strconv"
 )
 
 // task is the simulator's goroutine: a coroutine built on iter.Pull, of
@@ -60,8 +61,8 @@ func (w *World) spawn(name string, node *Node, f func()) *task {
 	w.strat.spawned(t)
 	w.runnable = append(w.runnable, t)
 	w.tr.mix2(tagSpawn, t.id)
-	if w.tr.out != nil {
-		w.traceLine("spawn", "task=%d %s", t.id, name)
+	if w.tr.on() {
+		w.emit(w.curNode, w.current, "spawn", []Field{{"tid", strconv.FormatUint(t.id, 10)}, {"name", name}, {"on", node.name}}, "task=%d %s", t.id, name)
 	}
 	return t
 }
@@ -131,8 +132,8 @@ func (w *World) retire(t *task) {
 		t.node.drop(t)
 	}
 	w.tr.mix2(tagExit, t.id)
-	if w.tr.out != nil {
-		w.traceLine("exit", "task=%d %s", t.id, t.name)
+	if w.tr.on() {
+		w.emit(w.curNode, w.current, "exit", []Field{{"tid", strconv.FormatUint(t.id, 10)}, {"name", t.name}, {"on", t.node.name}}, "task=%d %s", t.id, t.name)
 	}
 }
 

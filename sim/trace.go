@@ -1,11 +1,8 @@
 package sim
 
 import (
-	"fmt"
 	"io"
 	"math/bits"
-
-	"github.com/cdcsim/cdcsim/clock"
 )
 
 // tracer keeps the rolling hash of every decision and, when asked, the
@@ -13,8 +10,10 @@ import (
 // decision, and it is what proves two runs identical.
 type tracer struct {
 	hash uint64
-	// out receives the text trace; nil means no text is formatted at all.
-	out io.Writer
+	// out receives the text trace and sink the structured records
+	// (record.go); with both nil nothing is formatted at all.
+	out  io.Writer
+	sink func(Record)
 	// steps, when recording, holds the hash after each step, so two runs
 	// can be compared step by step to find where they diverged.
 	recording bool
@@ -51,14 +50,8 @@ const (
 	tagTime
 )
 
-// line writes one line of the text trace. Columns: step, virtual time,
-// node, kind, then free-form fields. Callers check tr.out != nil first so
-// that nothing is formatted when the trace is off.
-func (tr *tracer) line(step uint64, now clock.Time, node, kind, format string, args ...any) {
-	fmt.Fprintf(tr.out, "%8d %16s %-10s %-8s ", step, now, node, kind)
-	fmt.Fprintf(tr.out, format, args...)
-	io.WriteString(tr.out, "\n")
-}
+// on reports whether anyone listens to the trace, as text or records.
+func (tr *tracer) on() bool { return tr.out != nil || tr.sink != nil }
 
 // fnv64 hashes a label for stream and site derivation.
 func fnv64(s string) uint64 {

@@ -146,10 +146,10 @@ func (w *World) loop() {
 		w.runnable[last] = nil
 		w.runnable = w.runnable[:last]
 		w.tr.mix2(tagRun, t.id)
-		if w.tr.out != nil {
+		if w.tr.on() {
 			// Named by the task's node, not the scheduler's current one:
 			// dst replay --node n3 then shows n3's scheduling too.
-			w.traceLineOn(t.node, "run", "task=%d %s", t.id, t.name)
+			w.emit(t.node, t, "run", []Field{{"task", t.name}}, "task=%d %s", t.id, t.name)
 		}
 		w.resume(t)
 		w.strat.ran(t, w.step)
@@ -228,7 +228,7 @@ func (w *World) fire(e event) {
 	}
 	w.tr.mix2(tagTimer, e.seq)
 	w.curNode = tm.node
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("timer", "seq=%d", e.seq)
 	}
 	w.inCallback = true
@@ -276,8 +276,8 @@ func (w *World) fail(f *Failure) {
 		f.Task = w.current.name
 	}
 	w.failure = f
-	if w.tr.out != nil {
-		w.traceLine("FAIL", "%s: %s", f.Kind, f.Message)
+	if w.tr.on() {
+		w.emit(w.curNode, w.current, "FAIL", []Field{{"kind", string(f.Kind)}, {"message", f.Message}}, "%s: %s", f.Kind, f.Message)
 	}
 }
 
@@ -297,18 +297,10 @@ func (w *World) finish() {
 	w.q.clear()
 }
 
-// traceLine writes one line of the text trace for the current node.
+// traceLine adds a record, and a line of the text trace, for the current
+// node and task, with no structured fields beyond its columns.
 func (w *World) traceLine(kind, format string, args ...any) {
-	w.traceLineOn(w.curNode, kind, format, args...)
-}
-
-// traceLineOn adds a trace line that names node n ("-" for none).
-func (w *World) traceLineOn(n *Node, kind, format string, args ...any) {
-	node := "-"
-	if n != nil {
-		node = n.name
-	}
-	w.tr.line(w.step, clock.Time(w.now), node, kind, format, args...)
+	w.emit(w.curNode, w.current, kind, nil, format, args...)
 }
 
 // Tracef adds a line of kind "note" to the text trace. Model code uses it
@@ -316,7 +308,7 @@ func (w *World) traceLineOn(n *Node, kind, format string, args ...any) {
 // not decisions (the decisions behind them are hashed already), so they
 // do not feed the hash: a traced run hashes like an untraced one.
 func (w *World) Tracef(format string, args ...any) {
-	if w.tr.out != nil {
+	if w.tr.on() {
 		w.traceLine("note", format, args...)
 	}
 }
@@ -325,7 +317,7 @@ func (w *World) Tracef(format string, args ...any) {
 // off. Hand it to model code as its trace hook: a nil hook lets the model
 // skip formatting, so an untraced run does not even box the arguments.
 func (w *World) TraceFunc() func(format string, args ...any) {
-	if w.tr.out == nil {
+	if !w.tr.on() {
 		return nil
 	}
 	return w.Tracef

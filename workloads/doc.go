@@ -72,6 +72,14 @@
 // sim.World.Eventually): a stall names the dispatcher, its session and
 // what each event service holds for it.
 //
+// When the run's structured records are on (sim.World.Recording; dst
+// timeline turns them on with -sim.records), Start also records each
+// dispatcher's session state as it changes (staterecords.go: a hidden
+// "state" record with the dispatcher, its node, the row of PROTOCOL.md
+// 1.4's table, the epoch and the current event service), for the
+// timeline's per-dispatcher bands. It is an observation installed only
+// then; TestRecordsLeaveTheHashAlone checks the hash does not move.
+//
 // # Oracles beyond the end state (I14-I17)
 //
 // I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end

@@ -96,6 +96,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
+	recordStates(w, r.C)
 	Install(w, r.C, st)
 	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}
 	w.Invariant("I9 no local orphans", 1, func() error {

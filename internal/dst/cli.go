@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
 		"run": cmdRun, "replay": cmdReplay, "shrink": cmdShrink, "diff": cmdDiff, "list": cmdList, "merge": cmdMerge,
-		"mutate": cmdMutate,
+		"mutate": cmdMutate, "timeline": cmdTimeline,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -68,6 +68,7 @@ const mainUsage = `usage: dst <command> [flags]
   replay  re-run one seed with its trace and print its hash
   shrink  find a simpler configuration under which a failing seed still fails
   diff    run a seed under two settings and show where their traces part
+  timeline write one seed's run as a self-contained HTML page (lanes, messages, states)
   list    list workloads, bug and patch variants, configuration keys
   merge   combine the results files of shards into one
   mutate  mutation testing: sweep small changes of the model, report which the workloads catch

@@ -168,7 +168,54 @@
 // nondeterminism; with another, a warning says the hash may differ
 // legitimately). The last line is hash=<16 hex digits>. It exits 1 when
 // the replayed seed fails, as a sweep does, and warns when no trace line
-// names the --node or --dispatcher asked for.
+// names the --node or --dispatcher asked for. With --html
+// FILE it also writes the run's timeline page (below) from the same run.
+//
+// # dst timeline (timeline.go, timeline_model.go, timeline_net.go, timeline/)
+//
+//	go run ./cmd/dst timeline --workload TestMerge --seed 1 --set patch=h1,h3 --set bug=f3-callback-kept -o f3.html
+//
+// Re-runs one seed with -sim.records=FILE, which makes the test binary
+// write the run's structured trace (sim.Record, one JSON object a line:
+// step, virtual time, node, task, kind, text, fields), and turns the
+// records into one self-contained HTML file: styles, script and data
+// inlined, nothing fetched. The records are the same ones the text trace
+// is rendered from, plus hidden ones the text never showed: every
+// message's send and fate (package network's Event: send, dup, deliver,
+// drop, cut, lost-down, no-stream, with the message id) and each
+// dispatcher's session state (package workloads records them when
+// records are on). Nothing is parsed out of the text trace.
+//
+// The page has a lane per node (its task activity as a heat strip, its
+// partitions and clogs as bands, crashes, restarts and Buggify firings
+// as marks; clicking its name shows its tasks, each a lane from spawn
+// to exit with its runs), and under each node a lane per dispatcher
+// with its session-state bands (New, WaitLocal, Probing, OnRemote,
+// OnLocal, TwoPhaseReady, Removed, closed; the epoch and current event
+// service in the label; paler while inside a transition). Message arrows
+// go from the sender's lane at the send step to the receiver's at the
+// delivery step; a drop, a cut or a loss ends in a cross, a duplicate is
+// dashed. The heal is a dashed green line, the failure a red marker with
+// its message. Filters: nodes (checkboxes) and one dispatcher (a select);
+// zoom with the wheel, the buttons or a double click, pan by dragging.
+// The x axis is the step (virtual time is shown beside it): events at one
+// instant stay in their order. The page opens on the window before the
+// failure (the last 1/40 of the run, at least 400 steps), or on the
+// whole run when it passed, and ends with the last 600 lines of the text
+// trace up to the FAIL line, filterable. Dispatchers whose session was
+// closed for the whole view (a restart, a removal) are left out unless
+// "closed dispatchers" is ticked or the dispatcher filter names one.
+//
+// To stay usable at a million steps the page aggregates: activity in at
+// most 2,000 columns per node and task, at most 60,000 message arrows
+// (the latest; the header says how many earlier ones are left out),
+// every state change, rule and mark. Measured in BENCHMARKS.md
+// ("Timeline pages"). TestTimelineInChromium loads F3's page in headless
+// Chromium (chromedp): no console error, the failure marker drawn on
+// screen, the dispatcher filter leaves one dispatcher's lane. It skips
+// without Chromium unless CI is set, where it fails (.ci/run installs
+// Debian's chromium). dst timeline exits 0 once the page is written,
+// whether the seed failed or not: the page is what it was asked for.
 //
 // # dst shrink (shrink.go)
 //

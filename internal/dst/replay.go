@@ -29,6 +29,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	sf := addSeedFlags(fs, "a results file: take the package and settings from it and check the hash")
 	node := fs.String("node", "", "show only the trace lines of this node, or that name it")
 	disp := fs.String("dispatcher", "", "show only the trace lines that name this dispatcher (d9, or 9)")
+	htmlOut := fs.String("html", "", "also write the run's timeline page to this file (as dst timeline -o)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
@@ -49,9 +50,17 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	filter := newTraceFilter(*node, *disp)
-	got, err := runSeed(context.Background(), bin, workload, seed, tg.pins, true, filter.keep, stdout, stderr)
+	var got *Record
+	if *htmlOut != "" {
+		got, err = writeTimeline(tg, *htmlOut, true, filter.keep, stdout, stderr)
+	} else {
+		got, err = runSeed(context.Background(), bin, workload, seed, tg.pins, true, filter.keep, stdout, stderr)
+	}
 	if err != nil {
 		return err
+	}
+	if *htmlOut != "" {
+		fmt.Fprintf(stdout, "timeline written to %s\n", *htmlOut)
 	}
 	fmt.Fprintf(stdout, "%s seed %d: %s", workload, seed, got.Outcome)
 	if got.Failed() {
@@ -88,6 +97,12 @@ var seedWatchdog = 10 * time.Minute
 // it is after seedWatchdog: the simulator's own wall budget ends a run
 // that hangs in the scheduler, this ends one that hangs anywhere else.
 func runSeed(ctx context.Context, bin *Binary, workload string, seed uint64, pins []string, trace bool, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
+	return runSeedArgs(ctx, bin, workload, seed, pins, nil, trace, keep, stdout, stderr)
+}
+
+// runSeedArgs is runSeed with extra test-binary flags (dst timeline's
+// -sim.records=FILE).
+func runSeedArgs(ctx context.Context, bin *Binary, workload string, seed uint64, pins, extra []string, trace bool, keep func(string) bool, stdout, stderr io.Writer) (*Record, error) {
 	if keep == nil {
 		keep = func(string) bool { return false }
 	}
@@ -107,6 +122,7 @@ func runSeed(ctx context.Context, bin *Binary, workload string, seed uint64, pin
 	for _, p := range pins {
 		args = append(args, "-sim.set="+p)
 	}
+	args = append(args, extra...)
 	cmd := exec.CommandContext(ctx, bin.Path, args...)
 	cmd.Dir, cmd.Stderr, cmd.WaitDelay = bin.Dir, stderr, time.Second
 	out, err := cmd.StdoutPipe()
