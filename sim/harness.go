@@ -184,7 +184,39 @@ func runChecked(cfg Config, body func(*World), recheck bool, hung func(*Result))
 	if second.Hash == first.Hash {
 		return first, first.Failure
 	}
+	if f, ok := wallStopped(first, second); ok {
+		return first, f
+	}
 	return first, divergence(cfg, body, first, second)
+}
+
+// wallStopped handles two runs of a seed that hashed differently when
+// either was stopped by the wall-clock budget: where such a run ends
+// depends on the machine's speed, so its hash says nothing about
+// determinism (on a loaded machine a slow run ends early, a fast one
+// goes on to its own failure). The first run's failure is reported, as
+// not confirmed when the re-run was the one stopped, and nothing when a
+// passing seed's recheck was. ok is false when neither run was stopped.
+func wallStopped(first, second *Result) (f *Failure, ok bool) {
+	switch {
+	case isWallStop(first.Failure):
+		c := *first.Failure
+		c.Message += " (the re-run, not stopped by the wall clock, ended elsewhere: no determinism check)"
+		return &c, true
+	case isWallStop(second.Failure) && first.Failure == nil:
+		return nil, true // a passing seed's recheck ran out of time: it passed
+	case isWallStop(second.Failure):
+		c := *first.Failure
+		c.Message += " (not confirmed: the re-run was stopped by the wall-clock budget)"
+		return &c, true
+	}
+	return nil, false
+}
+
+// isWallStop reports a failure of the wall-clock budget (world.go's
+// check between steps; hang.go's watchdog abandons the process instead).
+func isWallStop(f *Failure) bool {
+	return f != nil && f.Kind == KindBudget && strings.HasPrefix(f.Message, "wall-clock budget")
 }
 
 // runOnce runs one seed under the wall-clock watchdog (hang.go); hung
