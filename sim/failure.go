@@ -40,6 +40,9 @@ type Failure struct {
 	// Abandoned is set when the wall-clock watchdog gave up on a task
 	// that does not yield (hang.go): the run was not finished, nor re-run.
 	Abandoned bool
+	// WallStop is set when the wall-clock budget stopped the run between
+	// steps: where it stopped depends on the machine, not on the seed.
+	WallStop bool
 }
 
 func (f *Failure) Error() string {

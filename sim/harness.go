@@ -215,9 +215,7 @@ func wallStopped(first, second *Result) (f *Failure, ok bool) {
 
 // isWallStop reports a failure of the wall-clock budget (world.go's
 // check between steps; hang.go's watchdog abandons the process instead).
-func isWallStop(f *Failure) bool {
-	return f != nil && f.Kind == KindBudget && strings.HasPrefix(f.Message, "wall-clock budget")
-}
+func isWallStop(f *Failure) bool { return f != nil && f.WallStop }
 
 // runOnce runs one seed under the wall-clock watchdog (hang.go); hung
 // nil reports an abandoned run on stderr and exits.

@@ -37,7 +37,7 @@ func TestWallStopIsNotNondeterminism(t *testing.T) {
 }
 
 func TestWallStoppedCases(t *testing.T) {
-	wall := &Failure{Kind: KindBudget, Message: "wall-clock budget 1s exhausted"}
+	wall := &Failure{Kind: KindBudget, WallStop: true, Message: "wall-clock budget 1s exhausted"}
 	live := &Failure{Kind: KindLiveness, Message: "stalled"}
 	f, ok := wallStopped(&Result{Failure: live}, &Result{Failure: wall})
 	require.True(t, ok)

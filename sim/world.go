@@ -258,7 +258,7 @@ func (w *World) endStep() {
 		w.fail(&Failure{Kind: KindBudget, Message: msg})
 	}
 	if w.step&1023 == 0 && time.Now().After(w.wallEnd) && w.failure == nil {
-		w.fail(&Failure{Kind: KindBudget, Message: fmt.Sprintf("wall-clock budget %s exhausted", w.cfg.MaxWall)})
+		w.fail(&Failure{Kind: KindBudget, WallStop: true, Message: fmt.Sprintf("wall-clock budget %s exhausted", w.cfg.MaxWall)})
 	}
 }
 
