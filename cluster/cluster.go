@@ -265,6 +265,22 @@ func (c *Cluster) RemoveDispatcher(d *Dispatcher) {
 	}
 }
 
+// ResendRemove hands d's removal to its node's collector again, whether
+// or not the cluster still lists d: a remove the maintainer resent (TiCDC's
+// EventCollector.RemoveDispatcher finds nothing in its dispatcherMap and
+// returns; an already removed session sends no second REMOVE). The
+// caller checks that the node is up: a crashed node's collector stays in
+// Node.Collector until the restart replaces it, and must not run again.
+func (c *Cluster) ResendRemove(d *Dispatcher) {
+	n := c.Node(d.node)
+	c.mu.Lock()
+	coll := n.Collector
+	c.mu.Unlock()
+	if coll != nil {
+		coll.RemoveDispatcher(d.id)
+	}
+}
+
 // TableSpan returns the whole span of a table.
 func (c *Cluster) TableSpan(table int64) wire.Span {
 	return wire.Span{TableID: table, StartKey: 0, EndKey: c.cfg.Upstream.KeySpace}

@@ -240,6 +240,7 @@ func (c *EventCollector) CommitAddDispatcher(id wire.DispatcherID) {
 func (c *EventCollector) RemoveDispatcher(id wire.DispatcherID) {
 	d := c.lookup(id)
 	if d == nil {
+		c.coverRemoveUnknown()
 		return
 	}
 	d.stat.Remove()

@@ -59,6 +59,9 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	{"an event service reuses a subscription", []string{"eventservice/register/reuse-hit"}},
 	// 3.3: an event service sweeps a record whose heartbeats stopped.
 	{"an event service sweeps an inactive record", []string{"eventservice/sweep/inactive"}},
+	// 3.1 T9: a remove resent while the first is still in progress finds
+	// the dispatcher gone (TestChurn resends some removes).
+	{"a resent remove finds the dispatcher gone", []string{"collector/remove/unknown"}},
 }
 
 // installSometimes registers the Sometimes assertions on w.
