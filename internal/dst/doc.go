@@ -306,6 +306,12 @@
 // first on which the unmutated model reached it. When some mutant sits
 // on a patched path, the coverage sweep runs again with every patch off,
 // and such a mutant counts as reached when either sweep runs its line.
+// Third, each mutant is swept only on the workloads whose seeds ran its
+// line (the report's workloads_skipped counts the others): a seed that
+// never executes the mutated statement runs, deterministically, exactly
+// as the unmutated model's did, so it cannot kill. This is PIT's test
+// selection by coverage, exact here rather than a heuristic ("Selecting
+// workloads by coverage", mutate_cover.go).
 //
 // A mutant whose site comes after a patch's branch in its function
 // (internal/mutate, patch.go) may sit on a path that patch replaces: when
