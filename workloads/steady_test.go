@@ -15,15 +15,10 @@ import (
 // nodes, three minutes of the seed's network faults and node crashes
 // (a crashed node's tables come back from their checkpoints when it
 // restarts), then the heal. Every checker runs throughout; after the
-// heal every live dispatcher must catch up with the upstream. A third of
-// the transactions share their commitTs with the one before (TiKV's
-// async commit and 1PC do that): a reset between two of them must resend
-// both, and the dedup by commitTs must let both through.
+// heal every live dispatcher must catch up with the upstream.
 func TestSteady(t *testing.T) {
 	sim.Test(t, func(w *sim.World) {
-		cfg := cluster.DefaultConfig()
-		cfg.Upstream.SameTsP = 0.3 // several transactions at one commitTs, as TiKV gives
-		r := workloads.Start(w, cfg)
+		r := workloads.Start(w, cluster.DefaultConfig())
 		r.AddTables(1, 8)
 		r.Faults(3*time.Minute, nil)
 	}, sim.Seeds(30), sim.Configure(workloads.Patched))
