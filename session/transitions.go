@@ -162,6 +162,7 @@ func (s *dispatcherSession) handleNotReusableEvent(from wire.ServerID) {
 		s.tracef("T5'' not reusable from %s, probe chain exhausted", from)
 	default:
 		s.tracef("T5' not reusable from %s, probe %s", from, next)
+		s.coverProbeNext()
 		s.sendRegisterRequest(next)
 	}
 }

@@ -51,6 +51,8 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	{"a remote event service serves a dispatcher", []string{"session/T4/*"}},
 	// 3.1 T5/T5'': a remote refuses reuse and the probe moves on.
 	{"a remote refuses reuse", []string{"session/T5/*"}},
+	// 3.1 T5': after a NotReusable the next candidate is asked.
+	{"a probe moves on to the next candidate", []string{"session/probe/next"}},
 	// 3.1 T7: a hole in the stream resets the current service.
 	{"a dispatcher resets its service after a hole", []string{"session/T7/*"}},
 	// 3.1 T8: a heartbeat response says the service lost the dispatcher.
