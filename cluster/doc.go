@@ -92,10 +92,11 @@
 //     (TestTiCDCDoMergeAbortWhenSourceDispatcherMissing and the two cases
 //     after it in ticdc_conformance_test.go). The merge workload reaches
 //     it by taking a source away while the merge runs: over
-//     `go test ./workloads -run '^TestMerge$' -sim.seeds=50 -sim.trace -v`
-//     the trace had 88 "merge abort dN: <reason>" lines (85
-//     source_dispatcher_missing, 3 source_dispatcher_removing) and 28
-//     "merge abort dN: restore" lines.
+//     `go test ./workloads -run '^TestMerge$' -sim.seeds=50 -sim.json=FILE`
+//     the coverage summed 90 aborts (87 source_dispatcher_missing, 3
+//     source_dispatcher_removing) and 30 restored registrations; with
+//     -sim.trace they are the "merge abort dN: <reason>" and "merge
+//     abort dN: restore" lines.
 //
 // The cluster installs no crash hook: a crash ends the node's tasks and
 // timers and leaves its Node and dispatchers in place. A restart runs

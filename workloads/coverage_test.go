@@ -51,5 +51,5 @@ func TestModelCoverage(t *testing.T) {
 		net = net || strings.HasPrefix(p, "net/")
 	}
 	require.True(t, net, "no network fault counted under HeartbeatFaults")
-	require.Len(t, on.Sometimes, 12, "every workload asks the twelve Sometimes")
+	require.Len(t, on.Sometimes, 13, "every workload asks the thirteen Sometimes")
 }

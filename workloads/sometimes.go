@@ -51,6 +51,10 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// are both still pending, so the remote becomes current first.
 	{"a remote Ready arrives before L's", []string{"session/T4/RegisteringProbing"}},
 
+	// TiCDC's markRemoved: a REMOVE or RESET arrives while its record's
+	// scan reads the event store (fault.ScanReadSlow) and cancels it.
+	{"a scan under way is cancelled by REMOVE or RESET", []string{"eventservice/scan/cancelled"}},
+
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
 	{"a remote event service serves a dispatcher", []string{"session/T4/*"}},
