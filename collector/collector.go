@@ -252,6 +252,13 @@ func (c *EventCollector) RemoveDispatcher(id wire.DispatcherID) {
 	c.tracef("remove %s", id)
 }
 
+// HasDispatcher reports whether the collector has the dispatcher (TiCDC's
+// EventCollector.HasDispatcher): an aborted merge re-adds a source that
+// the merge had already removed from it.
+func (c *EventCollector) HasDispatcher(id wire.DispatcherID) bool {
+	return c.lookup(id) != nil
+}
+
 // Stat returns a dispatcher's session state, for checkers.
 func (c *EventCollector) Stat(id wire.DispatcherID) (*session.Stat, bool) {
 	d := c.lookup(id)

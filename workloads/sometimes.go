@@ -38,6 +38,11 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// 6.1 F3/F4 territory: the merge's node crashed between
 	// PrepareAddDispatcher and the commit.
 	{"a merge is interrupted by a crash", []string{"cluster/merge/interrupted"}},
+	// 1.9, TiCDC's MergeCheckTask: a source is removed between the
+	// prepare and the commit and the merge aborts (shouldAbortMerge,
+	// abortMerge).
+	{"a merge aborted", []string{"cluster/merge/abort/source_dispatcher_missing", "cluster/merge/abort/source_dispatcher_removing",
+		"cluster/merge/abort/merged_dispatcher_missing", "cluster/merge/abort/merged_dispatcher_removing"}},
 	// 4.3 race 5: a second REGISTER overwrites a live record on the
 	// event service (not removed first); with patch h1 on, only a
 	// remote's re-registration (onlyReuse) still does.
@@ -45,6 +50,10 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// 3.1 T4': a remote's Ready arrives while L's Ready and the probe
 	// are both still pending, so the remote becomes current first.
 	{"a remote Ready arrives before L's", []string{"session/T4/RegisteringProbing"}},
+
+	// TiCDC's markRemoved: a REMOVE or RESET arrives while its record's
+	// scan reads the event store (fault.ScanReadSlow) and cancels it.
+	{"a scan under way is cancelled by REMOVE or RESET", []string{"eventservice/scan/cancelled"}},
 
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
