@@ -47,7 +47,7 @@ dst:
 detlint:
 	go build -o bin/detlint ./cmd/detlint
 
-# The test command CI runs (.ci/run): gofmt, vet, detlint, every test, then under
+# The test command CI runs (.ci/run): gofmt, vet, detlint, the API check, every test, then under
 # the race detector the kernel, its primitives, the model's packages and
 # the real-mode cluster (the simulated cluster tests are single-threaded
 # by construction and slow under -race). About three minutes on 2 cores.
@@ -133,7 +133,20 @@ fuzz:
 		go test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-lint: detlint
+# The public API (sim, clock, network) against the last release's
+# snapshot in api/ (go tool apidiff; no git tag or network needed): an
+# incompatible change fails. make apisnapshot VERSION=vX.Y.Z rewrites the
+# snapshot on the commit to be tagged (README, "Releases and API
+# stability"; go doc ./api).
+.PHONY: apicheck apisnapshot
+apicheck:
+	api/check.sh
+
+apisnapshot:
+	@test -n "$(VERSION)" || { echo "make apisnapshot VERSION=vX.Y.Z"; exit 2; }
+	api/check.sh -w $(VERSION)
+
+lint: detlint apicheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	go vet ./...
 	go vet -vettool=bin/detlint ./...
