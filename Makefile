@@ -83,9 +83,16 @@ replay:
 
 # Look for a simpler configuration under which a failing seed still
 # fails the same way (dst shrink); SET='bug=f2-retry-removed ...' pins
-# the settings it failed with:
-#   make shrink TEST=TestHeartbeat SEED=4 SET=bug=f2-retry-removed
+# the settings it failed with. TEST names one workload (its name, or a
+# regular expression matching exactly one whole name). With neither TEST nor SEED it
+# shrinks the f2 canary's seed, the README's example (a few seconds):
+#   make shrink TEST=TestHeartbeat SEED=7 SET=bug=f2-retry-removed
 #   make shrink PKG=./cluster TEST=TestModelUnderFaults SEED=42 HEAD=1
+ifeq ($(origin TEST)$(origin SEED),filefile)
+shrink: TEST = TestHeartbeat
+shrink: SEED = 7
+shrink: SET = bug=f2-retry-removed
+endif
 shrink: dst
 	bin/dst shrink --pkg $(PKG) --workload '$(TEST)' --seed $(SEED) $(if $(HEAD),--set patch=,) \
 		$(foreach p,$(SET),--set '$(p)')
