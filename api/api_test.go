@@ -79,7 +79,7 @@ func TestTheTreeIsCompatibleWithTheSnapshot(t *testing.T) {
 
 func TestARemovedFunctionFailsTheCheck(t *testing.T) {
 	out, code := checkScript(t, map[string]string{
-		"clock/waitgroup.go":   withoutNewWaitGroup(t),
+		"clock/waitgroup.go":    withoutNewWaitGroup(t),
 		"clock/zz_api_added.go": added,
 	})
 	if code != 1 {
