@@ -383,7 +383,9 @@
 // # Progress (progress.go)
 //
 // On a terminal a progress bar (github.com/schollz/progressbar/v3, which
-// redraws one line in place and predicts the time left) shows seeds done,
-// seeds per second and failures; elsewhere (CI logs, files) a plain line
-// every --progress-every (5s) says the same and the time left.
+// redraws one line in place) shows seeds done of the plan's total, seeds
+// per second, failures and the time left; elsewhere (CI logs, files) a
+// plain line every --progress-every (5s) says the same. On a --resume
+// both count the seeds recorded before among those done (the bar starts
+// there), and the time left is estimated from this run's rate alone.
 package dst
