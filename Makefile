@@ -56,10 +56,11 @@ test: lint
 	go test -count=1 -race ./sim ./clock ./session ./collector ./network ./eventservice ./coordinator
 	go test -count=1 -race -run 'TestRealMode|TestSteady' ./cluster
 
-# The main job: a seed sweep of every workload from a fresh random seed
-# for about a minute, over one process per core, every seed run twice to
-# check determinism. Prints a summary per workload and, for each failing
-# seed, its kind and the one line that replays it.
+# The main job: a seed sweep of every workload but the examples
+# (TestExample*) from a fresh random seed for about a minute, over one
+# process per core, every seed run twice to check determinism. Prints a
+# summary per workload and, for each failing seed, its kind and the one
+# line that replays it.
 run: dst
 	bin/dst run $(if $(START),--seed-start $(START),) $(DSTFLAGS)
 
