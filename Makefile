@@ -85,8 +85,9 @@ replay:
 # Look for a simpler configuration under which a failing seed still
 # fails the same way (dst shrink); SET='bug=f2-retry-removed ...' pins
 # the settings it failed with. TEST names one workload (its name, or a
-# regular expression matching exactly one whole name). With neither TEST nor SEED it
-# shrinks the f2 canary's seed, the README's example (a few seconds):
+# regular expression matching exactly one whole name). With neither
+# TEST nor SEED it shrinks the f2 canary's seed 7 (35 runs of it, 38 s
+# measured on a loaded 2-core machine):
 #   make shrink TEST=TestHeartbeat SEED=7 SET=bug=f2-retry-removed
 #   make shrink PKG=./cluster TEST=TestModelUnderFaults SEED=42 HEAD=1
 ifeq ($(origin TEST)$(origin SEED),filefile)
