@@ -47,10 +47,11 @@ dst:
 detlint:
 	go build -o bin/detlint ./cmd/detlint
 
-# The test command CI runs (.ci/run): gofmt, vet, detlint, the API check, every test, then under
-# the race detector the kernel, its primitives, the model's packages and
-# the real-mode cluster (the simulated cluster tests are single-threaded
-# by construction and slow under -race). 9 min 45 s on 2 loaded cores (README).
+# The test command CI runs (.ci/run): gofmt, vet, detlint, the API
+# check, every test, then under the race detector the kernel, its
+# primitives, the model's packages and the real-mode cluster (the
+# simulated cluster tests are single-threaded by construction and slow
+# under -race). 9 min 45 s on 2 loaded cores (README).
 test: lint
 	go test -count=1 ./...
 	go test -count=1 -race ./sim ./clock ./session ./collector ./network ./eventservice ./coordinator
