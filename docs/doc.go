@@ -37,7 +37,10 @@
 // TestDesignEndsWithDeterminismRules pins the one citation by position
 // ("DESIGN.md, last section"). TestMarkdownLinks checks that every relative link of every .md file names a file or
 // directory that exists, and that its #anchor, if any, is a heading of
-// the target as GitHub renders anchors.
+// the target as GitHub renders anchors. TestReadmeGoSnippetsAreCode
+// checks that every ```go block of README.md is copied from a .go file
+// of the repository (its code lines, in order) that the README names, so
+// the README shows code that compiles and runs under go test.
 //
 // The parser is deliberately narrow: prose after a citation ends it at
 // the first ")", ":", ";", quote, backtick or full stop, and a number in

@@ -32,7 +32,11 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "workloads of %s (--workload REGEX):\n", *pkg)
 	for _, w := range ws {
-		fmt.Fprintf(tw, "  %s\t%d seeds by default\n", w.Name, w.Seeds)
+		note := ""
+		if w.IsExample() {
+			note = " (an example: swept only when --workload selects it)"
+		}
+		fmt.Fprintf(tw, "  %s\t%d seeds by default%s\n", w.Name, w.Seeds, note)
 	}
 	fmt.Fprintln(tw, "\nbug variants (--bug NAME):")
 	for _, v := range variant.Bugs() {
