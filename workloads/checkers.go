@@ -40,6 +40,8 @@ type CheckState struct {
 	limits *Limits
 	work   workState
 	stall  stallState
+	// memory is I18's, I19's and I20's state (checkers_memory.go).
+	memory memoryState
 	// The first violation Observe saw for I1, I2 and I13: Observe runs
 	// inside a transition and cannot fail the run, so the next invariant
 	// check reports it.

@@ -80,7 +80,7 @@
 // timeline's per-dispatcher bands. It is an observation installed only
 // then; TestRecordsLeaveTheHashAlone checks the hash does not move.
 //
-// # Oracles beyond the end state (I14-I17)
+// # Oracles beyond the end state (I14-I20)
 //
 // I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end
 // state cannot show (issue 13). Each one's doc says what must hold, why,
@@ -122,6 +122,16 @@
 //     as a "reset" (same service) or an "epoch change" (another
 //     service), which CheckState.Duplicates reports; an unexplained one
 //     fails with the RESETs between the copies.
+//   - I18-I20, memory-control health (checkers_memory.go), from every
+//     running collector's areas (collector.EventCollector.AppendAreas)
+//     after every step: an area over its quota comes back under it
+//     within Limits.MemoryRecover (I18); a path with queued events is
+//     always scheduled or blocked by its sink (I19); a memory release
+//     comes within Limits.ReleaseAfterPressure of a moment the area was
+//     at 60 % of its quota or more (I20; not judged in runs whose
+//     fault.MemoryPressure site is on). Memory pressure always ends in
+//     drops and RESETs that recover, so `dst mutate` found mutants of
+//     these rules that no end-state check saw.
 //
 // How the defaults were chosen (DefaultLimits), from seeds 1-50 of every
 // workload with the patches on (go test ./workloads -run '^TestX$'
@@ -144,6 +154,11 @@
 //     default of 2 minutes is over ten times that, and a run's safety
 //     phase is 1 to 3 minutes, so a stall of I16's kind must outlast
 //     most of it.
+//   - MemoryRecover and ReleaseAfterPressure: over seeds 1-100 of the
+//     memory workload (TestMemoryPressure's body, printing
+//     CheckState.MemoryPeaks at the end), an area stayed over its quota
+//     for at most 3.2 s and a release came at most 159 ms after the area
+//     was last seen at 60 % of its quota; the defaults are 15 s and 2 s.
 //
 // # The regression corpus (corpus.go)
 //
