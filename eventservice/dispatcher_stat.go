@@ -140,19 +140,20 @@ func (d *dispatcherStat) nextSeq() uint64 {
 
 func (d *dispatcherStat) snapshot(orphaned bool) RecordSnapshot {
 	return RecordSnapshot{
-		Dispatcher:     d.id,
-		Changefeed:     d.info.ChangefeedID,
-		Span:           d.info.Span,
-		Epoch:          d.epoch,
-		Seq:            d.seq,
-		StartTs:        d.startTs,
-		CheckpointTs:   d.checkpointTs,
-		SentResolvedTs: d.sentResolvedTs,
-		ServerID:       d.info.ServerID,
-		Handshaked:     d.isHandshaked(),
-		Removed:        d.isRemoved,
-		TableTrigger:   d.tableTrigger,
-		Orphaned:       orphaned,
+		Dispatcher:         d.id,
+		Changefeed:         d.info.ChangefeedID,
+		Span:               d.info.Span,
+		Epoch:              d.epoch,
+		Seq:                d.seq,
+		StartTs:            d.startTs,
+		CheckpointTs:       d.checkpointTs,
+		SentResolvedTs:     d.sentResolvedTs,
+		ReceivedResolvedTs: d.receivedResolvedTs,
+		ServerID:           d.info.ServerID,
+		Handshaked:         d.isHandshaked(),
+		Removed:            d.isRemoved,
+		TableTrigger:       d.tableTrigger,
+		Orphaned:           orphaned,
 	}
 }
 
@@ -167,6 +168,9 @@ type RecordSnapshot struct {
 	// CheckpointTs is the max heartbeated checkpoint.
 	CheckpointTs   wire.Ts
 	SentResolvedTs wire.Ts
+	// ReceivedResolvedTs is the highest resolved ts the event store
+	// notified the record of: a RESET carries it over (copyStatistics).
+	ReceivedResolvedTs wire.Ts
 	// ServerID is the collector every event goes to.
 	ServerID     wire.ServerID
 	Handshaked   bool

@@ -42,6 +42,8 @@ type CheckState struct {
 	stall  stallState
 	// memory is I18's, I19's and I20's state (checkers_memory.go).
 	memory memoryState
+	// store is I21's and I22's (checkers_store.go).
+	store storeState
 	// The first violation Observe saw for I1, I2 and I13: Observe runs
 	// inside a transition and cannot fail the run, so the next invariant
 	// check reports it.

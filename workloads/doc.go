@@ -80,7 +80,7 @@
 // timeline's per-dispatcher bands. It is an observation installed only
 // then; TestRecordsLeaveTheHashAlone checks the hash does not move.
 //
-// # Oracles beyond the end state (I14-I20)
+// # Oracles beyond the end state (I14-I22)
 //
 // I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end
 // state cannot show (issue 13). Each one's doc says what must hold, why,
@@ -132,6 +132,14 @@
 //     fault.MemoryPressure site is on). Memory pressure always ends in
 //     drops and RESETs that recover, so `dst mutate` found mutants of
 //     these rules that no end-state check saw.
+//   - I21 and I22, the event store's bookkeeping (checkers_store.go),
+//     from every service's subscriptions and records once per virtual
+//     millisecond: a subscription's checkpoint is never above its
+//     resolved ts nor a subscriber registered on it, and once a
+//     subscriber's checkpoint moved it is at least the minimum the
+//     previous look saw (I21); a RESET's record keeps the old record's
+//     received resolved ts and heartbeated checkpoint (I22,
+//     copyStatistics).
 //
 // How the defaults were chosen (DefaultLimits), from seeds 1-50 of every
 // workload with the patches on (go test ./workloads -run '^TestX$'

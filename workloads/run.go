@@ -45,6 +45,8 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I18 memory recovers", 1, CheckI18MemoryRecovers},
 		{"I19 queued paths are served", 1, CheckI19PathsServed},
 		{"I20 releases follow pressure", 1, CheckI20ReleaseFollowsPressure},
+		{"I21 subscription checkpoint is its subscribers' minimum", 1, CheckI21SubscriptionCheckpoint},
+		{"I22 a RESET keeps the statistics", 1, CheckI22ResetKeepsStatistics},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
