@@ -138,8 +138,9 @@ func (d *dispatcherStat) nextSeq() uint64 {
 	return d.seq
 }
 
-func (d *dispatcherStat) snapshot(orphaned bool) RecordSnapshot {
+func (d *dispatcherStat) snapshot(slot *dispatcherSlot, orphaned bool) RecordSnapshot {
 	return RecordSnapshot{
+		Registration:       Registration{slot},
 		Dispatcher:         d.id,
 		Changefeed:         d.info.ChangefeedID,
 		Span:               d.info.Span,
@@ -157,14 +158,22 @@ func (d *dispatcherStat) snapshot(orphaned bool) RecordSnapshot {
 	}
 }
 
+// Registration identifies the REGISTER a record descends from: the
+// records a RESET installs keep it, a new REGISTER makes another. It
+// can only be compared.
+type Registration struct{ slot *dispatcherSlot }
+
 // RecordSnapshot is one record as the checkers see it.
 type RecordSnapshot struct {
-	Dispatcher wire.DispatcherID
-	Changefeed wire.ChangefeedID
-	Span       wire.Span
-	Epoch      uint64
-	Seq        uint64
-	StartTs    wire.Ts
+	// Registration is the REGISTER this record descends from (I22
+	// compares records only within one).
+	Registration Registration
+	Dispatcher   wire.DispatcherID
+	Changefeed   wire.ChangefeedID
+	Span         wire.Span
+	Epoch        uint64
+	Seq          uint64
+	StartTs      wire.Ts
 	// CheckpointTs is the max heartbeated checkpoint.
 	CheckpointTs   wire.Ts
 	SentResolvedTs wire.Ts

@@ -65,7 +65,7 @@ func TestRegisterOverwritesActiveRecordAndLeaksItsSubscription(t *testing.T) {
 	require.Len(t, afterReg, 2)
 	fresh := afterReg[0]
 	require.Greater(t, fresh.ReceivedResolvedTs, wire.Ts(1), "notified by its subscription since")
-	fresh.ReceivedResolvedTs = 0
+	fresh.ReceivedResolvedTs, fresh.Registration = 0, eventservice.Registration{}
 	require.Equal(t, eventservice.RecordSnapshot{Dispatcher: 1, Changefeed: cf, Span: span1, StartTs: 1, CheckpointTs: 1,
 		SentResolvedTs: 1, ServerID: collector}, fresh, "the new record is epoch 0")
 	require.True(t, afterReg[1].Orphaned)

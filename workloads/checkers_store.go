@@ -138,13 +138,14 @@ func subscribersAdvanced(prev, cur eventservice.SubscriptionSnapshot) bool {
 }
 
 // resetViolation is I22's rule for a record now (cur) and at the
-// previous look (prev): if its epoch moved, a RESET replaced it, and the
+// previous look (prev): if its epoch moved within one registration, a
+// RESET replaced it, and the
 // new record starts from the old one's statistics, so neither its
 // received resolved ts nor its heartbeated checkpoint is below what the
 // old one had.
 func resetViolation(node wire.ServerID, prev, cur eventservice.RecordSnapshot) error {
-	if cur.Epoch <= prev.Epoch {
-		return nil
+	if cur.Epoch <= prev.Epoch || cur.Registration != prev.Registration {
+		return nil // no RESET, or a new REGISTER in between: it starts afresh
 	}
 	if cur.ReceivedResolvedTs < prev.ReceivedResolvedTs || cur.CheckpointTs < prev.CheckpointTs {
 		return fmt.Errorf("event service %s, dispatcher %s: the RESET to epoch %d left received resolved ts %d and checkpoint %d, below epoch %d's %d and %d",
@@ -180,10 +181,11 @@ func CheckI21SubscriptionCheckpoint(c *cluster.Cluster, st *CheckState) error {
 // its received resolved ts and its heartbeated checkpoint are not below
 // the old record's. A record that forgets them rescans what the store
 // already notified it of, and passes an older checkpoint to the store;
-// both cost work and recover, so no end-state check sees it. A record
-// removed and registered again between two looks would start afresh: a
-// look per virtual millisecond sees the REGISTER apart from the RESET,
-// which needs the Ready in between.
+// both cost work and recover, so no end-state check sees it. Records
+// are compared only within one registration
+// (eventservice.RecordSnapshot.Registration): a new REGISTER starts
+// afresh, and on the local path its Ready and RESET can follow it at
+// the same virtual instant.
 func CheckI22ResetKeepsStatistics(c *cluster.Cluster, st *CheckState) error {
 	if st.now == nil {
 		return nil

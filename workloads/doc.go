@@ -106,7 +106,14 @@
 //     messages lost, cut, refused or duplicated, node restarts, memory
 //     drops and releases), plus one per Work.Every of the dispatcher's
 //     life for workloads whose services sweep live records (heartbeat,
-//     merge with a HeartbeatTimeout: SweepEvery).
+//     merge with a HeartbeatTimeout: SweepEvery). Its message budgets
+//     (Limits.Messages, checkers_messages.go; the services' sends as
+//     cluster.ObservedSent reports them): a service sends a dispatcher
+//     at most Readies + 1 per ReadyEvery Readies after a REGISTER queued
+//     there (6 + 1 per 10 s; over seeds 1-20 of every workload the
+//     highest count less one per 10 s was 2.6), and a scan cuts a run
+//     of DMLs into a batch shorter than MaxDMLBatch only at a DDL, a
+//     sync point or its end.
 //   - I16, progress during the run (CheckI16Progress,
 //     checkers_progress.go): a watchdog, installed with
 //     sim.World.Progress so a stall fails as liveness during the safety

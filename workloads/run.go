@@ -74,6 +74,9 @@ type Limits struct {
 	// Work bounds each dispatcher's REGISTERs, RESETs and created
 	// subscriptions (I15).
 	Work WorkBudget
+	// Messages bounds the Readies and DML batches services send each
+	// dispatcher (I15, checkers_messages.go).
+	Messages MessageBudget
 	// StallAfter is how long a live dispatcher's checkpoint may stand
 	// still while its target is reachable and the upstream moves on
 	// (I16); 0 turns the watchdog off.
@@ -88,7 +91,8 @@ type Limits struct {
 // in workloads/doc.go, "Run-time oracles".
 func DefaultLimits() Limits {
 	return Limits{Work: WorkBudget{Registers: 4, Resets: 4, Subscriptions: 2, PerDisruption: 1}, StallAfter: 2 * time.Minute,
-		MemoryRecover: 15 * time.Second, ReleaseAfterPressure: 2 * time.Second}
+		MemoryRecover: 15 * time.Second, ReleaseAfterPressure: 2 * time.Second,
+		Messages: MessageBudget{Readies: 6, ReadyEvery: 10 * time.Second, MaxDMLBatch: 16}}
 }
 
 // SweepEvery is the event services' sweep interval at Scale 1
