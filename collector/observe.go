@@ -49,6 +49,8 @@ func (c *EventCollector) AppendAreas(buf []AreaSnapshot) []AreaSnapshot {
 		}
 		buf = append(buf, s)
 	}
-	slices.SortFunc(buf[start:], func(x, y AreaSnapshot) int { return strings.Compare(string(x.Changefeed), string(y.Changefeed)) })
+	if len(buf)-start > 1 {
+		slices.SortFunc(buf[start:], func(x, y AreaSnapshot) int { return strings.Compare(string(x.Changefeed), string(y.Changefeed)) })
+	}
 	return buf
 }

@@ -29,7 +29,7 @@ type memoryState struct {
 	// quota, and those of a replaced collector, leave it.
 	over, seen map[areaKey]clock.Time
 	// areas is each area's release count and last pressure (I20).
-	areas map[areaKey]areaWatch
+	areas map[areaKey]*areaWatch
 	// up reports whether a node is running (the Run's nodes); nil: all.
 	up func(wire.ServerID) bool
 	// fakePressure: the run's fault.MemoryPressure site is on, so a push
@@ -52,7 +52,7 @@ type memoryState struct {
 
 func (m *memoryState) init() {
 	if m.areas == nil {
-		m.over, m.seen, m.areas = map[areaKey]clock.Time{}, map[areaKey]clock.Time{}, map[areaKey]areaWatch{}
+		m.over, m.seen, m.areas = map[areaKey]clock.Time{}, map[areaKey]clock.Time{}, map[areaKey]*areaWatch{}
 	}
 }
 
@@ -138,6 +138,10 @@ func (st *CheckState) watchOverQuota(node wire.ServerID, k areaKey, a collector.
 func (st *CheckState) watchReleases(node wire.ServerID, k areaKey, a collector.AreaSnapshot, now clock.Time) {
 	m := &st.memory
 	w := m.areas[k]
+	if w == nil {
+		w = &areaWatch{}
+		m.areas[k] = w
+	}
 	if 10*a.Pending >= 6*a.Quota {
 		w.pressure, w.pressed = now, true
 	}
@@ -156,7 +160,6 @@ func (st *CheckState) watchReleases(node wire.ServerID, k areaKey, a collector.A
 		}
 	}
 	w.releases = a.Releases
-	m.areas[k] = w
 }
 
 // CheckI18MemoryRecovers: an area of a running collector that goes over

@@ -140,8 +140,8 @@
 //     drops and RESETs that recover, so `dst mutate` found mutants of
 //     these rules that no end-state check saw.
 //   - I21 and I22, the event store's bookkeeping (checkers_store.go),
-//     from every service's subscriptions and records once per virtual
-//     millisecond: a subscription's checkpoint is never above its
+//     from every service's subscriptions and records once per 20 ms
+//     of virtual time: a subscription's checkpoint is never above its
 //     resolved ts nor a subscriber registered on it, and once a
 //     subscriber's checkpoint moved it is at least the minimum the
 //     previous look saw (I21); a RESET's record keeps the old record's
