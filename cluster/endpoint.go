@@ -91,9 +91,17 @@ func roleOf(msg any) role {
 // endpoint returns the view of the node's attachment for one component.
 func (f *fanout) endpoint(r role) network.Endpoint { return &roleEndpoint{f: f, r: r} }
 
+// observedEndpoint returns the view for one component whose successful
+// sends are reported to sent (nil: none are), after the send: the
+// checkers count what a component sent (workloads, I15).
+func (f *fanout) observedEndpoint(r role, sent func(to wire.ServerID, msg any)) network.Endpoint {
+	return &roleEndpoint{f: f, r: r, sent: sent}
+}
+
 type roleEndpoint struct {
-	f *fanout
-	r role
+	f    *fanout
+	r    role
+	sent func(to wire.ServerID, msg any)
 }
 
 func (e *roleEndpoint) ID() network.NodeID { return e.f.ep.ID() }
@@ -110,9 +118,20 @@ func (e *roleEndpoint) Send(to network.NodeID, st network.Stream, msg any) error
 			return network.ErrCongested
 		}
 		e.f.local(st, msg)
+		e.report(to, msg)
 		return nil
 	}
-	return e.f.ep.Send(to, st, msg)
+	err := e.f.ep.Send(to, st, msg)
+	if err == nil {
+		e.report(to, msg)
+	}
+	return err
+}
+
+func (e *roleEndpoint) report(to network.NodeID, msg any) {
+	if e.sent != nil {
+		e.sent(to, msg)
+	}
 }
 
 func (e *roleEndpoint) Inbox(st network.Stream) *clock.Mailbox[network.Envelope] {

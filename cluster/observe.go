@@ -26,6 +26,12 @@ const (
 	// merge had removed it: a new session for the same dispatcher, whose
 	// epochs and requests start over.
 	ObservedRestore
+	// ObservedSent: a component of Node sent Msg to node To and the send
+	// did not fail (the network may still lose it): the event service's
+	// events and the collector's congestion control, for the checkers
+	// that count messages (workloads, I15). Dispatcher is the event's,
+	// zero for other messages.
+	ObservedSent
 )
 
 // Observation is one thing the cluster reports to Config.Observe: the
@@ -37,7 +43,7 @@ type Observation struct {
 	Node       wire.ServerID
 	To         wire.ServerID     // ObservedRequest: the service; ObservedSubscription: the REGISTER's collector
 	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, ObservedRestore, and a request's dispatcher
-	Msg        any               // ObservedRequest only
+	Msg        any               // ObservedRequest and ObservedSent only
 	OnlyReuse  bool              // ObservedSubscription only
 }
 
@@ -73,5 +79,20 @@ func (c *Cluster) observeSubscriptions(n *Node) func(id wire.DispatcherID, from 
 	}
 	return func(id wire.DispatcherID, from wire.ServerID, onlyReuse bool) {
 		c.observe(Observation{Kind: ObservedSubscription, Node: n.ID, To: from, Dispatcher: id, OnlyReuse: onlyReuse})
+	}
+}
+
+// observeSent returns the endpoint hook of node n's components, nil when
+// nobody observes.
+func (c *Cluster) observeSent(n *Node) func(to wire.ServerID, msg any) {
+	if c.cfg.Observe == nil {
+		return nil
+	}
+	return func(to wire.ServerID, msg any) {
+		o := Observation{Kind: ObservedSent, Node: n.ID, To: to, Msg: msg}
+		if ev, ok := msg.(wire.Event); ok {
+			o.Dispatcher = ev.Dispatcher()
+		}
+		c.observe(o)
 	}
 }

@@ -144,7 +144,7 @@ func (c *eventBroker) records() []RecordSnapshot {
 	out := make([]RecordSnapshot, 0, len(c.dispatchers)+len(c.tableTriggerDispatchers))
 	for _, m := range []map[wire.DispatcherID]*dispatcherSlot{c.dispatchers, c.tableTriggerDispatchers} {
 		for _, slot := range sortedSlots(m) {
-			out = append(out, slot.stat.snapshot(false))
+			out = append(out, slot.stat.snapshot(slot, false))
 		}
 	}
 	// An orphan is a record still notified by a subscription but no
@@ -152,7 +152,7 @@ func (c *eventBroker) records() []RecordSnapshot {
 	for _, sub := range c.eventStore.subs {
 		for _, s := range sub.subscribers {
 			if c.dispatchers[s.id] != s.slot && !s.slot.stat.isRemoved {
-				out = append(out, s.slot.stat.snapshot(true))
+				out = append(out, s.slot.stat.snapshot(s.slot, true))
 			}
 		}
 	}

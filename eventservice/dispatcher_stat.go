@@ -142,35 +142,48 @@ func (d *dispatcherStat) nextSeq() uint64 {
 	return d.seq
 }
 
-func (d *dispatcherStat) snapshot(orphaned bool) RecordSnapshot {
+func (d *dispatcherStat) snapshot(slot *dispatcherSlot, orphaned bool) RecordSnapshot {
 	return RecordSnapshot{
-		Dispatcher:     d.id,
-		Changefeed:     d.info.ChangefeedID,
-		Span:           d.info.Span,
-		Epoch:          d.epoch,
-		Seq:            d.seq,
-		StartTs:        d.startTs,
-		CheckpointTs:   d.checkpointTs,
-		SentResolvedTs: d.sentResolvedTs,
-		ServerID:       d.info.ServerID,
-		Handshaked:     d.isHandshaked(),
-		Removed:        d.isRemoved,
-		TableTrigger:   d.tableTrigger,
-		Orphaned:       orphaned,
+		Registration:       Registration{slot},
+		Dispatcher:         d.id,
+		Changefeed:         d.info.ChangefeedID,
+		Span:               d.info.Span,
+		Epoch:              d.epoch,
+		Seq:                d.seq,
+		StartTs:            d.startTs,
+		CheckpointTs:       d.checkpointTs,
+		SentResolvedTs:     d.sentResolvedTs,
+		ReceivedResolvedTs: d.receivedResolvedTs,
+		ServerID:           d.info.ServerID,
+		Handshaked:         d.isHandshaked(),
+		Removed:            d.isRemoved,
+		TableTrigger:       d.tableTrigger,
+		Orphaned:           orphaned,
 	}
 }
 
+// Registration identifies the REGISTER a record descends from: the
+// records a RESET installs keep it, a new REGISTER makes another. It
+// can only be compared.
+type Registration struct{ slot *dispatcherSlot }
+
 // RecordSnapshot is one record as the checkers see it.
 type RecordSnapshot struct {
-	Dispatcher wire.DispatcherID
-	Changefeed wire.ChangefeedID
-	Span       wire.Span
-	Epoch      uint64
-	Seq        uint64
-	StartTs    wire.Ts
+	// Registration is the REGISTER this record descends from (I22
+	// compares records only within one).
+	Registration Registration
+	Dispatcher   wire.DispatcherID
+	Changefeed   wire.ChangefeedID
+	Span         wire.Span
+	Epoch        uint64
+	Seq          uint64
+	StartTs      wire.Ts
 	// CheckpointTs is the max heartbeated checkpoint.
 	CheckpointTs   wire.Ts
 	SentResolvedTs wire.Ts
+	// ReceivedResolvedTs is the highest resolved ts the event store
+	// notified the record of: a RESET carries it over (copyStatistics).
+	ReceivedResolvedTs wire.Ts
 	// ServerID is the collector every event goes to.
 	ServerID     wire.ServerID
 	Handshaked   bool

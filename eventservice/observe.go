@@ -16,6 +16,10 @@ import (
 type SubscriptionSnapshot struct {
 	ID   uint64
 	Span wire.Span
+	// CheckpointTs and ResolvedTs are the subscription's GC point (the
+	// min of its subscribers' checkpoints, capped at the resolved ts)
+	// and the upstream's resolved ts as it last saw it.
+	CheckpointTs, ResolvedTs wire.Ts
 	// Subscribers in attach order.
 	Subscribers []SubscriberSnapshot
 }
@@ -31,6 +35,12 @@ type SubscriberSnapshot struct {
 	// Orphaned: the slot is no longer the one the ID maps to (a later
 	// REGISTER overwrote it, PROTOCOL.md 6.3 H1).
 	Orphaned bool
+	// Registered: the store has a registration under the subscriber's
+	// ID, with StoreCheckpointTs as its checkpoint; OnThis: that
+	// registration is on this subscription (not on one a later REGISTER
+	// attached the ID to).
+	Registered, OnThis bool
+	StoreCheckpointTs  wire.Ts
 }
 
 // SubscriptionDetails returns the event store's subscriptions in
@@ -40,10 +50,15 @@ func (s *Service) SubscriptionDetails() []SubscriptionSnapshot {
 	defer s.b.mu.Unlock()
 	out := make([]SubscriptionSnapshot, len(s.b.eventStore.subs))
 	for i, sub := range s.b.eventStore.subs {
-		out[i] = SubscriptionSnapshot{ID: sub.id, Span: sub.span, Subscribers: make([]SubscriberSnapshot, len(sub.subscribers))}
+		out[i] = SubscriptionSnapshot{ID: sub.id, Span: sub.span, CheckpointTs: sub.checkpointTs, ResolvedTs: sub.resolvedTs,
+			Subscribers: make([]SubscriberSnapshot, len(sub.subscribers))}
 		for j, sc := range sub.subscribers {
 			out[i].Subscribers[j] = SubscriberSnapshot{Dispatcher: sc.id, Removed: sc.slot.stat.isRemoved,
 				Orphaned: s.b.dispatchers[sc.id] != sc.slot}
+			if sd := s.b.eventStore.dispatchers[sc.id]; sd != nil {
+				out[i].Subscribers[j].Registered, out[i].Subscribers[j].OnThis = true, sd.sub == sub
+				out[i].Subscribers[j].StoreCheckpointTs = sd.checkpointTs
+			}
 		}
 	}
 	return out
@@ -74,7 +89,7 @@ func (s *Service) PendingCleanups() []RecordSnapshot {
 	defer s.b.mu.Unlock()
 	out := make([]RecordSnapshot, len(s.b.pendingLargeTxnCleanup))
 	for i, d := range s.b.pendingLargeTxnCleanup {
-		out[i] = d.snapshot(false)
+		out[i] = d.snapshot(nil, false) // no slot: the record left its slot when it was removed
 	}
 	return out
 }

@@ -63,8 +63,11 @@ func TestRegisterOverwritesActiveRecordAndLeaksItsSubscription(t *testing.T) {
 		afterRemove, subsAfterRemove = e.svc.Records(), e.svc.Subscriptions()
 	})
 	require.Len(t, afterReg, 2)
+	fresh := afterReg[0]
+	require.Greater(t, fresh.ReceivedResolvedTs, wire.Ts(1), "notified by its subscription since")
+	fresh.ReceivedResolvedTs, fresh.Registration = 0, eventservice.Registration{}
 	require.Equal(t, eventservice.RecordSnapshot{Dispatcher: 1, Changefeed: cf, Span: span1, StartTs: 1, CheckpointTs: 1,
-		SentResolvedTs: 1, ServerID: collector}, afterReg[0], "the new record is epoch 0")
+		SentResolvedTs: 1, ServerID: collector}, fresh, "the new record is epoch 0")
 	require.True(t, afterReg[1].Orphaned)
 	require.Equal(t, uint64(1), afterReg[1].Epoch)
 	require.False(t, afterReg[1].Removed, "H1: the overwritten record is not marked removed")

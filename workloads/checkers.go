@@ -43,6 +43,12 @@ type CheckState struct {
 	limits *Limits
 	work   workState
 	stall  stallState
+	// memory is I18's, I19's and I20's state (checkers_memory.go).
+	memory memoryState
+	// store is I21's and I22's (checkers_store.go); msgs is I15's
+	// message budgets' (checkers_messages.go).
+	store storeState
+	msgs  messageState
 	// The first violation Observe saw for I1, I2 and I13: Observe runs
 	// inside a transition and cannot fail the run, so the next invariant
 	// check reports it.
@@ -157,6 +163,8 @@ func (st *CheckState) Observe(o cluster.Observation) {
 		st.observeSubscription(o)
 	case cluster.ObservedRestore:
 		st.restore(o.Dispatcher)
+	case cluster.ObservedSent:
+		st.observeSent(o)
 	case cluster.ObservedRequest:
 		switch m := o.Msg.(type) {
 		case *wire.DispatcherRequest:

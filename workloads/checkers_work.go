@@ -85,6 +85,7 @@ func (st *CheckState) observeWork(from, to wire.ServerID, r *wire.DispatcherRequ
 			st.work.err = fmt.Errorf("%s queued %s to %s: a REGISTER asks only for reuse exactly when it goes to a remote", from, r, to)
 		}
 		st.countWork(r.DispatcherID, func(w *workCounts) { w.registers++ })
+		st.observeRegisterForReady(to, r.DispatcherID)
 	case wire.ActionReset:
 		st.countWork(r.DispatcherID, func(w *workCounts) { w.resets++ })
 	}
@@ -124,11 +125,18 @@ func (st *CheckState) countWork(id wire.DispatcherID, count func(*workCounts)) {
 // beyond any fault's excuse are a loop that wastes scans and resets
 // while the checkpoints may still move, so no other checker sees it.
 //
+// The message budgets (checkers_messages.go) bound what the services
+// send each dispatcher: Readies per registration (a back-off that does
+// not grow is a Ready storm) and DML batches cut short within one scan.
+//
 // The flags are checked as Observe sees the requests and subscriptions;
 // the counts of the dispatchers that moved, after every step.
 func CheckI15NoWastedWork(c *cluster.Cluster, st *CheckState) error {
 	if st.work.err != nil {
 		return st.work.err
+	}
+	if st.msgs.err != nil {
+		return st.msgs.err
 	}
 	if len(st.work.dirty) == 0 {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
 	"github.com/cdcsim/cdcsim/collector"
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
@@ -21,6 +22,8 @@ const ExpensiveEvery = 2000
 // (Start does both).
 func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 	st.step, st.c, st.now = w.Step, c, w.Now
+	cfg := w.Config()
+	st.memory.fakePressure = cfg.SiteRate(fault.MemoryPressure) > 0
 	for _, inv := range []struct {
 		name  string
 		every int
@@ -39,6 +42,11 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I13 no reset before commit", 1, CheckI13NoResetBeforeCommit},
 		{"I15 no wasted work", 1, CheckI15NoWastedWork},
 		{"I17 duplicates explained", 1, CheckI17DuplicatesExplained},
+		{"I18 memory recovers", 1, CheckI18MemoryRecovers},
+		{"I19 queued paths are served", 1, CheckI19PathsServed},
+		{"I20 releases follow pressure", 1, CheckI20ReleaseFollowsPressure},
+		{"I21 subscription checkpoint is its subscribers' minimum", 1, CheckI21SubscriptionCheckpoint},
+		{"I22 a RESET keeps the statistics", 1, CheckI22ResetKeepsStatistics},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
@@ -66,16 +74,25 @@ type Limits struct {
 	// Work bounds each dispatcher's REGISTERs, RESETs and created
 	// subscriptions (I15).
 	Work WorkBudget
+	// Messages bounds the Readies and DML batches services send each
+	// dispatcher (I15, checkers_messages.go).
+	Messages MessageBudget
 	// StallAfter is how long a live dispatcher's checkpoint may stand
 	// still while its target is reachable and the upstream moves on
 	// (I16); 0 turns the watchdog off.
 	StallAfter time.Duration
+	// MemoryRecover is how long a collector's memory area may stay over
+	// its quota (I18), ReleaseAfterPressure how long after the area was
+	// last under pressure a release may come (I20); 0 turns either off.
+	MemoryRecover, ReleaseAfterPressure time.Duration
 }
 
 // DefaultLimits are the limits Start sets: see the fields' measurements
 // in workloads/doc.go, "Run-time oracles".
 func DefaultLimits() Limits {
-	return Limits{Work: WorkBudget{Registers: 4, Resets: 4, Subscriptions: 2, PerDisruption: 1}, StallAfter: 2 * time.Minute}
+	return Limits{Work: WorkBudget{Registers: 4, Resets: 4, Subscriptions: 2, PerDisruption: 1}, StallAfter: 2 * time.Minute,
+		MemoryRecover: 15 * time.Second, ReleaseAfterPressure: 2 * time.Second,
+		Messages: MessageBudget{Readies: 6, ReadyEvery: 10 * time.Second, MaxDMLBatch: 16}}
 }
 
 // SweepEvery is the event services' sweep interval at Scale 1
@@ -96,6 +113,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
+	st.memory.up = func(id wire.ServerID) bool { return r.nodes[string(id)].Up() }
 	recordStates(w, r.C)
 	Install(w, r.C, st)
 	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}

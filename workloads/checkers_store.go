@@ -1,0 +1,197 @@
+package workloads
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cdcsim/cdcsim/clock"
+	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/eventservice"
+	"github.com/cdcsim/cdcsim/wire"
+)
+
+// The event store's bookkeeping (I21, I22): values no workload reads at
+// their edge, since garbage collection of subscriptions and the scan
+// ranges that depend on them are never pushed that far, so `dst mutate`
+// found mutants of them that every end-state check let through
+// (FINDINGS.md, "Mutation score"). Both compare each service's state with
+// what the previous look saw (eventservice.Service.SubscriptionDetails
+// and Records, which only read).
+
+// storeEvery spaces the looks in virtual time: a subscription's
+// checkpoint moves at the services' sweep (every second at Scale 1), so
+// a look every 20 ms sees each move apart from the next; I22 compares
+// records within one registration, which no spacing confuses. Looking
+// at every service's records and subscriptions is the costly part of
+// the checkers, so most steps must not.
+const storeEvery = 20 * time.Millisecond
+
+// storeState is I21's and I22's run-wide state.
+type storeState struct {
+	last    clock.Time
+	checked bool
+	// subs and records are what the previous look saw, by service
+	// incarnation; fresh ones are built by each look and swapped in.
+	subs, freshSubs       map[subKey]eventservice.SubscriptionSnapshot
+	records, freshRecords map[recordKey]eventservice.RecordSnapshot
+	i21, i22              error
+}
+
+type subKey struct {
+	svc *eventservice.Service
+	id  uint64
+}
+
+type recordKey struct {
+	svc *eventservice.Service
+	id  wire.DispatcherID
+}
+
+// lookAtStores reads every service once per storeEvery and judges I21
+// and I22 against the previous look.
+func (st *CheckState) lookAtStores(c *cluster.Cluster) {
+	s := &st.store
+	now := st.now()
+	if s.checked && now.Sub(s.last) < storeEvery {
+		return
+	}
+	s.last, s.checked = now, true
+	if s.subs == nil {
+		s.subs, s.freshSubs = map[subKey]eventservice.SubscriptionSnapshot{}, map[subKey]eventservice.SubscriptionSnapshot{}
+		s.records, s.freshRecords = map[recordKey]eventservice.RecordSnapshot{}, map[recordKey]eventservice.RecordSnapshot{}
+	}
+	clear(s.freshSubs)
+	clear(s.freshRecords)
+	for _, n := range c.Nodes() {
+		if n.Service == nil {
+			continue
+		}
+		for _, sub := range n.Service.SubscriptionDetails() {
+			k := subKey{n.Service, sub.ID}
+			if prev, ok := s.subs[k]; ok && s.i21 == nil {
+				s.i21 = subscriptionViolation(n.ID, prev, sub)
+			} else if s.i21 == nil {
+				s.i21 = subscriptionViolation(n.ID, eventservice.SubscriptionSnapshot{}, sub)
+			}
+			s.freshSubs[k] = sub
+		}
+		for _, r := range n.Service.Records() {
+			if r.Removed || r.Orphaned {
+				continue
+			}
+			k := recordKey{n.Service, r.Dispatcher}
+			if prev, ok := s.records[k]; ok && s.i22 == nil {
+				s.i22 = resetViolation(n.ID, prev, r)
+			}
+			s.freshRecords[k] = r
+		}
+	}
+	s.subs, s.freshSubs = s.freshSubs, s.subs
+	s.records, s.freshRecords = s.freshRecords, s.records
+}
+
+// subscriptionViolation is I21's rule for one subscription now (cur)
+// and at the previous look (prev; zero ID if this is the first look at
+// it): "" as nil if it holds.
+func subscriptionViolation(node wire.ServerID, prev, cur eventservice.SubscriptionSnapshot) error {
+	if cur.CheckpointTs > cur.ResolvedTs {
+		return fmt.Errorf("event service %s, subscription %d: checkpoint %d above its resolved ts %d", node, cur.ID, cur.CheckpointTs, cur.ResolvedTs)
+	}
+	for _, s := range cur.Subscribers {
+		if s.OnThis && cur.CheckpointTs > s.StoreCheckpointTs {
+			return fmt.Errorf("event service %s, subscription %d: checkpoint %d above its subscriber %s's %d: data it still needs may be collected",
+				node, cur.ID, cur.CheckpointTs, s.Dispatcher, s.StoreCheckpointTs)
+		}
+	}
+	if prev.ID == 0 || !subscribersAdvanced(prev, cur) {
+		return nil
+	}
+	floor := prev.ResolvedTs
+	for _, s := range prev.Subscribers {
+		if s.Registered {
+			floor = min(floor, s.StoreCheckpointTs)
+		}
+	}
+	if cur.CheckpointTs < floor {
+		return fmt.Errorf("event service %s, subscription %d: a subscriber's checkpoint moved but the subscription's stayed at %d, below %d, the minimum of its subscribers' (%v) and its resolved ts %d at the previous look",
+			node, cur.ID, cur.CheckpointTs, floor, prev.Subscribers, prev.ResolvedTs)
+	}
+	return nil
+}
+
+// subscribersAdvanced reports whether the subscription kept the same
+// registered subscribers from prev to cur, none of their checkpoints
+// went down (a registration replaced in between), and at least one of
+// those registered on it moved: then the store recomputed its
+// checkpoint since prev.
+func subscribersAdvanced(prev, cur eventservice.SubscriptionSnapshot) bool {
+	if len(prev.Subscribers) != len(cur.Subscribers) {
+		return false
+	}
+	moved := false
+	for i, s := range cur.Subscribers {
+		p := prev.Subscribers[i]
+		if p.Dispatcher != s.Dispatcher || p.Registered != s.Registered || p.OnThis != s.OnThis || s.StoreCheckpointTs < p.StoreCheckpointTs {
+			return false
+		}
+		moved = moved || (s.OnThis && s.StoreCheckpointTs > p.StoreCheckpointTs)
+	}
+	return moved
+}
+
+// resetViolation is I22's rule for a record now (cur) and at the
+// previous look (prev): if its epoch moved within one registration, a
+// RESET replaced it, and the
+// new record starts from the old one's statistics, so neither its
+// received resolved ts nor its heartbeated checkpoint is below what the
+// old one had.
+func resetViolation(node wire.ServerID, prev, cur eventservice.RecordSnapshot) error {
+	if cur.Epoch <= prev.Epoch || cur.Registration != prev.Registration {
+		return nil // no RESET, or a new REGISTER in between: it starts afresh
+	}
+	if cur.ReceivedResolvedTs < prev.ReceivedResolvedTs || cur.CheckpointTs < prev.CheckpointTs {
+		return fmt.Errorf("event service %s, dispatcher %s: the RESET to epoch %d left received resolved ts %d and checkpoint %d, below epoch %d's %d and %d",
+			node, cur.Dispatcher, cur.Epoch, cur.ReceivedResolvedTs, cur.CheckpointTs, prev.Epoch, prev.ReceivedResolvedTs, prev.CheckpointTs)
+	}
+	return nil
+}
+
+// CheckI21SubscriptionCheckpoint: an event-store subscription's
+// checkpoint, its garbage-collection point, is the minimum of its
+// subscribers' checkpoints capped at its resolved ts (TiCDC
+// logservice/eventstore event_store.go UpdateDispatcherCheckpointTs).
+// Never above a subscriber registered on it, nor above its resolved ts:
+// data that subscriber still needs could be collected, and TiCDC's
+// GetIterator refuses a scan below it (log.Panic). And not left behind:
+// once one of its subscribers' checkpoints moved (the store recomputed
+// it), it is at least the minimum of its subscribers' checkpoints and
+// its resolved ts as the previous look saw them. A checkpoint that never
+// moves keeps the subscription's data forever and, when shared, lets a
+// later dispatcher reuse it from a start ts whose data the upstream no
+// longer has; nothing else looks at it.
+func CheckI21SubscriptionCheckpoint(c *cluster.Cluster, st *CheckState) error {
+	if st.now == nil {
+		return nil
+	}
+	st.lookAtStores(c)
+	return st.store.i21
+}
+
+// CheckI22ResetKeepsStatistics: a RESET replaces a record by one of the
+// new epoch that carries over the old one's statistics (PROTOCOL.md 3.3,
+// RESET row; TiCDC pkg/eventservice dispatcher_stat.go copyStatistics):
+// its received resolved ts and its heartbeated checkpoint are not below
+// the old record's. A record that forgets them rescans what the store
+// already notified it of, and passes an older checkpoint to the store;
+// both cost work and recover, so no end-state check sees it. Records
+// are compared only within one registration
+// (eventservice.RecordSnapshot.Registration): a new REGISTER starts
+// afresh, and on the local path its Ready and RESET can follow it at
+// the same virtual instant.
+func CheckI22ResetKeepsStatistics(c *cluster.Cluster, st *CheckState) error {
+	if st.now == nil {
+		return nil
+	}
+	st.lookAtStores(c)
+	return st.store.i22
+}
