@@ -45,7 +45,9 @@ type reach struct {
 	byWorkload map[string]*reach
 }
 
-func newReach() *reach { return &reach{blocks: map[string][]coverBlock{}, byWorkload: map[string]*reach{}} }
+func newReach() *reach {
+	return &reach{blocks: map[string][]coverBlock{}, byWorkload: map[string]*reach{}}
+}
 
 // Selecting workloads by coverage. The simulator is deterministic, so a
 // seed whose run never executes the mutated statement runs exactly as
