@@ -3,6 +3,7 @@ package eventservice
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -98,17 +99,31 @@ const RegisterTableSlowMax = 20 * time.Second
 // ErrRegisterTable is the error the default schema store fails with.
 var ErrRegisterTable = errors.New("schema store: register table failed")
 
-// buggifySchemaStore fails RegisterTable whenever the Buggify site fires.
-type buggifySchemaStore struct{ rt clock.Runtime }
+// buggifySchemaStore fails RegisterTable whenever the Buggify site fires,
+// and counts the registrations it holds: TiCDC's schema store keeps a
+// table's schema history for as long as a dispatcher has it registered,
+// so a registration that outlives its record is a leak (I14, through
+// Service.SchemaRegistrations). The count is atomic because the event
+// service calls it from its intake and its scans, in real mode on
+// goroutines; an atomic adds no scheduling point.
+type buggifySchemaStore struct {
+	rt     clock.Runtime
+	tables atomic.Int64
+}
 
-func (s buggifySchemaStore) RegisterTable(wire.Span, wire.Ts) error {
+func (s *buggifySchemaStore) RegisterTable(wire.Span, wire.Ts) error {
 	if s.rt.Buggify(SiteRegisterTableFails) {
 		return ErrRegisterTable
 	}
+	s.tables.Add(1)
 	return nil
 }
 
-func (s buggifySchemaStore) UnregisterTable(wire.Span) {}
+func (s *buggifySchemaStore) UnregisterTable(wire.Span) { s.tables.Add(-1) }
+
+// registrations is what the store holds: registrations minus
+// unregistrations.
+func (s *buggifySchemaStore) registrations() int64 { return s.tables.Load() }
 
 // PatchH3 is the name of the variant this package implements (package
 // variant): see doc.go, "Patch h3".
@@ -239,7 +254,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.StateUploadInterval, 10*time.Second)
 	setDur(&c.LargeTxnCleanupRetryInterval, 10*time.Second)
 	if c.SchemaStore == nil {
-		c.SchemaStore = buggifySchemaStore{rt: c.Runtime}
+		c.SchemaStore = &buggifySchemaStore{rt: c.Runtime}
 	}
 	return c
 }

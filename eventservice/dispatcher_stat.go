@@ -158,6 +158,7 @@ func (d *dispatcherStat) snapshot(slot *dispatcherSlot, orphaned bool) RecordSna
 		Handshaked:         d.isHandshaked(),
 		Removed:            d.isRemoved,
 		TableTrigger:       d.tableTrigger,
+		TableRegistered:    d.tableRegistered && !d.tableTrigger,
 		Orphaned:           orphaned,
 	}
 }
@@ -189,6 +190,9 @@ type RecordSnapshot struct {
 	Handshaked   bool
 	Removed      bool
 	TableTrigger bool
+	// TableRegistered: the record holds a registration of its table in
+	// the schema store (a table-trigger record registers none).
+	TableRegistered bool
 	// Orphaned marks a record a later REGISTER overwrote without removing
 	// it (PROTOCOL.md 6.3 H1): no longer in the broker's map, so no
 	// request, heartbeat or sweep reaches it, but its old subscription

@@ -260,6 +260,23 @@ func (s *Service) Records() []RecordSnapshot {
 	return s.b.records()
 }
 
+// SchemaRegistrations returns how many table registrations the default
+// schema store holds (every successful RegisterTable not yet matched by
+// an UnregisterTable), and false when the service runs with a schema
+// store of the caller's, which it cannot count. For checkers (I14): it
+// must equal the live records that registered a table.
+func (s *Service) SchemaRegistrations() (int64, bool) {
+	c, ok := s.cfg.SchemaStore.(interface{ registrations() int64 })
+	if !ok {
+		return 0, false
+	}
+	return c.registrations(), true
+}
+
+// SchemaStore returns the schema store the service calls, for tests
+// that plant a registration nobody holds.
+func (s *Service) SchemaStore() SchemaStore { return s.cfg.SchemaStore }
+
 // Subscriptions returns the event store's subscriptions in creation
 // order: what the coordinator is sent, and what a leak checker compares
 // with the records.

@@ -68,6 +68,7 @@ func Leaks(c *cluster.Cluster, st *CheckState) []Orphan {
 				out = append(out, Orphan{Node: n.ID, Dispatcher: r.Dispatcher, Epoch: r.Epoch, Orphaned: r.Orphaned, Why: why})
 			}
 		}
+		out = append(out, schemaLeaks(n)...)
 		for _, r := range n.Service.PendingCleanups() {
 			out = append(out, Orphan{Node: n.ID, Dispatcher: r.Dispatcher, Epoch: r.Epoch,
 				Why: "the state of its cancelled scan still waits in the cleanup retry queue, which the heal must drain within one retry"})
@@ -82,6 +83,30 @@ func Leaks(c *cluster.Cluster, st *CheckState) []Orphan {
 		}
 	}
 	return out
+}
+
+// schemaLeaks is I14 for the schema store of node n: every table
+// registration it holds belongs to a live record (an orphaned one
+// included, which still holds its own), so a REMOVE or sweep that does
+// not unregister its table leaks the table's schema history (TiCDC's
+// removeDispatcher calls UnregisterTable, event_broker.go). Registrations
+// move only with their records, under the broker's lock, so the count is
+// exact whenever I14 looks.
+func schemaLeaks(n *cluster.Node) []Orphan {
+	held, ok := n.Service.SchemaRegistrations()
+	if !ok {
+		return nil
+	}
+	var live int64
+	for _, r := range n.Service.Records() {
+		if !r.Removed && r.TableRegistered {
+			live++
+		}
+	}
+	if held == live {
+		return nil
+	}
+	return []Orphan{{Node: n.ID, Why: fmt.Sprintf("the schema store holds %d table registrations, but %d live records registered a table", held, live)}}
 }
 
 // leakReason is I14's rule for one live record r on service svc: "" if

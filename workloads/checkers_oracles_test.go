@@ -82,6 +82,16 @@ func TestCheckI14FiresOnLeaks(t *testing.T) {
 		delete(st.lastAction, serviceKey{d.ID(), remote})
 		n.Collector = own
 		require.NoError(t, CheckI14NoLeakedRecords(r.C, st))
+
+		// A table registration in the schema store that no live record
+		// holds (a REMOVE that did not unregister its table).
+		held, ok := n.Service.SchemaRegistrations()
+		require.True(t, ok, "the default schema store counts")
+		require.Positive(t, held, "d's record registered its table")
+		require.NoError(t, n.Service.SchemaStore().RegisterTable(d.Span(), d.CheckpointTs()))
+		require.ErrorContains(t, CheckI14NoLeakedRecords(r.C, st), "schema store holds")
+		n.Service.SchemaStore().UnregisterTable(d.Span())
+		require.NoError(t, CheckI14NoLeakedRecords(r.C, st))
 	})
 }
 
