@@ -6,7 +6,7 @@
 //   - PROTOCOL.md: the specification of the modelled system, TiCDC's
 //     dispatcher session lifecycle at commit b813e76f9, with the names,
 //     transitions (T1-T10), invariants (I1-I13), known bugs (F1-F4),
-//     hazards (H1, H3, H4, H5) and timing constants the model keeps.
+//     hazards (H1, H3, H4, H5, H6) and timing constants the model keeps.
 //   - DESIGN.md: the architecture of the repository as built, the
 //     determinism rules for code that runs inside the simulator (its last
 //     section), and which parts of the design are still planned.

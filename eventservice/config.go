@@ -129,6 +129,10 @@ func (s *buggifySchemaStore) registrations() int64 { return s.tables.Load() }
 // variant): see doc.go, "Patch h3".
 const PatchH3 = "h3"
 
+// PatchH6 is the variant that releases an overwritten record's schema
+// store registration: see doc.go, "Patch h6".
+const PatchH6 = "h6"
+
 // Config is everything an event service needs. Zero durations and counts
 // take the defaults listed on each field (PROTOCOL.md 7); a workload may
 // scale them.

@@ -76,6 +76,14 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 	c.covered(registerRow(req.OnlyReuse, c.dispatchers[id] != nil))
 	if old := c.dispatchers[id]; old != nil {
 		c.tracef("REGISTER %s from %s startTs=%d: overwrites record epoch=%d seq=%d (not removed)", id, req.ServerID, req.StartTs, old.stat.epoch, old.stat.seq)
+		if c.cfg.Variants.Patch(PatchH6) && old.stat.tableRegistered && !old.stat.tableReleased && !old.stat.tableTrigger {
+			// Patch h6: the overwritten record's table registration is
+			// released, as its REMOVE would have; HEAD (TiCDC's
+			// addDispatcher storing over the old entry) keeps it forever.
+			c.cfg.SchemaStore.UnregisterTable(old.stat.info.Span)
+			old.stat.tableReleased = true // not tableRegistered = false: the orphan would register again at its next scan
+			c.tracef("REGISTER %s: the overwritten record's table is unregistered (patch h6)", id)
+		}
 	} else {
 		c.tracef("REGISTER %s from %s startTs=%d onlyReuse=%t: registered", id, req.ServerID, req.StartTs, req.OnlyReuse)
 	}
@@ -145,7 +153,7 @@ func (c *eventBroker) removeDispatcher(id wire.DispatcherID) {
 	c.removeFromChangefeed(d.info.ChangefeedID, id)
 	if !d.tableTrigger {
 		c.eventStore.unregisterDispatcher(id)
-		if d.tableRegistered {
+		if d.tableRegistered && !d.tableReleased {
 			c.cfg.SchemaStore.UnregisterTable(d.info.Span)
 		}
 	}

@@ -68,6 +68,10 @@ type dispatcherStat struct {
 	// store has not yet accepted RegisterTable; no Ready goes out until
 	// it has.
 	tableRegistered bool
+	// tableReleased: patch h6 released the registration when a REGISTER
+	// overwrote this record; it stays tableRegistered, so it does not
+	// register again, and its REMOVE (if any) does not release it twice.
+	tableReleased bool
 
 	lastReadySendTime         clock.Time
 	readyInterval             time.Duration
@@ -118,7 +122,7 @@ func (d *dispatcherStat) copyStatistics(src *dispatcherStat) {
 	d.checkpointTs = src.checkpointTs
 	d.lastSentResolvedTsTime = src.lastSentResolvedTsTime
 	d.tableTrigger = src.tableTrigger
-	d.tableRegistered = src.tableRegistered
+	d.tableRegistered, d.tableReleased = src.tableRegistered, src.tableReleased
 }
 
 func (d *dispatcherStat) isHandshaked() bool { return d.seq > 0 }
@@ -158,7 +162,7 @@ func (d *dispatcherStat) snapshot(slot *dispatcherSlot, orphaned bool) RecordSna
 		Handshaked:         d.isHandshaked(),
 		Removed:            d.isRemoved,
 		TableTrigger:       d.tableTrigger,
-		TableRegistered:    d.tableRegistered && !d.tableTrigger,
+		TableRegistered:    d.tableRegistered && !d.tableReleased && !d.tableTrigger,
 		Orphaned:           orphaned,
 	}
 }

@@ -220,6 +220,18 @@
 // RegisterTable is retried at each trigger before any Ready (or scan);
 // the Ready goes out once it succeeds. No message, no collector change.
 //
+// # Patch h6
+//
+// PROTOCOL.md 6.3 H6: TiCDC's addDispatcher stores a REGISTER's record over
+// a live one of the same ID and calls the schema store's RegisterTable
+// again, so the overwritten record's table registration is never
+// released (event_broker.go addDispatcher, dispatchers.Store). Patch h1
+// stops the collector's duplicate REGISTER to L, but a remote's
+// re-registration (REGISTER with onlyReuse after a Removed) still
+// overwrites. With "h6" the overwrite unregisters the old record's table
+// (control.go, addDispatcher). Found by I14's schema-store count
+// (Service.SchemaRegistrations) on TestProbing/sharing=true seed 3.
+//
 // # Modelling choices where PROTOCOL.md is silent
 //
 //   - Ready, like every scan, is evaluated on a resolved-ts notification,

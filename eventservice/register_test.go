@@ -67,7 +67,7 @@ func TestRegisterOverwritesActiveRecordAndLeaksItsSubscription(t *testing.T) {
 	require.Greater(t, fresh.ReceivedResolvedTs, wire.Ts(1), "notified by its subscription since")
 	fresh.ReceivedResolvedTs, fresh.Registration = 0, eventservice.Registration{}
 	require.Equal(t, eventservice.RecordSnapshot{Dispatcher: 1, Changefeed: cf, Span: span1, StartTs: 1, CheckpointTs: 1,
-		SentResolvedTs: 1, ServerID: collector}, fresh, "the new record is epoch 0")
+		SentResolvedTs: 1, ServerID: collector, TableRegistered: true}, fresh, "the new record is epoch 0")
 	require.True(t, afterReg[1].Orphaned)
 	require.Equal(t, uint64(1), afterReg[1].Epoch)
 	require.False(t, afterReg[1].Removed, "H1: the overwritten record is not marked removed")
@@ -259,4 +259,33 @@ func TestTableTriggerDispatcher(t *testing.T) {
 	data := of(events, 100, "DDL", "SyncPoint")
 	require.Len(t, data, 2)
 	require.Equal(t, []uint64{2, 3}, []uint64{data[0].seq, data[1].seq})
+}
+
+// 6.3 H6: a REGISTER over a live record registers the table again; on
+// HEAD the old record's registration is never released, so after the
+// REMOVE the default schema store still holds one. With patch h6 the
+// overwrite releases it and the REMOVE leaves none.
+func TestOverwriteLeaksTheTableRegistrationUnlessH6(t *testing.T) {
+	for _, tc := range []struct {
+		patches string
+		held    int64
+	}{{"", 1}, {"h6", 0}} {
+		s := newSetup(1)
+		patches, err := variant.Parse("", tc.patches)
+		require.NoError(t, err)
+		s.service = func(c *eventservice.Config) { c.Variants = patches }
+		var overwritten, removed int64
+		run(t, s, func(e *env) {
+			e.activate(1, span1, 1, 1)
+			e.w.Sleep(time.Second)
+			e.col.register(server, 1, span1, 1, false)
+			e.w.Sleep(time.Second)
+			overwritten, _ = e.svc.SchemaRegistrations()
+			e.col.remove(server, 1, span1)
+			e.w.Sleep(time.Second)
+			removed, _ = e.svc.SchemaRegistrations()
+		})
+		require.Equal(t, 2-(1-tc.held), overwritten, "patches %q: after the overwrite", tc.patches)
+		require.Equal(t, tc.held, removed, "patches %q: after the REMOVE", tc.patches)
+	}
 }

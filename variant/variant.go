@@ -37,6 +37,7 @@ func Patches() []Info {
 		{"h3", "H3: an event service whose schema-store registration fails keeps the record and retries RegisterTable before any Ready, instead of dropping it silently (NotReusable from L would panic the collector, T5)"},
 		{"h4", "H4: clear readyCallback in commitLocalRegistration, not on first use, so a re-registration before the commit sends no RESET"},
 		{"h5", "H5: answer a Ready from a remote that is neither current nor pending with a REMOVE (as T4 does while L is current), so a REGISTER applied after its answer was taken leaves no record on that remote"},
+		{"h6", "H6: a REGISTER that overwrites a live record (a remote's re-registration, which h1 does not stop) unregisters the old record's table from the schema store, which HEAD leaks"},
 	}
 }
 

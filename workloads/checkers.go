@@ -505,6 +505,9 @@ type Orphan struct {
 }
 
 func (o Orphan) Error() string {
+	if o.Dispatcher == 0 && o.Why != "" { // a leak of the node's, not of one record (schemaLeaks)
+		return fmt.Sprintf("event service %s: %s", o.Node, o.Why)
+	}
 	if o.Why != "" {
 		return fmt.Sprintf("event service %s keeps a record of %s (epoch %d, orphaned %t): %s", o.Node, o.Dispatcher, o.Epoch, o.Orphaned, o.Why)
 	}

@@ -211,7 +211,7 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{[]string{"run", "--seeds", "-1"}, "--seeds -1: want a positive number"},
 		{[]string{"run", "--seeds", "0"}, "--seeds 0: want a positive number"},
 		{[]string{"run", "--bug", "f9-nope"}, `unknown bug variant "f9-nope"; known: f1-retry-unlocked`},
-		{[]string{"run", "--patch", "h2"}, `unknown patch variant "h2"; known: h1, h3, h4, h5`},
+		{[]string{"run", "--patch", "h2"}, `unknown patch variant "h2"; known: h1, h3, h4, h5, h6`},
 		{[]string{"run", "--set", "nope=1"}, `invalid value "nope=1" for flag -set`},
 		{[]string{"run", "--pkg", fixture, "--workload", "NoSuch"}, `--workload "NoSuch" matches no workload; the workloads are: TestFixture, TestFixtureOther/a, TestFixtureOther/b`},
 		{[]string{"run", "--pkg", fixture, "--json", good}, "exists: continue it with --resume"},

@@ -42,7 +42,7 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	for _, v := range variant.Bugs() {
 		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Doc)
 	}
-	fmt.Fprintln(tw, "\npatch variants (--patch NAME; the workloads of ./workloads turn on h1,h3,h4,h5, --patch '' is HEAD):")
+	fmt.Fprintln(tw, "\npatch variants (--patch NAME; the workloads of ./workloads turn on h1,h3,h4,h5,h6, --patch '' is HEAD):")
 	for _, v := range variant.Patches() {
 		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Doc)
 	}
