@@ -1,0 +1,270 @@
+package sim
+
+import (
+	"math"
+	"math/bits"
+	"math/rand/v2"
+)
+
+// This file is the decision source of a run that is not (only) its
+// seed's (DESIGN.md, "One choke point for every choice"). Every random
+// choice of a run is a draw from a labelled stream (rand.go): the
+// scheduler's pick (sim/scheduler), select's choice, each fault's fate,
+// each latency, each workload choice. So one hook in stream.Uint64 can
+// record every decision, serve recorded ones back, or serve a recorded
+// prefix and fresh draws after it; a seed run has no decider and draws
+// from the streams' own generators, exactly as before.
+//
+// A replayed draw is served from its stream's own queue of recorded
+// values, in order: when a rewritten file makes the run take another
+// path, the network still gets the network's values and the scheduler
+// the scheduler's. A draw is served its kind's default (decisions.go)
+// when the recorded one is marked default or the stream's queue is used
+// up. Every value a uint64 can hold is a valid draw, so no recorded value
+// is ever out of range. The consumer says what its next draw decides (a
+// hint: World.HintFault, HintFaultGap; the scheduler's pick and Buggify
+// say it themselves); the hint only picks the default, and a seed run
+// ignores it, so hints move no hash.
+
+// Decide says where a run's draws come from besides its seed.
+type Decide struct {
+	// Replay serves these recorded draws (nil: the seed's own draws).
+	Replay *DecisionFile
+	// Until, with Replay, serves only the draws made before this step;
+	// from it on every stream draws afresh from FreshSeed (0: replay the
+	// whole file). This is "the same prefix, fresh randomness after".
+	Until     uint64
+	FreshSeed uint64
+	// Record keeps every draw served, for Result.Decisions.
+	Record bool
+}
+
+// defaultRunMax is how many defaults in a row one stream is served within
+// one step before its own seeded draws take over: a rejection loop
+// (IntN's, or a "draw until different" loop of the model) fed a constant
+// default would never end.
+const defaultRunMax = 64
+
+// drawHint is what the next draw decides, for its default.
+type drawHint struct {
+	kind     DrawKind
+	oldest   int // for a pick: the index of the oldest runnable task
+	runnable int // for a pick: how many tasks are runnable
+}
+
+// decider serves and records a run's draws.
+type decider struct {
+	w      *World
+	replay map[string]*replayQueue // nil: every draw is the seed's
+	until  uint64
+	fresh  uint64
+	rec    *DecisionFile // non-nil: every draw served is appended
+	sids   map[string]int32
+	hint   drawHint
+	gapMax uint64 // the raw draw of the longest fast-path ExpFloat64
+}
+
+// replayQueue is one stream's recorded draws.
+type replayQueue struct {
+	draws []Decision
+	next  int
+}
+
+func newDecider(w *World, d Decide) *decider {
+	dc := &decider{w: w, until: d.Until, fresh: d.FreshSeed, gapMax: longestExpDraw()}
+	if d.Record {
+		dc.rec = &DecisionFile{Seed: w.cfg.Seed}
+		dc.sids = map[string]int32{}
+	}
+	if f := d.Replay; f != nil {
+		dc.replay = make(map[string]*replayQueue, len(f.Streams))
+		for _, label := range f.Streams {
+			dc.replay[label] = &replayQueue{}
+		}
+		for _, x := range f.Decisions {
+			q := dc.replay[f.Streams[x.Stream]]
+			q.draws = append(q.draws, x)
+		}
+	}
+	return dc
+}
+
+// attach gives a new stream its queue and its number in the record.
+func (d *decider) attach(s *stream, label string) {
+	if d.replay != nil {
+		s.queue = d.replay[label]
+	}
+	if d.rec != nil {
+		s.sid = int32(len(d.rec.Streams))
+		d.rec.Streams = append(d.rec.Streams, label)
+	}
+}
+
+// draw serves one draw of s.
+func (d *decider) draw(s *stream) uint64 {
+	h := d.hint
+	d.hint = drawHint{}
+	if h.kind == 0 {
+		h.kind = DrawPlain
+	}
+	var v uint64
+	def := false
+	switch {
+	case d.replay == nil:
+		v = s.pcg.Uint64()
+	case d.until > 0 && d.w.step >= d.until:
+		v = s.freshDraw(d.fresh)
+	default:
+		v, def = d.replayed(s, h)
+	}
+	if d.rec != nil {
+		d.rec.Decisions = append(d.rec.Decisions, Decision{Step: d.w.step, Stream: s.sid, Kind: h.kind, Default: def, Value: v})
+	}
+	return v
+}
+
+// replayed serves s its next recorded draw, or the default for h; def
+// reports a default.
+func (d *decider) replayed(s *stream, h drawHint) (v uint64, def bool) {
+	var x *Decision
+	if q := s.queue; q != nil && q.next < len(q.draws) {
+		x = &q.draws[q.next]
+		q.next++
+	}
+	if x != nil && !x.Default {
+		return x.Value, false
+	}
+	if s.defStep != d.w.step {
+		s.defStep, s.defRun = d.w.step, 0
+	}
+	s.defRun++
+	if s.defRun > defaultRunMax {
+		return s.pcg.Uint64(), false // a loop the default cannot end: see defaultRunMax
+	}
+	return d.defaultDraw(h), true
+}
+
+// defaultDraw is the raw value whose draw is the default of h's kind.
+func (d *decider) defaultDraw(h drawHint) uint64 {
+	switch h.kind {
+	case DrawPick:
+		return drawForIntN(h.oldest, h.runnable)
+	case DrawChance:
+		// Float64 is within 2^-53 of 1: "x < p" is false for every p < 1.
+		return math.MaxUint64
+	case DrawGap:
+		return d.gapMax
+	}
+	return plainDefault
+}
+
+// plainDefault is the raw value of "a draw of 0": IntN, Int64N and
+// Uint32N of any n below 2^44 (4.9 hours in nanoseconds) give 0 from it
+// with one draw (a raw 0 would make IntN of a non-power of two draw
+// again, forever, and a raw 1 gives 1 for a power of two), Float64 gives
+// 2^-33, NormFloat64 and ExpFloat64 about 0.002.
+const plainDefault = 1 << 20
+
+// drawForIntN returns a raw draw for which rand.Rand.IntN(n) returns k
+// without a second draw (math/rand/v2's uint64n: a mask for a power of
+// two, else the high word of the draw times n, redrawn when the low word
+// is below 2^64 mod n).
+func drawForIntN(k, n int) uint64 {
+	if n&(n-1) == 0 {
+		return uint64(k)
+	}
+	// The largest x whose product with n has high word k: its low word is
+	// at least 2^64-n, above every threshold.
+	x, _ := bits.Div64(uint64(k), math.MaxUint64, uint64(n))
+	return x
+}
+
+// longestExpDraw returns the raw draw for which ExpFloat64 returns its
+// largest value without a second draw (its base strip, just under 7.7),
+// found by bisection: a draw above the strip's bound takes the tail path,
+// which draws again.
+func longestExpDraw() uint64 {
+	once := func(v uint64) bool {
+		src := &probeSource{v: v}
+		rand.New(src).ExpFloat64()
+		return src.n == 1
+	}
+	lo, hi := uint64(0), uint64(math.MaxUint32) // strip 0: bits 32..39 zero
+	for lo < hi {
+		mid := lo + (hi-lo+1)/2
+		if once(mid) {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// probeSource serves v, then 1, and counts the draws.
+type probeSource struct {
+	v uint64
+	n int
+}
+
+func (p *probeSource) Uint64() uint64 {
+	p.n++
+	if p.n == 1 {
+		return p.v
+	}
+	return 1
+}
+
+// hintPick tells the decider the next draw is the scheduler's pick among
+// runnable, whose default is the oldest (lowest id) task.
+func (d *decider) hintPick(runnable []*task) {
+	d.hint = drawHint{kind: DrawPick, oldest: oldestStrategy{}.pick(runnable), runnable: len(runnable)}
+}
+
+// HintFault tells the run that its next draw decides whether a fault
+// happens ("x < p" on a Float64): a rewritten decision file's default
+// for it is then no fault. Model code on the simulated network calls it
+// before each such draw; in a seed run it does nothing.
+func (w *World) HintFault() {
+	if w.dec != nil {
+		w.dec.hint = drawHint{kind: DrawChance}
+	}
+}
+
+// HintFaultGap tells the run that its next draw is the wait before the
+// next fault (an ExpFloat64 times the mean): the default is then the
+// longest wait one draw gives, about 7.7 times the mean.
+func (w *World) HintFaultGap() {
+	if w.dec != nil {
+		w.dec.hint = drawHint{kind: DrawGap}
+	}
+}
+
+// freshDraw draws from s's fresh generator, seeded from seed and the
+// label as the stream's own is from the run's seed.
+func (s *stream) freshDraw(seed uint64) uint64 {
+	if s.fresh == nil {
+		s.fresh = &rand.PCG{}
+		s.fresh.Seed(splitmix64(seed^0x5eed), splitmix64(s.id))
+	}
+	return s.fresh.Uint64()
+}
+
+// finishRecord closes the record of the run: its hash.
+func (d *decider) finishRecord() *DecisionFile {
+	if d == nil || d.rec == nil {
+		return nil
+	}
+	d.rec.Hash = hex16(d.w.tr.hash)
+	return d.rec
+}
+
+func hex16(h uint64) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 16)
+	for i := 15; i >= 0; i-- {
+		b[i] = digits[h&15]
+		h >>= 4
+	}
+	return string(b)
+}
