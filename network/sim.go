@@ -127,7 +127,7 @@ func NewSim(rt clock.Runtime, f Faults, trace func(format string, args ...any)) 
 // wait before the next partition. The hints draw nothing and move no
 // hash; a runtime without them (the real one) needs none.
 type faultHinter interface {
-	HintFault()
+	HintFault(p float64)
 	HintFaultGap()
 }
 
@@ -135,7 +135,7 @@ type faultHinter interface {
 // of the network's stream, said to be a fault's chance first.
 func (s *Sim) chance(p float64) bool {
 	if s.hint != nil {
-		s.hint.HintFault()
+		s.hint.HintFault(p)
 	}
 	return s.r.Float64() < p
 }

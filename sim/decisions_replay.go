@@ -48,8 +48,9 @@ const defaultRunMax = 64
 // drawHint is what the next draw decides, for its default.
 type drawHint struct {
 	kind     DrawKind
-	oldest   int // for a pick: the index of the oldest runnable task
-	runnable int // for a pick: how many tasks are runnable
+	oldest   int     // for a pick: the index of the oldest runnable task
+	runnable int     // for a pick: how many tasks are runnable
+	p        float64 // for a chance: the fault's probability
 }
 
 // decider serves and records a run's draws.
@@ -62,6 +63,11 @@ type decider struct {
 	sids   map[string]int32
 	hint   drawHint
 	gapMax uint64 // the raw draw of the longest fast-path ExpFloat64
+	// canonical is set once a replayed draw that decided as its default
+	// would (a pick of the oldest task, a chance that was no fault) was
+	// recorded as the default: the record then replays to the same run,
+	// with other raw draws, so it carries no hash.
+	canonical bool
 }
 
 // replayQueue is one stream's recorded draws.
@@ -116,6 +122,9 @@ func (d *decider) draw(s *stream) uint64 {
 		v = s.freshDraw(d.fresh)
 	default:
 		v, def = d.replayed(s, h)
+		if !def && h.kind == DrawChance && unitDraw(v) >= h.p {
+			def, d.canonical = true, true // no fault, as the default
+		}
 	}
 	if d.rec != nil {
 		d.rec.Decisions = append(d.rec.Decisions, Decision{Step: d.w.step, Stream: s.sid, Kind: h.kind, Default: def, Value: v})
@@ -215,19 +224,34 @@ func (p *probeSource) Uint64() uint64 {
 	return 1
 }
 
+// unitDraw is Float64 of the raw draw v.
+func unitDraw(v uint64) float64 { return float64(v<<11>>11) / (1 << 53) }
+
+// pickedOldest is told that the pick just drawn ran the oldest task: in a
+// replay, its record is then the default (which runs the same task).
+func (d *decider) pickedOldest() {
+	if d.rec == nil || d.replay == nil || (d.until > 0 && d.w.step >= d.until) {
+		return
+	}
+	if n := len(d.rec.Decisions); n > 0 && d.rec.Decisions[n-1].Kind == DrawPick && !d.rec.Decisions[n-1].Default {
+		d.rec.Decisions[n-1].Default, d.canonical = true, true
+	}
+}
+
 // hintPick tells the decider the next draw is the scheduler's pick among
 // runnable, whose default is the oldest (lowest id) task.
 func (d *decider) hintPick(runnable []*task) {
 	d.hint = drawHint{kind: DrawPick, oldest: oldestStrategy{}.pick(runnable), runnable: len(runnable)}
 }
 
-// HintFault tells the run that its next draw decides whether a fault
-// happens ("x < p" on a Float64): a rewritten decision file's default
-// for it is then no fault. Model code on the simulated network calls it
+// HintFault tells the run that its next draw decides whether a fault of
+// probability p happens ("Float64() < p"): a rewritten decision file's
+// default for it is then no fault, and a replay records a draw that gave
+// no fault as that default. Model code on the simulated network calls it
 // before each such draw; in a seed run it does nothing.
-func (w *World) HintFault() {
+func (w *World) HintFault(p float64) {
 	if w.dec != nil {
-		w.dec.hint = drawHint{kind: DrawChance}
+		w.dec.hint = drawHint{kind: DrawChance, p: p}
 	}
 }
 
@@ -255,7 +279,9 @@ func (d *decider) finishRecord() *DecisionFile {
 	if d == nil || d.rec == nil {
 		return nil
 	}
-	d.rec.Hash = hex16(d.w.tr.hash)
+	if !d.canonical {
+		d.rec.Hash = hex16(d.w.tr.hash)
+	}
 	return d.rec
 }
 

@@ -65,7 +65,9 @@ func (s randomStrategy) pick(runnable []*task) int {
 	d.hintPick(runnable)
 	oldest := d.hint.oldest
 	i := s.r.IntN(len(runnable))
-	if i != oldest && s.w.tr.sink != nil {
+	if i == oldest {
+		d.pickedOldest()
+	} else if s.w.tr.sink != nil {
 		s.w.Record("pick", F("task", runnable[i].name), F("node", runnable[i].node.name),
 			F("oldest", runnable[oldest].name), F("oldest_node", runnable[oldest].node.name))
 	}

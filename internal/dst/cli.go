@@ -169,7 +169,7 @@ type runFlags struct {
 	pkg, workload, bug, patch, json, junit, resume, cache, shard string
 	seeds, parallel, shards, block, shrink                       int
 	start                                                        uint64
-	random, recheck, guided, stopOnFailure                       bool
+	random, recheck, guided, stopOnFailure, checkDecisions       bool
 	budget, seedTimeout, every                                   time.Duration
 	set                                                          pinsFlag
 	given                                                        map[string]bool
@@ -202,6 +202,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.BoolVar(&f.stopOnFailure, "stop-on-failure", false, "end the sweep at its first failing seed")
 	fs.IntVar(&f.shrink, "shrink", 0, "after the sweep, shrink the configuration of up to this many failing seeds, one per workload and failure (see dst shrink)")
 	fs.DurationVar(&f.every, "progress-every", 5*time.Second, "period of the progress lines when stdout is not a terminal")
+	fs.BoolVar(&f.checkDecisions, "check-decisions", false, "also record every seed's decisions and replay them from the decision file; a replay that hashes otherwise fails the seed as nondeterminism (-sim.check-decisions)")
 	return fs, f
 }
 
@@ -364,6 +365,9 @@ func (f *runFlags) header(bin *Binary, ws []Workload, shard Shard) *Header {
 // sweep runs the plan and prints the summary.
 func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w *Writer, path string, stdout, stderr io.Writer) error {
 	job := Job{Bin: bin, Pins: h.Set, Recheck: h.Recheck, Config: h.Guided, SeedTimeout: f.seedTimeout}
+	if f.checkDecisions {
+		job.Extra = append(job.Extra, "-sim.check-decisions")
+	}
 	s, err := NewSweep(h, plan, job, previous)
 	if err != nil {
 		w.Close()
