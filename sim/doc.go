@@ -103,7 +103,8 @@
 // nondeterminism if the replay hashes otherwise. A replayed failure's
 // report gives the -sim.decisions command as its replay line. When a
 // record sink listens, a pick that preferred another task to the oldest
-// leaves a hidden record "pick" (task, node, oldest, oldest_node), which
+// leaves a hidden record "pick" (task, node, id, and oldest, oldest_node,
+// oldest_id for the task it passed over), which
 // dst shrink --schedule prints as "task X ran before Y".
 //
 // # Checks and failures

@@ -3,6 +3,7 @@ package sim
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 )
 
 // strategy picks which runnable task runs next. It sees the runnable set
@@ -68,8 +69,8 @@ func (s randomStrategy) pick(runnable []*task) int {
 	if i == oldest {
 		d.pickedOldest()
 	} else if s.w.tr.sink != nil {
-		s.w.Record("pick", F("task", runnable[i].name), F("node", runnable[i].node.name),
-			F("oldest", runnable[oldest].name), F("oldest_node", runnable[oldest].node.name))
+		s.w.Record("pick", F("task", runnable[i].name), F("node", runnable[i].node.name), F("id", strconv.FormatUint(runnable[i].id, 10)),
+			F("oldest", runnable[oldest].name), F("oldest_node", runnable[oldest].node.name), F("oldest_id", strconv.FormatUint(runnable[oldest].id, 10)))
 	}
 	return i
 }

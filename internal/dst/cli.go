@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
 		"run": cmdRun, "replay": cmdReplay, "shrink": cmdShrink, "diff": cmdDiff, "list": cmdList, "merge": cmdMerge,
-		"mutate": cmdMutate, "timeline": cmdTimeline,
+		"mutate": cmdMutate, "timeline": cmdTimeline, "pnr": cmdPNR,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -67,6 +67,8 @@ const mainUsage = `usage: dst <command> [flags]
   run     sweep seeds of the workloads over parallel processes (the default)
   replay  re-run one seed with its trace and print its hash
   shrink  find a simpler configuration under which a failing seed still fails
+          (--schedule: the few scheduling and fault decisions that matter)
+  pnr     find a failing seed's point of no return: the step after which it fails anyway
   diff    run a seed under two settings and show where their traces part
   timeline write one seed's run as a self-contained HTML page (lanes, messages, states)
   list    list workloads, bug and patch variants, configuration keys

@@ -128,3 +128,18 @@ func withoutPin(pins sim.Pins, key string) sim.Pins {
 func replayDecisionsLine(pkg, workload, path string) string {
 	return fmt.Sprintf("go test %s -run '%s' -sim.decisions=%s -sim.trace", pkg, runPattern(workload), quoteArg(path))
 }
+
+// writeTemp writes f to a temporary file and returns its path and the
+// function that removes it.
+func writeTemp(f *sim.DecisionFile) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "dst-decisions-")
+	if err != nil {
+		return "", nil, err
+	}
+	path := filepath.Join(dir, "decisions.txt")
+	if err := f.WriteFile(path); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return path, func() { os.RemoveAll(dir) }, nil
+}

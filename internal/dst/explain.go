@@ -113,8 +113,8 @@ func explainOne(d sim.Decision, label string, recs []traceRecord) string {
 	switch d.Kind {
 	case sim.DrawPick:
 		if r := findRecord(recs, func(r traceRecord) bool { return r.Kind == "pick" }); r != nil {
-			return fmt.Sprintf("%s task %s/%s ran before %s/%s (the oldest runnable)", head,
-				r.F["node"], r.F["task"], r.F["oldest_node"], r.F["oldest"])
+			return fmt.Sprintf("%s task %s/%s (#%s) ran before %s/%s (#%s, the oldest runnable)", head,
+				r.F["node"], r.F["task"], r.F["id"], r.F["oldest_node"], r.F["oldest"], r.F["oldest_id"])
 		}
 		return fmt.Sprintf("%s the scheduler's pick (the oldest runnable task ran: no effect here)", head)
 	case sim.DrawChance:

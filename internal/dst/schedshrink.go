@@ -1,6 +1,7 @@
 package dst
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,7 +23,7 @@ import (
 // way Hypothesis and rapid shrink a choice sequence rather than the
 // values built from it: ddmin-style, it tries to default a chunk of the
 // decisions still set, from the whole sequence down to single decisions,
-// and keeps a try when the run fails the same way. A kept try's run
+// and keeps a try when the run fails the same way (passes: shrink). A kept try's run
 // becomes the new sequence: the decisions it actually served (a shorter
 // run serves fewer), so later tries work on what the failure still uses.
 // The decisions left set are the few that matter; explain.go prints
@@ -64,7 +65,7 @@ func (s *schedShrinker) shrink(ctx context.Context) error {
 	if _, err := s.try(ctx, nil); err != nil {
 		return err
 	}
-	for _, pass := range []func(context.Context) error{s.byKind, s.suffix, s.chunks} {
+	for _, pass := range []func(context.Context) error{s.byKind, s.byStream, s.suffix, s.chunks} {
 		if err := pass(ctx); err != nil {
 			return err
 		}
@@ -90,6 +91,46 @@ func (s *schedShrinker) byKind(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// byStream tries each stream's decisions at once, the busiest stream
+// first: a dispatcher's sink, the upstream generator, a fault site's
+// stream; most have nothing to do with the failure.
+func (s *schedShrinker) byStream(ctx context.Context) error {
+	for _, label := range streamsBySize(s.cur) {
+		var idx []int
+		for _, i := range setDecisions(s.cur) {
+			if s.cur.Streams[s.cur.Decisions[i].Stream] == label {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) > 0 {
+			if _, err := s.try(ctx, idx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// streamsBySize returns the labels of f's streams with decisions set,
+// most first (ties by label).
+func streamsBySize(f *sim.DecisionFile) []string {
+	count := make([]int, len(f.Streams))
+	for _, d := range f.Decisions {
+		if !d.Default {
+			count[d.Stream]++
+		}
+	}
+	var labels []string
+	for i, n := range count {
+		if n > 0 {
+			labels = append(labels, f.Streams[i])
+		}
+	}
+	idx := func(l string) int { return count[slices.Index(f.Streams, l)] }
+	slices.SortStableFunc(labels, func(a, b string) int { return cmp.Or(idx(b)-idx(a), strings.Compare(a, b)) })
+	return labels
 }
 
 // suffix finds by bisection the shortest prefix of the decisions still
