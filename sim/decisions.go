@@ -23,7 +23,9 @@ import (
 //	binary 3f2a...        (the test binary's sha256, or -)
 //	set bug=f1-retry-unlocked   (one line per -sim.set pin, in order)
 //	stream 0 sim/scheduler      (a stream's number, then its label)
-//	0 0 p 9e3779b97f4a7c15      (step, stream, kind, value in hex)
+//	3 0 p 9e3779b97f4a7c15 t7/3@0   (step, stream, kind, value in hex;
+//	                            for a pick the ids of the task it ran and
+//	                            of the oldest runnable one, and the time)
 //	812 1 c -                   (value -: the default for the kind)
 //	end 2 8f0c...               (decision count, then the run's hash or -)
 //
@@ -31,7 +33,10 @@ import (
 // Kinds: d a plain draw (default: a draw of 0), p the scheduler's pick
 // (default: the oldest runnable task), c a fault's chance (default: no
 // fault), g the wait before the next fault (default: a wait far beyond
-// the run). The end line makes a truncated file an error rather than a
+// the run). A pick's task ids and time let a replay of a rewritten file
+// apply it where it means the same, "task 7 ran at time T", when earlier
+// changes moved the pick (the value is only an index into the runnable
+// set). The end line makes a truncated file an error rather than a
 // shorter run; its hash is the hash of the run that wrote the file, which
 // a replay of the unchanged file must reproduce.
 
@@ -65,6 +70,12 @@ type Decision struct {
 	// rather than Value.
 	Default bool
 	Value   uint64
+	// Task is, for a pick, the id of the task it ran, Oldest the id of
+	// the oldest runnable task then (the default's), and At the virtual
+	// time (0 and 0: not known). A replay of a rewritten file applies the
+	// pick at a pick at that instant where Task is runnable.
+	Task, Oldest uint64
+	At           int64
 }
 
 // DecisionFile is a run's decisions with what is needed to replay them:
@@ -113,6 +124,14 @@ func (f *DecisionFile) Write(out io.Writer) error {
 			line = append(line, '-')
 		} else {
 			line = strconv.AppendUint(line, d.Value, 16)
+		}
+		if d.Task != 0 {
+			line = append(line, " t"...)
+			line = strconv.AppendUint(line, d.Task, 10)
+			line = append(line, '/')
+			line = strconv.AppendUint(line, d.Oldest, 10)
+			line = append(line, '@')
+			line = strconv.AppendInt(line, d.At, 10)
 		}
 		bw.Write(append(line, '\n'))
 	}
@@ -316,11 +335,16 @@ func (p *decisionParser) parseStream(rest string) error {
 
 func (p *decisionParser) parseDecision(text string) error {
 	fs := strings.Fields(text)
-	if len(fs) != 4 || len(fs[2]) != 1 || !DrawKind(fs[2][0]).valid() {
-		return p.errorf("decision line %q: want STEP STREAM KIND(d|p|c|g) VALUE(hex|-)", text)
+	if len(fs) < 4 || len(fs) > 5 || len(fs[2]) != 1 || !DrawKind(fs[2][0]).valid() {
+		return p.errorf("decision line %q: want STEP STREAM KIND(d|p|c|g) VALUE(hex|-) [tTASK/OLDEST@NS]", text)
 	}
 	var d Decision
 	var err error
+	if len(fs) == 5 {
+		if err := parsePickTasks(fs[4], &d); err != nil || fs[2] != "p" {
+			return p.errorf("pick %q: want tTASK/OLDEST@NS (two task ids and a virtual time), on a pick", fs[4])
+		}
+	}
 	if d.Step, err = strconv.ParseUint(fs[0], 10, 64); err != nil {
 		return p.errorf("step %q: %v", fs[0], err)
 	}
@@ -338,6 +362,24 @@ func (p *decisionParser) parseDecision(text string) error {
 		return p.errorf("value %q: want hex digits or -", fs[3])
 	}
 	p.f.Decisions = append(p.f.Decisions, d)
+	return nil
+}
+
+// parsePickTasks parses a pick's "tTASK/OLDEST@NS".
+func parsePickTasks(s string, d *Decision) error {
+	ids, ok := strings.CutPrefix(s, "t")
+	ids, at, ok2 := strings.Cut(ids, "@")
+	task, oldest, ok3 := strings.Cut(ids, "/")
+	if !ok || !ok2 || !ok3 {
+		return fmt.Errorf("malformed")
+	}
+	var err1, err2, err3 error
+	d.Task, err1 = strconv.ParseUint(task, 10, 64)
+	d.Oldest, err2 = strconv.ParseUint(oldest, 10, 64)
+	d.At, err3 = strconv.ParseInt(at, 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || d.Task == 0 || d.Oldest == 0 || d.At < 0 {
+		return fmt.Errorf("malformed")
+	}
 	return nil
 }
 

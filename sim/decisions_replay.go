@@ -51,6 +51,11 @@ type drawHint struct {
 	oldest   int     // for a pick: the index of the oldest runnable task
 	runnable int     // for a pick: how many tasks are runnable
 	p        float64 // for a chance: the fault's probability
+	want     int     // for a replayed pick: the index of the task it ran, or -1
+	// hold, for a pick: the recorded pick does not apply here (its task
+	// is not runnable, or another is the oldest); the default is served
+	// and the recorded pick waits for the next pick.
+	hold bool
 }
 
 // decider serves and records a run's draws.
@@ -136,11 +141,14 @@ func (d *decider) draw(s *stream) uint64 {
 // reports a default.
 func (d *decider) replayed(s *stream, h drawHint) (v uint64, def bool) {
 	var x *Decision
-	if q := s.queue; q != nil && q.next < len(q.draws) {
+	if q := s.queue; q != nil && q.next < len(q.draws) && !h.hold {
 		x = &q.draws[q.next]
 		q.next++
 	}
 	if x != nil && !x.Default {
+		if h.kind == DrawPick && h.want >= 0 && intNOf(x.Value, h.runnable) != h.want {
+			return drawForIntN(h.want, h.runnable), false // the same task, at its new index
+		}
 		return x.Value, false
 	}
 	if s.defStep != d.w.step {
@@ -188,6 +196,17 @@ func drawForIntN(k, n int) uint64 {
 	return x
 }
 
+// intNOf is what rand.Rand.IntN(n) returns for the raw draw v, or -1
+// when v alone does not decide it (a rejected draw, which draws again).
+func intNOf(v uint64, n int) int {
+	src := &probeSource{v: v}
+	k := rand.New(src).IntN(n)
+	if src.n != 1 {
+		return -1
+	}
+	return k
+}
+
 // longestExpDraw returns the raw draw for which ExpFloat64 returns its
 // largest value without a second draw (its base strip, just under 7.7),
 // found by bisection: a draw above the strip's bound takes the tail path,
@@ -227,21 +246,59 @@ func (p *probeSource) Uint64() uint64 {
 // unitDraw is Float64 of the raw draw v.
 func unitDraw(v uint64) float64 { return float64(v<<11>>11) / (1 << 53) }
 
-// pickedOldest is told that the pick just drawn ran the oldest task: in a
-// replay, its record is then the default (which runs the same task).
-func (d *decider) pickedOldest() {
-	if d.rec == nil || d.replay == nil || (d.until > 0 && d.w.step >= d.until) {
+// picked is told which task the pick just drawn ran, and which was the
+// oldest: the record names both (so that a rewritten file can apply the
+// pick where it means the same), and in a replay a pick of the oldest is
+// recorded as the default (which runs the same task).
+func (d *decider) picked(t, oldest *task) {
+	if d.rec == nil {
 		return
 	}
-	if n := len(d.rec.Decisions); n > 0 && d.rec.Decisions[n-1].Kind == DrawPick && !d.rec.Decisions[n-1].Default {
-		d.rec.Decisions[n-1].Default, d.canonical = true, true
+	n := len(d.rec.Decisions)
+	if n == 0 || d.rec.Decisions[n-1].Kind != DrawPick {
+		return
+	}
+	last := &d.rec.Decisions[n-1]
+	last.Task, last.Oldest, last.At = t.id, oldest.id, d.w.now
+	replayed := d.replay != nil && (d.until == 0 || d.w.step < d.until)
+	if t == oldest && replayed && !last.Default {
+		last.Default, d.canonical = true, true
 	}
 }
 
 // hintPick tells the decider the next draw is the scheduler's pick among
-// runnable, whose default is the oldest (lowest id) task.
-func (d *decider) hintPick(runnable []*task) {
-	d.hint = drawHint{kind: DrawPick, oldest: oldestStrategy{}.pick(runnable), runnable: len(runnable)}
+// runnable, whose default is the oldest (lowest id) task. In a replay it
+// also matches the recorded pick, when it names its task and time,
+// against this one: it applies at its instant where its task is runnable
+// (want: the task's index now, which may have moved); before its instant
+// it waits (hold: the default is served and the recorded pick kept);
+// after it, it is dropped. In a replay of an unchanged file every pick
+// matches where it was made. Virtual time anchors a pick better than its
+// place in the sequence: a rewrite upstream changes how many picks come
+// before it (a pick is only drawn among two or more tasks), much less
+// when its timers fire.
+func (d *decider) hintPick(runnable []*task, q *replayQueue) {
+	oldest := oldestStrategy{}.pick(runnable)
+	d.hint = drawHint{kind: DrawPick, oldest: oldest, runnable: len(runnable), want: -1}
+	for q != nil && q.next < len(q.draws) {
+		x := &q.draws[q.next]
+		switch {
+		case x.Default || x.Task == 0:
+			return // served in turn
+		case x.At < d.w.now:
+			q.next++ // its instant passed without its task: dropped
+			continue
+		case x.At == d.w.now:
+			for i, t := range runnable {
+				if t.id == x.Task {
+					d.hint.want = i
+					return
+				}
+			}
+		}
+		d.hint.hold = true
+		return
+	}
 }
 
 // HintFault tells the run that its next draw decides whether a fault of

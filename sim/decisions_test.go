@@ -213,6 +213,9 @@ func TestDecisionFileErrors(t *testing.T) {
 		{"no seed", strings.Replace(good, "seed 7\n", "", 1), "no seed"},
 		{"text after end", good + "0 0 d 1\n", "after the end"},
 		{"bad hash", strings.Replace(good, "end 2 -", "end 2 xyz", 1), "16 hex"},
+		{"pick tasks", strings.Replace(good, "3 0 p -", "3 0 p - t5", 1), "tTASK/OLDEST@NS"},
+		{"tasks on a chance", strings.Replace(good, "0 0 c ff", "0 0 c ff t5/2@0", 1), "on a pick"},
+		{"pick tasks ok", strings.Replace(good, "3 0 p -", "3 0 p - t5/2@100", 1), ""},
 	} {
 		_, err := ParseDecisions("f", strings.NewReader(c.text))
 		if c.want == "" {

@@ -142,7 +142,7 @@ func FuzzParseSeed(f *testing.F) {
 // writes out as text that parses back to an equal file and writes out
 // the same again.
 func FuzzParseDecisions(f *testing.F) {
-	good := "cdcsim-decisions 1\nworkload TestX\nseed 7\nbinary -\nset bug=x\nstream 0 net\nstream 1 \"a b\"\n0 0 c ff\n3 1 p -\nend 2 -\n"
+	good := "cdcsim-decisions 1\nworkload TestX\nseed 7\nbinary -\nset bug=x\nstream 0 net\nstream 1 \"a b\"\n0 0 c ff\n3 1 p - t4/2@1000\nend 2 -\n"
 	for _, s := range []string{good, strings.TrimSuffix(good, "end 2 -\n"), good[:40], "cdcsim-decisions 2\n",
 		strings.Replace(good, "end 2 -", "end 2 0123456789abcdef", 1), "", "cdcsim-decisions 1\nend 0 -\n"} {
 		f.Add(s)

@@ -25,7 +25,11 @@ func newStrategy(w *World, r *rand.Rand) strategy {
 	case StrategyOldest:
 		return oldestStrategy{}
 	}
-	return randomStrategy{r, w}
+	rs := randomStrategy{r: r, w: w}
+	if w.dec != nil && w.dec.replay != nil {
+		rs.queue = w.dec.replay[strategyLabel]
+	}
+	return rs
 }
 
 // oldestStrategy runs the runnable task with the lowest id, the one
@@ -51,6 +55,8 @@ func (oldestStrategy) pick(runnable []*task) int {
 type randomStrategy struct {
 	r *rand.Rand
 	w *World
+	// queue is the replayed picks of r's stream, when replaying.
+	queue *replayQueue
 }
 
 func (randomStrategy) spawned(*task)     {}
@@ -63,12 +69,11 @@ func (s randomStrategy) pick(runnable []*task) int {
 	if d == nil {
 		return s.r.IntN(len(runnable))
 	}
-	d.hintPick(runnable)
+	d.hintPick(runnable, s.queue)
 	oldest := d.hint.oldest
 	i := s.r.IntN(len(runnable))
-	if i == oldest {
-		d.pickedOldest()
-	} else if s.w.tr.sink != nil {
+	d.picked(runnable[i], runnable[oldest])
+	if i != oldest && s.w.tr.sink != nil {
 		s.w.Record("pick", F("task", runnable[i].name), F("node", runnable[i].node.name), F("id", strconv.FormatUint(runnable[i].id, 10)),
 			F("oldest", runnable[oldest].name), F("oldest_node", runnable[oldest].node.name), F("oldest_id", strconv.FormatUint(runnable[oldest].id, 10)))
 	}

@@ -91,12 +91,16 @@ func NewDecided(cfg Config, d Decide) *World {
 	}
 	w.schedRand = w.Rand("sim/scheduler")
 	w.selectRand = w.Rand("sim/select")
-	w.strat = newStrategy(w, w.Rand("sim/strategy"))
+	w.strat = newStrategy(w, w.Rand(strategyLabel))
 	w.root = &Node{w: w, name: "main", up: true}
 	w.nodes = []*Node{w.root}
 	w.curNode = w.root
 	return w
 }
+
+// strategyLabel is the stream of the strategy's draws: the random
+// strategy's picks, PCT's priorities and change points.
+const strategyLabel = "sim/strategy"
 
 // TraceTo sends the text trace to out. Call it before Run.
 func (w *World) TraceTo(out io.Writer) { w.tr.out = out }
