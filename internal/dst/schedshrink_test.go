@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +145,36 @@ func TestFailureKey(t *testing.T) {
 	require.Equal(t, failureKey(rec("panic", "current event service should not be empty: dispatcher d35")),
 		failureKey(rec("panic", "current event service should not be empty: dispatcher d7")))
 	require.Equal(t, "pass", failureKey(&Record{JSONResult: sim.JSONResult{Outcome: "pass"}}))
+}
+
+// A --decisions file that is missing, truncated or of another version is
+// an input error (exit 2) for every command that takes one, before any
+// build.
+func TestDecisionsFlagRefusesABadFile(t *testing.T) {
+	dir := t.TempDir()
+	good := "cdcsim-decisions 1\nworkload TestX\nseed 7\nbinary -\nstream 0 net\n0 0 c ff\nend 1 -\n"
+	for name, text := range map[string]string{
+		"truncated":  strings.TrimSuffix(good, "end 1 -\n"),
+		"version 3":  strings.Replace(good, "decisions 1", "decisions 3", 1),
+		"no such":    "",
+		"--set with": good,
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		if name != "no such" {
+			require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+		}
+		for _, cmd := range []string{"replay", "shrink", "pnr"} {
+			args := []string{cmd, "--decisions", path}
+			if name == "--set with" {
+				args = append(args, "--set", "faults=none")
+			}
+			var out, errOut bytes.Buffer
+			require.Equal(t, ExitUsage, Main(args, &out, &errOut), "%s %s: %s", cmd, name, errOut.String())
+			want := map[string]string{"no such": "no such file", "--set with": "drop --results and --set"}[name]
+			if want == "" {
+				want = name
+			}
+			require.Contains(t, errOut.String(), want, "%s %s", cmd, name)
+		}
+	}
 }
