@@ -99,10 +99,11 @@ func TestDecisionFileReplaysWithOneCommand(t *testing.T) {
 
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
-	for name, text := range map[string]string{
-		"truncated":  string(data[:len(data)*2/3]),
-		"version 99": strings.Replace(string(data), "cdcsim-decisions 1", "cdcsim-decisions 99", 1),
+	for _, c := range []struct{ name, text string }{
+		{"truncated", string(data[:len(data)*2/3])},
+		{"version 99", strings.Replace(string(data), "cdcsim-decisions 1", "cdcsim-decisions 99", 1)},
 	} {
+		name, text := c.name, c.text
 		bad := filepath.Join(dir, "bad.txt")
 		require.NoError(t, os.WriteFile(bad, []byte(text), 0o644))
 		out, err := exec.Command(os.Args[0], "-test.run=^TestHeartbeat$", "-sim.decisions="+bad).CombinedOutput()

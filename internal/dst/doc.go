@@ -259,7 +259,8 @@
 // a process of the test binary: replay the file as recorded (the replay
 // records a pick of the oldest task and a chance that drew no fault as
 // defaults, so these cost nothing later); default each kind of decision
-// at once, then each stream's; bisect for the shortest failing prefix
+// at once, then each family of streams' (cluster/sink/..., network);
+// bisect for the shortest failing prefix
 // (every later decision defaulted); then ddmin, chunks of the decisions
 // still set from all of them down to single ones. A kept try's own
 // record becomes the sequence, as Hypothesis keeps the choices a

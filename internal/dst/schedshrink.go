@@ -93,14 +93,16 @@ func (s *schedShrinker) byKind(ctx context.Context) error {
 	return nil
 }
 
-// byStream tries each stream's decisions at once, the busiest stream
-// first: a dispatcher's sink, the upstream generator, a fault site's
-// stream; most have nothing to do with the failure.
+// byStream tries the decisions of each family of streams at once, the
+// busiest first: every dispatcher's sink ("cluster/sink/..."), every
+// fault site's stream of one component ("buggify/collector/..."), the
+// network, the kernel's ("sim/..."). Most have nothing to do with the
+// failure, and a family is one run where its streams would be dozens.
 func (s *schedShrinker) byStream(ctx context.Context) error {
-	for _, label := range streamsBySize(s.cur) {
+	for _, family := range familiesBySize(s.cur) {
 		var idx []int
 		for _, i := range setDecisions(s.cur) {
-			if s.cur.Streams[s.cur.Decisions[i].Stream] == label {
+			if streamFamily(s.cur.Streams[s.cur.Decisions[i].Stream]) == family {
 				idx = append(idx, i)
 			}
 		}
@@ -113,24 +115,32 @@ func (s *schedShrinker) byStream(ctx context.Context) error {
 	return nil
 }
 
-// streamsBySize returns the labels of f's streams with decisions set,
-// most first (ties by label).
-func streamsBySize(f *sim.DecisionFile) []string {
-	count := make([]int, len(f.Streams))
+// streamFamily is a stream's label without its last segment
+// ("cluster/sink/d38" -> "cluster/sink"); a one-segment label is its own.
+func streamFamily(label string) string {
+	if i := strings.LastIndexByte(label, '/'); i > 0 {
+		return label[:i]
+	}
+	return label
+}
+
+// familiesBySize returns the families of f's streams with decisions
+// set, most decisions first (ties by name).
+func familiesBySize(f *sim.DecisionFile) []string {
+	count := map[string]int{}
+	var families []string
 	for _, d := range f.Decisions {
-		if !d.Default {
-			count[d.Stream]++
+		if d.Default {
+			continue
 		}
-	}
-	var labels []string
-	for i, n := range count {
-		if n > 0 {
-			labels = append(labels, f.Streams[i])
+		fam := streamFamily(f.Streams[d.Stream])
+		if count[fam] == 0 {
+			families = append(families, fam)
 		}
+		count[fam]++
 	}
-	idx := func(l string) int { return count[slices.Index(f.Streams, l)] }
-	slices.SortStableFunc(labels, func(a, b string) int { return cmp.Or(idx(b)-idx(a), strings.Compare(a, b)) })
-	return labels
+	slices.SortFunc(families, func(a, b string) int { return cmp.Or(count[b]-count[a], strings.Compare(a, b)) })
+	return families
 }
 
 // suffix finds by bisection the shortest prefix of the decisions still
