@@ -264,6 +264,7 @@ func cmdShrinkSchedule(tg *seedTarget, file *sim.DecisionFile, budget time.Durat
 	} else {
 		keep = served // the same run, with its hash
 		keep.Pins = s.pins
+		keep = trimmedIfSame(ctx, tg.bin, keep)
 	}
 	if err := keep.WriteFile(out); err != nil {
 		return err
@@ -272,6 +273,44 @@ func cmdShrinkSchedule(tg *seedTarget, file *sim.DecisionFile, budget time.Durat
 	fmt.Fprintf(stdout, "replay: %s\n", replayDecisionsLine(tg.pkg, tg.workload, out))
 	fmt.Fprintf(stdout, "    or: go run ./cmd/dst replay --decisions %s\n", quoteArg(out))
 	return nil
+}
+
+// trimDefaults returns f without the defaults that end each stream's
+// decisions: a replay serves the default past a stream's last recorded
+// decision anyway, so the file is shorter and replays the same run.
+func trimDefaults(f *sim.DecisionFile) *sim.DecisionFile {
+	last := make([]int, len(f.Streams))
+	for i := range last {
+		last[i] = -1
+	}
+	for i, d := range f.Decisions {
+		if !d.Default {
+			last[d.Stream] = i
+		}
+	}
+	t := *f
+	t.Decisions = nil
+	for i, d := range f.Decisions {
+		if i <= last[d.Stream] {
+			t.Decisions = append(t.Decisions, d)
+		}
+	}
+	return &t
+}
+
+// trimmedIfSame returns f trimmed (trimDefaults) when the trimmed file
+// replays to f's hash, and f otherwise: one more run buys a file a
+// reader can scroll.
+func trimmedIfSame(ctx context.Context, bin *Binary, f *sim.DecisionFile) *sim.DecisionFile {
+	t := trimDefaults(f)
+	if len(t.Decisions) == len(f.Decisions) || f.Hash == "" {
+		return f
+	}
+	rec, _, err := procRunner(bin, nil)(ctx, decisionTry{file: t})
+	if err != nil || rec.Hash != f.Hash {
+		return f
+	}
+	return t
 }
 
 func stopNote(err error) string {

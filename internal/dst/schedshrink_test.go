@@ -96,9 +96,15 @@ func TestScheduleShrinkKeepsTheRace(t *testing.T) {
 	kept := s.cur.Decisions[setDecisions(s.cur)[0]]
 	require.Equal(t, sim.DrawPick, kept.Kind)
 
-	again, _, err := run(context.Background(), decisionTry{file: s.cur})
+	again, served, err := run(context.Background(), decisionTry{file: s.cur, record: true})
 	require.NoError(t, err)
 	require.Equal(t, failureKey(first), failureKey(again))
+	trimmed := trimDefaults(served)
+	require.Less(t, len(trimmed.Decisions), len(served.Decisions))
+	require.Equal(t, 1, trimmed.NonDefault())
+	same, _, err := run(context.Background(), decisionTry{file: trimmed})
+	require.NoError(t, err)
+	require.Equal(t, served.Hash, same.Hash, "the trimmed file replays another run")
 
 	w := sim.NewDecided(cfg, sim.Decide{Replay: s.cur})
 	var recs []traceRecord
