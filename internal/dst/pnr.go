@@ -134,7 +134,11 @@ func (p *pnrSearch) fails(ctx context.Context, k uint64) (int, error) {
 	if firstErr != nil {
 		return 0, firstErr
 	}
-	fmt.Fprintf(p.log, "  prefix to step %d: %d of %d continuations fail the same way\n", k, failed, done)
+	fmt.Fprintf(p.log, "  prefix to step %d: %d of %d continuations fail the same way", k, failed, done)
+	if done < p.n {
+		fmt.Fprintf(p.log, " (settled: the other %d not run)", p.n-done)
+	}
+	fmt.Fprintln(p.log)
 	return failed, nil
 }
 
@@ -196,7 +200,9 @@ func targetDecisions(ctx context.Context, tg *seedTarget) (*Record, *sim.Decisio
 }
 
 // printWindow prints the decisions drawn in the window [lo, hi) and the
-// trace lines of those steps, from a traced replay of the whole file.
+// trace lines of steps lo..hi (the window, and the first certain step,
+// where what the window decided shows), from a traced replay of the
+// whole file.
 func printWindow(ctx context.Context, tg *seedTarget, file *sim.DecisionFile, res pnrResult, limit int, out io.Writer) error {
 	lo, hi := res.lo, res.hi
 	if hi <= 1 {
@@ -209,7 +215,7 @@ func printWindow(ctx context.Context, tg *seedTarget, file *sim.DecisionFile, re
 		}
 	}
 	fmt.Fprintf(out, "decisions drawn in steps %d..%d: %s\n", lo, hi-1, strings.Join(drawn, ", "))
-	fmt.Fprintf(out, "the trace of steps %d..%d:\n", lo, hi-1)
+	fmt.Fprintf(out, "the trace of steps %d..%d (the window, and the first certain step):\n", lo, hi)
 	printed := 0
 	keep := func(line string) bool {
 		f := strings.Fields(line)
@@ -217,7 +223,7 @@ func printWindow(ctx context.Context, tg *seedTarget, file *sim.DecisionFile, re
 			return false
 		}
 		s, err := strconv.ParseUint(f[0], 10, 64)
-		if err != nil || s < lo || s >= hi || printed >= limit {
+		if err != nil || s < lo || s > hi || printed >= limit {
 			return false
 		}
 		printed++
