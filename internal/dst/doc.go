@@ -262,7 +262,8 @@
 // at once, then each family of streams' (cluster/sink/..., network);
 // bisect for the shortest failing prefix
 // (every later decision defaulted); then ddmin, chunks of the decisions
-// still set from all of them down to single ones. A kept try's own
+// still set from all of them down to single ones. A try is kept when
+// its run fails the same way with fewer decisions set. A kept try's own
 // record becomes the sequence, as Hypothesis keeps the choices a
 // shrunk run actually made. A pick that is kept applies at its virtual
 // instant to the task it named, so defaulting picks upstream of it does

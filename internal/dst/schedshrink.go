@@ -213,6 +213,12 @@ func (s *schedShrinker) try(ctx context.Context, chunk []int) (bool, error) {
 	if err != nil || served == nil || failureKey(rec) != s.key {
 		return false, nil // died, passed, or failed otherwise: not kept
 	}
+	if len(chunk) > 0 && served.NonDefault() >= s.cur.NonDefault() {
+		// The same failure by a path that needed as many decisions or
+		// more (defaults that spun a loop until the stream's own draws
+		// took over): not smaller, not kept.
+		return false, nil
+	}
 	served.Pins = s.pins
 	s.cur, s.curRec = served, rec
 	if len(chunk) > 0 {
