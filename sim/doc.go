@@ -94,6 +94,18 @@
 // seeded draws take over, so a "draw until different" loop of the model
 // cannot spin on a constant.
 //
+// A pick also records the task it ran, the oldest runnable task and the
+// virtual time: its value is only an index into the runnable set, and
+// how many picks precede it depends on everything upstream, so a replay
+// applies a recorded pick at its instant to its task (wherever that task
+// now sits), waits before that instant and drops it after. A replay that
+// records what it served writes a pick of the oldest task, and a fault
+// chance that drew no fault (World.HintFault gives the probability), as
+// defaults: the same run, fewer decisions set. Such a record replays to
+// the same run with other raw draws, so it carries no hash. An unchanged
+// file replays exactly: every pick matches where it was made, every raw
+// draw is the recorded one, and the hash is the seed's.
+//
 // Under sim.Test: -sim.record-decisions=FILE writes the run's file (one
 // seed); -sim.decisions=FILE replays one (its workload, seed and pins;
 // other tests skip), and checks the hash against the file's end line;
