@@ -306,8 +306,17 @@ func trimDefaults(f *sim.DecisionFile) *sim.DecisionFile {
 
 // trimmedIfSame returns f trimmed (trimDefaults) when the trimmed file
 // replays to f's hash, and f otherwise: one more run buys a file a
-// reader can scroll.
+// reader can scroll. A record without a hash (a replay that marked
+// decisions as the defaults they acted as) is replayed once more first:
+// the same run, now with every such decision a default, and a hash.
 func trimmedIfSame(ctx context.Context, bin *Binary, f *sim.DecisionFile) *sim.DecisionFile {
+	for try := 0; try < 2 && f.Hash == ""; try++ {
+		_, served, err := procRunner(bin, nil)(ctx, decisionTry{file: f, record: true})
+		if err != nil {
+			return f
+		}
+		served.Pins, f = f.Pins, served
+	}
 	t := trimDefaults(f)
 	if len(t.Decisions) == len(f.Decisions) || f.Hash == "" {
 		return f
