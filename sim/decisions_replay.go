@@ -39,10 +39,12 @@ type Decide struct {
 	Record bool
 }
 
-// defaultRunMax is how many defaults in a row one stream is served within
-// one step before its own seeded draws take over: a rejection loop
-// (IntN's, or a "draw until different" loop of the model) fed a constant
-// default would never end.
+// defaultRunMax is how many plain defaults one stream is served within
+// one step before hashed draws take over: a rejection loop (IntN's, or a
+// "draw until different" loop of the model) fed a constant default would
+// never end. Other kinds never loop on their default (no fault ends a
+// retry, one pick is drawn per step), and a step may well draw a
+// hundred fault chances, each of which must stay "no fault".
 const defaultRunMax = 64
 
 // drawHint is what the next draw decides, for its default.
@@ -126,6 +128,7 @@ func (d *decider) draw(s *stream) uint64 {
 	case d.until > 0 && d.w.step >= d.until:
 		v = s.freshDraw(d.fresh)
 	default:
+		s.nextDraw(d.w.step)
 		v, def = d.replayed(s, h)
 		if !def && h.kind == DrawChance && unitDraw(v) >= h.p {
 			def, d.canonical = true, true // no fault, as the default
@@ -151,14 +154,29 @@ func (d *decider) replayed(s *stream, h drawHint) (v uint64, def bool) {
 		}
 		return x.Value, false
 	}
-	if s.defStep != d.w.step {
-		s.defStep, s.defRun = d.w.step, 0
+	if h.kind != DrawPlain {
+		return d.defaultDraw(h), true // no fault, the oldest task, a long wait: none loops
+	}
+	if s.defRun >= defaultRunMax {
+		// A loop the default cannot end (see defaultRunMax): a draw that
+		// is a function of the stream, the step and the draw's place in
+		// the step, not of a generator's state, so that a record of this
+		// run, where it is a recorded value, replays the run.
+		return splitmix64(s.id ^ splitmix64(d.w.step) ^ uint64(s.drawIdx)), false
 	}
 	s.defRun++
-	if s.defRun > defaultRunMax {
-		return s.pcg.Uint64(), false // a loop the default cannot end: see defaultRunMax
-	}
 	return d.defaultDraw(h), true
+}
+
+// nextDraw counts a replayed draw of s at step: its place among the
+// stream's draws of the step (drawIdx), and the plain defaults of the
+// step so far (defRun) start again at a new step. A replay of the
+// record serves the same defaults, so it counts the same.
+func (s *stream) nextDraw(step uint64) {
+	if s.defStep != step {
+		s.defStep, s.defRun, s.drawIdx = step, 0, 0
+	}
+	s.drawIdx++
 }
 
 // defaultDraw is the raw value whose draw is the default of h's kind.

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -253,4 +254,42 @@ func TestCheckDecisionsCatchesAReplayThatDiffers(t *testing.T) {
 	runs = 0
 	res = runOnce(cfg, busyProgram, dr.decide(), false, nil, nil, nil)
 	require.Nil(t, dr.check(cfg, busyProgram, res))
+}
+
+// A replay's record replays that replay: with every decision defaulted
+// the run leans on the fallback draws of defaultRunMax (a loop that
+// draws until two values differ), and the record of it, replayed,
+// hashes as the run that wrote it (once settled: a record that marked
+// decisions as defaults has no hash, and its replay writes one).
+func TestReplayRecordReplaysItself(t *testing.T) {
+	body := func(w *World) {
+		r := w.Rand("loop")
+		for range 20 {
+			a, b := r.IntN(4), r.IntN(4)
+			for b == a {
+				b = r.IntN(4)
+			}
+			w.Sleep(time.Millisecond)
+		}
+		busyProgram(w)
+	}
+	cfg := DeriveConfig(6)
+	f := recordRun(t, cfg, body).Decisions
+	for i := range f.Decisions {
+		f.Decisions[i].Default = i%3 != 0
+	}
+	a := replayRun(cfg, body, Decide{Replay: f, Record: true})
+	a.Decisions.Workload = "TestX"
+	rec := writeParse(t, a.Decisions)
+	for range 2 {
+		b := replayRun(cfg, body, Decide{Replay: rec, Record: true})
+		require.Equal(t, a.Steps, b.Steps)
+		if rec.Hash != "" {
+			require.Equal(t, rec.Hash, hex16(b.Hash))
+			return
+		}
+		b.Decisions.Workload = "TestX"
+		rec = writeParse(t, b.Decisions)
+	}
+	t.Fatal("the record did not settle to a hash in two replays")
 }

@@ -90,9 +90,10 @@
 // draw), the longest single-draw wait for the wait before a fault
 // (HintFaultGap), and "a draw of 0" for anything else: the latency floor
 // of a uniform latency, the first of n choices. Hints draw nothing. Past
-// 64 defaults in a row on one stream within one step the stream's own
-// seeded draws take over, so a "draw until different" loop of the model
-// cannot spin on a constant.
+// 64 plain defaults on one stream within one step, draws hashed from
+// the stream, the step and the count take over, so a "draw until
+// different" loop of the model cannot spin on a constant (and a record of
+// the run, where they are recorded values, replays it).
 //
 // A pick also records the task it ran, the oldest runnable task and the
 // virtual time: its value is only an index into the runnable set, and

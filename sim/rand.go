@@ -18,6 +18,7 @@ type stream struct {
 	fresh   *rand.PCG
 	defStep uint64
 	defRun  int
+	drawIdx int
 }
 
 // Uint64 is every draw of the stream: from its own generator in a seed
