@@ -183,7 +183,7 @@ func cmdPNR(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nfrom step %d the failure is certain: %d of %d continuations with fresh draws after it fail the same way", res.hi, res.failHi, res.n)
 	if res.hi > 1 {
-		fmt.Fprintf(stdout, "; of those after step %d, %d failed before one escaped", res.lo, res.failLo)
+		fmt.Fprintf(stdout, "; after step %d fewer than %d do (%d failed before enough escaped to settle it)", res.lo, p.needed(), res.failLo)
 	}
 	fmt.Fprintf(stdout, " (%d runs, %s)\n", res.runs, time.Since(start).Round(time.Millisecond))
 	return printWindow(ctx, tg, file, res, *window, stdout)
