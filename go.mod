@@ -34,4 +34,7 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 )
 
-tool github.com/rhysd/actionlint/cmd/actionlint
+tool (
+	github.com/rhysd/actionlint/cmd/actionlint
+	golang.org/x/exp/cmd/apidiff
+)

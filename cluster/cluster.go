@@ -190,7 +190,13 @@ func (c *Cluster) boot(n *Node) {
 	var spans []wire.Span
 	var checkpoints []wire.Ts
 	for _, d := range old {
-		spans, checkpoints = append(spans, d.span), append(checkpoints, d.CheckpointTs())
+		// A merged dispatcher before its commit is not rescheduled: the
+		// maintainer aborts a merge whose node is gone (TiCDC maintainer
+		// operator_merge.go, MergeDispatcherOperator.OnNodeRemove) and
+		// reschedules its sources, which are among old.
+		if st := d.ComponentStatus(); st != Preparing && st != MergeReady {
+			spans, checkpoints = append(spans, d.span), append(checkpoints, d.CheckpointTs())
+		}
 		d.close()
 	}
 	f := newFanout(c.rt, c.net.Attach(n.ID, wire.StreamCommand, wire.StreamEvent), &c.locals)
@@ -245,14 +251,16 @@ func (c *Cluster) AddDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 }
 
 // RemoveDispatcher removes a dispatcher from its node's collector and
-// closes its sink.
-func (c *Cluster) RemoveDispatcher(d *Dispatcher) {
+// closes its sink. It reports whether it did: a dispatcher no longer
+// living on its node, or whose removal has already begun (TiCDC's
+// removeDispatcher skips a repeated request), is left alone.
+func (c *Cluster) RemoveDispatcher(d *Dispatcher) bool {
 	n := c.Node(d.node)
 	c.mu.Lock()
 	coll, live := n.Collector, slices.Contains(n.Dispatchers, d)
 	c.mu.Unlock()
-	if !live {
-		return
+	if !live || !d.setTryRemoving() {
+		return false
 	}
 	coll.RemoveDispatcher(d.id)
 	d.close()
@@ -262,6 +270,23 @@ func (c *Cluster) RemoveDispatcher(d *Dispatcher) {
 	// removal blocked.
 	if i := slices.Index(n.Dispatchers, d); i >= 0 {
 		n.Dispatchers = slices.Delete(n.Dispatchers, i, i+1)
+	}
+	return true
+}
+
+// ResendRemove hands d's removal to its node's collector again, whether
+// or not the cluster still lists d: a remove the maintainer resent (TiCDC's
+// EventCollector.RemoveDispatcher finds nothing in its dispatcherMap and
+// returns; an already removed session sends no second REMOVE). The
+// caller checks that the node is up: a crashed node's collector stays in
+// Node.Collector until the restart replaces it, and must not run again.
+func (c *Cluster) ResendRemove(d *Dispatcher) {
+	n := c.Node(d.node)
+	c.mu.Lock()
+	coll := n.Collector
+	c.mu.Unlock()
+	if coll != nil {
+		coll.RemoveDispatcher(d.id)
 	}
 }
 

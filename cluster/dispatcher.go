@@ -40,6 +40,10 @@ type Dispatcher struct {
 	pending     []Forwarded
 	lastFlushed wire.Ts
 	everFlushed bool
+	// status is the dispatcher's ComponentState; tryRemoving is set once
+	// a removal has begun (component_state.go).
+	status      ComponentState
+	tryRemoving bool
 	timer       clock.Timer
 	wake        func()
 	// watches are the cluster's (Watch), nil for a dispatcher built
@@ -222,6 +226,7 @@ func (d *Dispatcher) close() {
 	defer d.mu.Unlock()
 	d.changed()
 	d.Removed, d.HandedAtRemoval = true, len(d.Handed)
+	d.status = Stopped
 	d.timer.Stop()
 }
 

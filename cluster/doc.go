@@ -35,20 +35,38 @@
 // nothing. Split replaces a dispatcher by two over the halves of its
 // span, each added in one phase from its checkpoint.
 //
-// Merge(n, sources) is the two-phase add (1.9, manager.go). It first
-// checks the sources as TiCDC's dispatcher manager does (at least two,
-// each living on n, each span starting where the previous one ends,
-// one table) and rejects the merge, returning nil, if they fail. It
-// creates the merged dispatcher over the union of the sources' spans,
-// from their smallest checkpoint, calls PrepareAddDispatcher with a
-// callback that the merged session runs on its local Ready (T3, in place
-// of the RESET), and polls every second (scaled) until it has run.
-// doMerge then removes the sources, sets the merged start ts to their
-// smallest checkpoint at that moment (SetStartTs) and calls
-// CommitAddDispatcher (T6), whose RESET starts from it. Merge blocks, so
-// it runs on a task; it returns nil if the node restarted meanwhile.
+// Merge(n, sources) is the two-phase add (1.9, manager.go and
+// merge_check.go), as TiCDC's dispatcher manager does it. It first checks
+// the sources (mergedSpan: at least two, each living on n and Working,
+// each span starting where the previous one ends, one table) and rejects
+// the merge, returning nil, if they fail. It creates the merged
+// dispatcher (Preparing) over the union of the sources' spans, from
+// their smallest checkpoint, marks the sources WaitingMerge and calls
+// PrepareAddDispatcher with a callback that the merged session runs on
+// its local Ready (T3, in place of the RESET), making it MergeReady.
+// The merge check task then polls every second (scaled): it aborts if
+// the merged dispatcher or a source is gone or being removed
+// (shouldAbortMerge), and once MergeReady runs doMerge: the sources
+// leave the collector, each is closed once its sink has written what it
+// was handed (tryClose, retried every 10 ms, with the abort checks
+// before each round), the merged start ts becomes their smallest
+// checkpoint then (SetStartTs), CommitAddDispatcher (T6) RESETs from it,
+// and only then are the sources removed. abortMerge puts the surviving
+// sources back to Working, registers again with the collector any that
+// doMerge had already detached (a new session from the dispatcher's
+// start ts: ObservedRestore tells the checkers), and removes the merged
+// dispatcher. Merge blocks, so it runs on a task; it returns nil if the
+// merge aborted or the node restarted meanwhile. A restart does not
+// re-add a merged dispatcher that had not committed: the maintainer
+// aborts a merge whose node is gone and reschedules its sources.
 // BugProbeDuringMerge (6.1 F4) also has the merged dispatcher ask the
 // coordinator for remote candidates.
+//
+// A Dispatcher's ComponentState (component_state.go) carries TiCDC's
+// names: Working, Preparing, MergeReady, WaitingMerge, Stopped (closed);
+// TryRemoving says a RemoveDispatcher has begun (a repeated one does
+// nothing). A merged dispatcher becomes Working at its commit, where
+// TiCDC passes through Initializing until its first heartbeat.
 //
 // # Where the model follows TiCDC rather than PROTOCOL.md
 //
@@ -63,6 +81,22 @@
 //     start ts); what the sources flushed between prepare and commit is
 //     therefore not replayed by the merged dispatcher
 //     (TestMergedStartTsIsTheSourcesCheckpointAtCommit).
+//   - Merge abort: PROTOCOL.md 1.9 has no way for a merge to fail after
+//     its prepare. TiCDC's MergeCheckTask (dispatchermanager task.go,
+//     Execute and doMerge) checks before every poll and every round of
+//     closing the sources that none of them, nor the merged dispatcher,
+//     is missing or being removed (shouldAbortMerge, with TiCDC's reason
+//     words), and abortMerge restores the sources' registrations with
+//     the collector (HasDispatcher, AddDispatcher) before removing the
+//     merged dispatcher; so does the model
+//     (TestTiCDCDoMergeAbortWhenSourceDispatcherMissing and the two cases
+//     after it in ticdc_conformance_test.go). The merge workload reaches
+//     it by taking a source away while the merge runs: over
+//     `go test ./workloads -run '^TestMerge$' -sim.seeds=50 -sim.json=FILE`
+//     the coverage summed 90 aborts (87 source_dispatcher_missing, 3
+//     source_dispatcher_removing) and 30 restored registrations; with
+//     -sim.trace they are the "merge abort dN: <reason>" and "merge
+//     abort dN: restore" lines.
 //
 // The cluster installs no crash hook: a crash ends the node's tasks and
 // timers and leaves its Node and dispatchers in place. A restart runs

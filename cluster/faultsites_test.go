@@ -16,6 +16,13 @@ import (
 // returns what each fault site did and the run's failure (a panic: the
 // model's assertions; liveness is the workloads' business).
 func sitesOf(t *testing.T, seed uint64, pins sim.Pins, slowSink bool) (map[string]sim.SiteStat, *sim.Failure) {
+	return sitesOfChurn(t, seed, pins, slowSink, false)
+}
+
+// sitesOfChurn is sitesOf; with churn, every two seconds of the faults
+// phase one table's dispatcher is removed and added again from its
+// checkpoint, so that REMOVEs and RESETs meet scans under way.
+func sitesOfChurn(t *testing.T, seed uint64, pins sim.Pins, slowSink, churn bool) (map[string]sim.SiteStat, *sim.Failure) {
 	t.Helper()
 	c := sim.DeriveConfig(seed)
 	allPatches(&c)
@@ -32,11 +39,21 @@ func sitesOf(t *testing.T, seed uint64, pins sim.Pins, slowSink bool) (map[strin
 		}
 		cl := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cfg)
 		w.Sleep(time.Second)
+		var ds []*cluster.Dispatcher
 		for table := int64(1); table <= 4; table++ {
-			cl.AddDispatcher(cl.Nodes()[int(table)%len(cl.Nodes())], cl.TableSpan(table), cluster.TsAt(w.Now()))
+			ds = append(ds, cl.AddDispatcher(cl.Nodes()[int(table)%len(cl.Nodes())], cl.TableSpan(table), cluster.TsAt(w.Now())))
 		}
 		w.StartFaults()
-		w.Sleep(time.Minute)
+		if churn {
+			for i := range 30 {
+				w.Sleep(2 * time.Second)
+				d := ds[i%len(ds)]
+				cl.RemoveDispatcher(d)
+				ds[i%len(ds)] = cl.AddDispatcher(cl.Node(d.Node()), d.Span(), d.CheckpointTs())
+			}
+		} else {
+			w.Sleep(time.Minute)
+		}
 		w.Heal()
 		w.Sleep(30 * time.Second)
 	})
@@ -59,7 +76,9 @@ func testRate(info fault.Info) float64 {
 // Each site of the table fires when pinned on, the model stays clean
 // (every patch on), and no site fires when it is pinned off or under
 // faults=none. A late release needs a release of a blocked path, so it
-// runs with memory pressure on, a small quota and a slow sink.
+// runs with memory pressure on, a small quota and a slow sink; a failed
+// cleanup needs a scan under way when its record is removed or reset, so
+// it runs with slow reads and dispatchers removed and added again.
 func TestFaultSitesFireOnlyWhenPinnedOn(t *testing.T) {
 	none, failure := sitesOf(t, 1, nil, false)
 	require.Nil(t, failure)
@@ -70,18 +89,21 @@ func TestFaultSitesFireOnlyWhenPinnedOn(t *testing.T) {
 		t.Run(info.Name, func(t *testing.T) {
 			key := "fault." + info.Name
 			pins := sim.Pins{key + "=" + formatRate(testRate(info))}
-			slow := info.Name == fault.ReleaseLate
+			slow, churn := info.Name == fault.ReleaseLate, info.Name == fault.CleanupFails
 			if slow {
 				pins = append(pins, "fault."+fault.MemoryPressure+"=0.05")
 			}
+			if churn { // a cleanup needs a scan under way when its record goes
+				pins = append(pins, "fault."+fault.ScanReadSlow+"=0.5")
+			}
 			fired := uint64(0)
 			for seed := uint64(1); seed <= 3 && fired == 0; seed++ {
-				on, failure := sitesOf(t, seed, pins, slow)
+				on, failure := sitesOfChurn(t, seed, pins, slow, churn)
 				require.Nil(t, failure, "seed %d with %v", seed, pins)
 				fired += on[info.Name].Fired
 			}
 			require.NotZero(t, fired, "%s never fired when pinned on", info.Name)
-			off, failure := sitesOf(t, 1, append(pins, key+"=0"), slow)
+			off, failure := sitesOfChurn(t, 1, append(pins, key+"=0"), slow, churn)
 			require.Nil(t, failure)
 			require.Zero(t, off[info.Name].Fired, "%s fired when pinned off", info.Name)
 		})

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -24,48 +23,76 @@ const BugProbeDuringMerge = "f4-probe-during-merge"
 
 // Merge replaces source dispatchers of one table on node n by one merged
 // dispatcher over the union of their spans: the two-phase add of
-// PROTOCOL.md 1.9. The sources must pass TiCDC's merge checks
-// (mergedSpan); a merge that fails them is rejected: Merge returns nil and
-// nothing changes. Otherwise PrepareAddDispatcher with a callback that
-// marks the merged dispatcher MergeReady, from the sources' smallest
-// checkpoint now (TiCDC's fake start ts); the merge task polls every
-// second; once ready, doMerge removes the sources, sets the merged start
-// ts to their smallest checkpoint at that moment, then
-// CommitAddDispatcher (T6). It also returns nil if the node restarted
-// meanwhile (the merge died with the node). Call it from a task.
+// PROTOCOL.md 1.9, as TiCDC's dispatcher manager does it
+// (dispatchermanager: mergeEventDispatcher, then the MergeCheckTask of
+// task.go). The sources must pass the merge checks (mergedSpan); a merge
+// that fails them is rejected: Merge returns nil and nothing changes.
+// Otherwise the merged dispatcher is registered Preparing from the
+// sources' smallest checkpoint now (TiCDC's fake start ts), the sources
+// become WaitingMerge, and PrepareAddDispatcher's callback makes the
+// merged one MergeReady. The check task then runs every second: it
+// aborts the merge if a source or the merged dispatcher is gone or being
+// removed (shouldAbortMerge, abortMerge), and once MergeReady it does
+// the merge (doMerge). Merge returns nil if the merge was aborted or the
+// node restarted meanwhile (the merge died with the node). Call it from
+// a task.
 func (c *Cluster) Merge(n *Node, sources []*Dispatcher) *Dispatcher {
 	span, startTs, ok := c.mergedSpan(n, sources)
 	if !ok {
 		return nil
 	}
-	boots := c.boots(n)
-	merged := c.newDispatcher(n, span, startTs)
-	var ready atomic.Bool // set by the session, on a collector worker
-	coll := c.collectorOf(n)
-	c.observe(Observation{Kind: ObservedPrepare, Node: n.ID, Dispatcher: merged.id})
-	coll.PrepareAddDispatcher(merged, c.cfg.MemoryQuota, func() { ready.Store(true) })
-	if c.cfg.Variants.Bug(BugProbeDuringMerge) {
-		coll.RequestRemoteCandidates(merged)
-	}
-	for !ready.Load() {
+	t := &mergeCheckTask{c: c, n: n, boots: c.boots(n), sources: sources}
+	t.merged = c.newDispatcher(n, span, startTs)
+	c.registerMergeDispatcher(t)
+	for {
 		c.rt.Sleep(c.cfg.scaled(mergePoll))
-		if c.boots(n) != boots {
-			c.cover("cluster/merge/interrupted") // the merge died with its node
+		if t.interrupted() {
 			return nil
 		}
+		if abort, reason := t.shouldAbortMerge(); abort {
+			t.abortMerge(reason)
+			return nil
+		}
+		if t.merged.ComponentStatus() == MergeReady {
+			break
+		}
 	}
-	c.doMerge(n, merged, sources)
-	return merged
+	if !t.doMerge() {
+		return nil
+	}
+	return t.merged
+}
+
+// registerMergeDispatcher is TiCDC's of the same name: the merged
+// dispatcher Preparing, the sources WaitingMerge (so that no second
+// merge takes them), then PrepareAddDispatcher with the callback that
+// marks the merged dispatcher MergeReady on its local Ready (T3 in place
+// of the RESET).
+func (c *Cluster) registerMergeDispatcher(t *mergeCheckTask) {
+	t.merged.SetComponentStatus(Preparing)
+	for _, s := range t.sources {
+		s.SetComponentStatus(WaitingMerge)
+	}
+	coll := c.collectorOf(t.n)
+	c.observe(Observation{Kind: ObservedPrepare, Node: t.n.ID, Dispatcher: t.merged.id})
+	coll.PrepareAddDispatcher(t.merged, c.cfg.MemoryQuota, func() { t.merged.SetComponentStatus(MergeReady) })
+	if c.cfg.Variants.Bug(BugProbeDuringMerge) {
+		coll.RequestRemoteCandidates(t.merged)
+	}
 }
 
 // mergedSpan is TiCDC's merge validation (dispatchermanager
 // dispatcher_manager_helper.go, prepareMergeDispatcher and
-// createMergedSpan): at least two sources, each still living on n, each
-// span starting where the previous one ends in the given order, within
-// one table. It returns the merged span and the sources' smallest
-// checkpoint, or false if the merge is rejected: spans that are not
-// adjacent would give a merged dispatcher covering a range another
-// dispatcher still serves.
+// createMergedSpan): at least two sources, each still living on n and
+// Working (not a source of another merge under way, not a merged
+// dispatcher before its commit), each span starting where the previous
+// one ends in the given order, within one table. A source named twice
+// fails the adjacency check, so the IDs are distinct. It returns the
+// merged span and the sources' smallest checkpoint, or false if the
+// merge is rejected: spans that are not adjacent would give a merged
+// dispatcher covering a range another dispatcher still serves. (The
+// model allocates the merged dispatcher's ID itself, so TiCDC's check
+// that it does not exist yet always passes.)
 func (c *Cluster) mergedSpan(n *Node, sources []*Dispatcher) (wire.Span, wire.Ts, bool) {
 	reject := func(why string) (wire.Span, wire.Ts, bool) {
 		c.tracef("%s merge rejected: %s", n.ID, why)
@@ -81,6 +108,10 @@ func (c *Cluster) mergedSpan(n *Node, sources []*Dispatcher) (wire.Span, wire.Ts
 		if !slices.Contains(live, s) {
 			return reject(fmt.Sprintf("%s is not on %s", s.id, n.ID))
 		}
+		if st := s.ComponentStatus(); st != Working {
+			c.cover("cluster/merge/rejected/not-working")
+			return reject(fmt.Sprintf("%s is %s, not Working", s.id, st))
+		}
 		if i > 0 && (s.span.TableID != span.TableID || s.span.StartKey != span.EndKey) {
 			return reject(fmt.Sprintf("%s does not follow %s", s.span, span))
 		}
@@ -88,22 +119,6 @@ func (c *Cluster) mergedSpan(n *Node, sources []*Dispatcher) (wire.Span, wire.Ts
 		startTs = min(startTs, s.CheckpointTs())
 	}
 	return span, startTs, true
-}
-
-// doMerge is the second phase (TiCDC's task.go doMerge): remove the
-// sources, taking each one's checkpoint once it is closed; set the
-// merged start ts to the smallest of them, which is at or above the
-// prepare-time one, so what the sources flushed meanwhile is not
-// replicated twice; commit.
-func (c *Cluster) doMerge(n *Node, merged *Dispatcher, sources []*Dispatcher) {
-	startTs := wire.Ts(math.MaxUint64)
-	for _, s := range sources {
-		c.RemoveDispatcher(s)
-		startTs = min(startTs, s.CheckpointTs())
-	}
-	merged.SetStartTs(startTs)
-	c.observe(Observation{Kind: ObservedCommit, Node: n.ID, Dispatcher: merged.id})
-	c.collectorOf(n).CommitAddDispatcher(merged.id)
 }
 
 // cover records a coverage point; nothing in real mode.

@@ -21,6 +21,11 @@ const (
 	// the collector of node To (eventservice.Config.ObserveSubscription);
 	// OnlyReuse is the REGISTER's flag.
 	ObservedSubscription
+	// ObservedRestore: an aborted merge is about to register the source
+	// Dispatcher on Node with its collector again (abortMerge), after the
+	// merge had removed it: a new session for the same dispatcher, whose
+	// epochs and requests start over.
+	ObservedRestore
 )
 
 // Observation is one thing the cluster reports to Config.Observe: the
@@ -31,7 +36,7 @@ type Observation struct {
 	Kind       ObservationKind
 	Node       wire.ServerID
 	To         wire.ServerID     // ObservedRequest: the service; ObservedSubscription: the REGISTER's collector
-	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, and a request's dispatcher
+	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, ObservedRestore, and a request's dispatcher
 	Msg        any               // ObservedRequest only
 	OnlyReuse  bool              // ObservedSubscription only
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cdcsim/cdcsim/cluster"
+	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
 	"github.com/stretchr/testify/require"
@@ -23,8 +24,14 @@ import (
 // adjacent dispatchers (2 or 3), in span order, each replicating.
 func splitTable(t *testing.T, parts int, body func(w *sim.World, c *cluster.Cluster, n1 *cluster.Node, ds []*cluster.Dispatcher)) {
 	t.Helper()
-	res := sim.Run(sim.DefaultConfig(1), func(w *sim.World) {
-		c := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cluster.DefaultConfig())
+	splitTableWith(t, 1, cluster.DefaultConfig(), parts, body)
+}
+
+// splitTableWith is splitTable with a seed and a cluster configuration.
+func splitTableWith(t *testing.T, seed uint64, cfg cluster.Config, parts int, body func(w *sim.World, c *cluster.Cluster, n1 *cluster.Node, ds []*cluster.Dispatcher)) {
+	t.Helper()
+	res := sim.Run(sim.DefaultConfig(seed), func(w *sim.World) {
+		c := cluster.New(w, w.Network(), func(name string, boot func()) { w.NewNode(name, boot) }, cfg)
 		w.Sleep(time.Second)
 		n1 := c.Nodes()[0]
 		whole := c.AddDispatcher(n1, c.TableSpan(1), cluster.TsAt(w.Now()))
@@ -105,8 +112,23 @@ func TestTiCDCMergeDispatcherNonExistent(t *testing.T) {
 
 // TiCDC: downstreamadapter/dispatchermanager/dispatcher_manager_test.go
 // TestMergeDispatcherNotWorking.
+//
+// A merge naming a source that is not Working (here Stopped) is
+// rejected: nothing is created, the sources stay as they were.
 func TestTiCDCMergeDispatcherNotWorking(t *testing.T) {
-	t.Skip("not modelled yet: dispatcher component statuses (Working, Stopped, ...), which issue 14 asks for with the merge checks")
+	var merged *cluster.Dispatcher
+	var before, after int
+	var second cluster.ComponentState
+	splitTable(t, 2, func(w *sim.World, c *cluster.Cluster, n1 *cluster.Node, ds []*cluster.Dispatcher) {
+		ds[0].SetComponentStatus(cluster.Stopped)
+		before = len(c.AllDispatchers())
+		merged = c.Merge(n1, ds)
+		after = len(c.AllDispatchers())
+		second = ds[1].ComponentStatus()
+	})
+	require.Nil(t, merged)
+	require.Equal(t, before, after, "no dispatcher created")
+	require.Equal(t, cluster.Working, second, "the other source is untouched")
 }
 
 // TiCDC: downstreamadapter/dispatchermanager/dispatcher_manager_test.go
@@ -194,20 +216,110 @@ func TestTiCDCDoMergeWithThreeDispatchers(t *testing.T) {
 	doMergeCase(t, 3)
 }
 
+// mergeInTask starts c.Merge(n1, ds) on its own task; the result is
+// read once done is true.
+func mergeInTask(w *sim.World, c *cluster.Cluster, n1 *cluster.Node, ds []*cluster.Dispatcher) (merged **cluster.Dispatcher, done *bool) {
+	merged, done = new(*cluster.Dispatcher), new(bool)
+	w.Go("merge", func() {
+		*merged = c.Merge(n1, ds)
+		*done = true
+	})
+	w.Sleep(time.Millisecond) // the prepare has run: the merge task polls
+	return merged, done
+}
+
+// await sleeps until done.
+func await(w *sim.World, done *bool) {
+	for !*done {
+		w.Sleep(10 * time.Millisecond)
+	}
+}
+
+// newest returns the last dispatcher created: right after a prepare,
+// the merged one.
+func newest(c *cluster.Cluster) *cluster.Dispatcher {
+	all := c.AllDispatchers()
+	return all[len(all)-1]
+}
+
+// abortCase runs a merge of two sources, does spoil to the first one
+// right after the prepare, and checks TiCDC's abort: the merge returns
+// nil, the merged dispatcher is removed (its removal begun, and gone
+// from the node), and the second source lives on, Working again and
+// registered with the collector.
+func abortCase(t *testing.T, spoil func(c *cluster.Cluster, d *cluster.Dispatcher)) {
+	var merged, prepared *cluster.Dispatcher
+	var removing, preparedLives, secondLives, secondRegistered bool
+	var second cluster.ComponentState
+	splitTable(t, 2, func(w *sim.World, c *cluster.Cluster, n1 *cluster.Node, ds []*cluster.Dispatcher) {
+		m, done := mergeInTask(w, c, n1, ds)
+		prepared = newest(c)
+		spoil(c, ds[0])
+		await(w, done)
+		merged = *m
+		removing, preparedLives = prepared.TryRemoving(), living(c, n1, prepared)
+		second, secondLives = ds[1].ComponentStatus(), living(c, n1, ds[1])
+		secondRegistered = n1.Collector.HasDispatcher(ds[1].ID())
+	})
+	require.Nil(t, merged, "the merge aborted")
+	require.True(t, removing, "the merged dispatcher is being removed")
+	require.False(t, preparedLives, "the merged dispatcher is gone")
+	require.True(t, secondLives)
+	require.Equal(t, cluster.Working, second, "the surviving source is Working again")
+	require.True(t, secondRegistered)
+}
+
 // TiCDC: downstreamadapter/dispatchermanager/dispatcher_manager_test.go
 // TestDoMergeAbortWhenSourceDispatcherMissing.
+//
+// A source removed from the node after the prepare aborts the merge.
 func TestTiCDCDoMergeAbortWhenSourceDispatcherMissing(t *testing.T) {
-	t.Skip("not modelled yet: merge abort (issue 14)")
+	abortCase(t, func(c *cluster.Cluster, d *cluster.Dispatcher) { require.True(t, c.RemoveDispatcher(d)) })
 }
 
 // TiCDC: downstreamadapter/dispatchermanager/dispatcher_manager_test.go
 // TestDoMergeAbortWhenSourceDispatcherRemoving.
+//
+// A source whose removal has begun (still on the node) aborts the merge.
 func TestTiCDCDoMergeAbortWhenSourceDispatcherRemoving(t *testing.T) {
-	t.Skip("not modelled yet: merge abort (issue 14)")
+	abortCase(t, func(c *cluster.Cluster, d *cluster.Dispatcher) { d.SetTryRemoving() })
 }
 
 // TiCDC: downstreamadapter/dispatchermanager/dispatcher_manager_test.go
 // TestAbortMergeRestoresSourceDispatchersRegistration.
+//
+// An abort during doMerge, after the sources left the collector, gives
+// the surviving source its registration back. The sinks are slow (0.5 to
+// 1 s a flush), so a source still has events pending when doMerge first
+// tries to close it and the merge takes another round, in which it sees
+// the first source gone. The surviving source then has a new session
+// that catches up again.
 func TestTiCDCAbortMergeRestoresSourceDispatchersRegistration(t *testing.T) {
-	t.Skip("not modelled yet: merge abort (issue 14)")
+	cfg := cluster.DefaultConfig()
+	cfg.SinkFlush = network.Uniform(500*time.Millisecond, time.Second)
+	for seed := uint64(1); seed <= 3; seed++ {
+		var merged *cluster.Dispatcher
+		var detached, registered bool
+		var second cluster.ComponentState
+		var before, after wire.Ts
+		splitTableWith(t, seed, cfg, 2, func(w *sim.World, c *cluster.Cluster, n1 *cluster.Node, ds []*cluster.Dispatcher) {
+			m, done := mergeInTask(w, c, n1, ds)
+			for !*done && n1.Collector.HasDispatcher(ds[1].ID()) {
+				w.Sleep(time.Millisecond) // until doMerge detaches the sources
+			}
+			detached = !n1.Collector.HasDispatcher(ds[1].ID())
+			c.RemoveDispatcher(ds[0])
+			await(w, done)
+			merged = *m
+			second, registered = ds[1].ComponentStatus(), n1.Collector.HasDispatcher(ds[1].ID())
+			before = ds[1].CheckpointTs()
+			w.Sleep(20 * time.Second)
+			after = ds[1].CheckpointTs()
+		})
+		require.True(t, detached, "seed %d: doMerge removed the sources from the collector", seed)
+		require.Nil(t, merged, "seed %d: the merge aborted", seed)
+		require.Equal(t, cluster.Working, second, "seed %d", seed)
+		require.True(t, registered, "seed %d: the surviving source is registered again", seed)
+		require.Greater(t, after, before, "seed %d: the restored source replicates", seed)
+	}
 }

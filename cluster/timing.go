@@ -49,7 +49,7 @@ func (c Config) scaleEventService(ec eventservice.Config) eventservice.Config {
 	ec = ec.WithDefaults()
 	for _, d := range []*time.Duration{&ec.ScanInterval, &ec.ResetScanCost, &ec.ReadyStartInterval, &ec.ReadyMaxInterval,
 		&ec.SweepInterval, &ec.HeartbeatTimeout, &ec.ResolvedFlushInterval, &ec.SignalResolvedInterval,
-		&ec.SendRetry, &ec.StateUploadInterval} {
+		&ec.SendRetry, &ec.StateUploadInterval, &ec.LargeTxnCleanupRetryInterval} {
 		*d = c.scaled(*d)
 	}
 	return ec

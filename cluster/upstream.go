@@ -59,6 +59,17 @@ type UpstreamConfig struct {
 	DDLP float64
 	// Tick is how often the resolved ts moves.
 	Tick time.Duration
+	// SameTsP is the probability that a transaction commits at the
+	// commitTs of the table's previous one (when that is still above the
+	// resolved ts), with its own, lower startTs: TiKV gives several
+	// transactions one commitTs (async commit and 1PC compute it from
+	// their keys' max read ts), and TiCDC must neither merge nor drop them.
+	SameTsP float64
+	// Idle is how many of the highest-numbered tables never commit: only
+	// their resolved ts moves, so only resolved events can move their
+	// dispatchers' checkpoints (the path a busy table hides, since its
+	// data alone keeps the checkpoint moving).
+	Idle int
 }
 
 // DefaultUpstreamConfig is a light steady load.
@@ -68,7 +79,7 @@ func DefaultUpstreamConfig(tables int) UpstreamConfig {
 
 type table struct {
 	id       int64
-	changes  []eventservice.Change // ascending CommitTs. Invariant: CommitTs strictly increasing.
+	changes  []eventservice.Change // ascending CommitTs. Invariant: CommitTs non-decreasing; a DML's StartTs unique at its CommitTs.
 	keys     [][]uint64            // keys of each change's rows (DML), parallel to changes
 	resolved wire.Ts
 	version  uint64 // table info version, bumped by DDLs
@@ -89,7 +100,7 @@ func NewUpstream(rt clock.Runtime, cfg UpstreamConfig) *Upstream {
 
 // Run starts one committer task per table and the resolved-ts ticker.
 func (u *Upstream) Run() {
-	for _, t := range u.tables[1:] {
+	for _, t := range u.tables[1 : len(u.tables)-min(u.cfg.Idle, u.cfg.Tables)] {
 		u.rt.Go("upstream/commit", func() { u.commitLoop(t) })
 	}
 	u.rt.Go("upstream/resolve", u.resolveLoop)
@@ -106,15 +117,27 @@ func (u *Upstream) commitLoop(t *table) {
 }
 
 // commit appends one transaction at a commitTs above both the resolved
-// ts (which it must never be at or below) and the previous commit.
+// ts (which it must never be at or below) and the previous commit, or,
+// with SameTsP, at the previous transaction's commitTs while that is
+// still above the resolved ts.
 func (u *Upstream) commit(t *table) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	ts := max(TsAt(u.rt.Now()), t.resolved+1)
+	sameTs := false
 	if n := len(t.changes); n > 0 {
-		ts = max(ts, t.changes[n-1].CommitTs+1)
+		prev := t.changes[n-1]
+		ts = max(ts, prev.CommitTs+1)
+		// Drawn only when the workload asks for it, so that other
+		// workloads' draws, and hashes, stay as they were.
+		if u.cfg.SameTsP > 0 && prev.Kind == eventservice.KindDML && prev.CommitTs > t.resolved && prev.StartTs > 1 && u.r.Float64() < u.cfg.SameTsP {
+			ts, sameTs = prev.CommitTs, true
+		}
 	}
-	if u.r.Float64() < u.cfg.DDLP {
+	startTs := ts - 1
+	if sameTs {
+		startTs = t.changes[len(t.changes)-1].StartTs - 1 // unique at this commitTs
+	} else if u.r.Float64() < u.cfg.DDLP {
 		t.version++
 		t.changes = append(t.changes, eventservice.Change{Kind: eventservice.KindDDL, CommitTs: ts, TableInfoVersion: t.version})
 		t.keys = append(t.keys, nil)
@@ -126,7 +149,7 @@ func (u *Upstream) commit(t *table) {
 		u.nextTx++
 		rows[i], keys[i] = u.nextTx, u.r.Uint64N(u.cfg.KeySpace)
 	}
-	t.changes = append(t.changes, eventservice.Change{Kind: eventservice.KindDML, CommitTs: ts, StartTs: ts - 1, Rows: rows})
+	t.changes = append(t.changes, eventservice.Change{Kind: eventservice.KindDML, CommitTs: ts, StartTs: startTs, Rows: rows})
 	t.keys = append(t.keys, keys)
 }
 

@@ -240,6 +240,7 @@ func (c *EventCollector) CommitAddDispatcher(id wire.DispatcherID) {
 func (c *EventCollector) RemoveDispatcher(id wire.DispatcherID) {
 	d := c.lookup(id)
 	if d == nil {
+		c.coverRemoveUnknown()
 		return
 	}
 	d.stat.Remove()
@@ -249,6 +250,13 @@ func (c *EventCollector) RemoveDispatcher(id wire.DispatcherID) {
 	d.path.area.dispatchers--
 	c.mu.Unlock()
 	c.tracef("remove %s", id)
+}
+
+// HasDispatcher reports whether the collector has the dispatcher (TiCDC's
+// EventCollector.HasDispatcher): an aborted merge re-adds a source that
+// the merge had already removed from it.
+func (c *EventCollector) HasDispatcher(id wire.DispatcherID) bool {
+	return c.lookup(id) != nil
 }
 
 // Stat returns a dispatcher's session state, for checkers.

@@ -19,6 +19,16 @@ var requeuePoints = [4][2]string{ //dst:allow package-state: a read-only table
 	{"collector/requeue/heartbeat/congested", "collector/requeue/heartbeat/other"},
 }
 
+// coverRemoveUnknown records a RemoveDispatcher for a dispatcher the
+// collector no longer has: a remove resent by the maintainer (TiCDC's
+// dispatcher manager can send one twice) that lost the race with the
+// first, "collector/remove/unknown".
+func (c *EventCollector) coverRemoveUnknown() {
+	if c.cover != nil {
+		c.cover("collector/remove/unknown")
+	}
+}
+
 // coverRequeue records that r goes back to the queue after err.
 func (c *EventCollector) coverRequeue(r request, err error) {
 	if c.cover == nil {

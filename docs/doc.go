@@ -6,7 +6,7 @@
 //   - PROTOCOL.md: the specification of the modelled system, TiCDC's
 //     dispatcher session lifecycle at commit b813e76f9, with the names,
 //     transitions (T1-T10), invariants (I1-I13), known bugs (F1-F4),
-//     hazards (H1, H3, H4) and timing constants the model keeps.
+//     hazards (H1, H3, H4, H5) and timing constants the model keeps.
 //   - DESIGN.md: the architecture of the repository as built, the
 //     determinism rules for code that runs inside the simulator (its last
 //     section), and which parts of the design are still planned.
@@ -37,7 +37,10 @@
 // TestDesignEndsWithDeterminismRules pins the one citation by position
 // ("DESIGN.md, last section"). TestMarkdownLinks checks that every relative link of every .md file names a file or
 // directory that exists, and that its #anchor, if any, is a heading of
-// the target as GitHub renders anchors.
+// the target as GitHub renders anchors. TestReadmeGoSnippetsAreCode
+// checks that every ```go block of README.md is copied from a .go file
+// of the repository (its code lines, in order) that the README names, so
+// the README shows code that compiles and runs under go test.
 //
 // The parser is deliberately narrow: prose after a citation ends it at
 // the first ")", ":", ";", quote, backtick or full stop, and a number in

@@ -30,6 +30,11 @@ type eventBroker struct {
 	tableTriggerDispatchers map[wire.DispatcherID]*dispatcherSlot
 	changefeedMap           map[wire.ChangefeedID]*changefeedStatus
 	workers                 []*messageWorker
+	// pendingLargeTxnCleanup holds the records whose cleanup failed, in
+	// the order they failed, for the retry worker (active_scan.go);
+	// cleanupWorker says it was started.
+	pendingLargeTxnCleanup []*dispatcherStat
+	cleanupWorker          bool
 	// scanRequests carries records whose scan was requested at once (a
 	// RESET, PR #5554) to the scan task.
 	scanRequests *clock.Mailbox[*dispatcherStat]

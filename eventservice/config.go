@@ -199,6 +199,9 @@ type Config struct {
 	SendRetry time.Duration
 	// StateUploadInterval spaces event-store state uploads (10 s).
 	StateUploadInterval time.Duration
+	// LargeTxnCleanupRetryInterval is how often failed cleanups are
+	// retried (10 s, TiCDC's defaultLargeTxnCleanupRetryInterval).
+	LargeTxnCleanupRetryInterval time.Duration
 }
 
 // WithDefaults returns c with every zero knob set to its default: the
@@ -234,6 +237,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.SignalResolvedInterval, 2*time.Second)
 	setDur(&c.SendRetry, 10*time.Millisecond)
 	setDur(&c.StateUploadInterval, 10*time.Second)
+	setDur(&c.LargeTxnCleanupRetryInterval, 10*time.Second)
 	if c.SchemaStore == nil {
 		c.SchemaStore = buggifySchemaStore{rt: c.Runtime}
 	}

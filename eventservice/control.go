@@ -103,7 +103,7 @@ func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
 		c.tracef("RESET %s epoch=%d: stale (record epoch %d), ignored", id, req.Epoch, old.epoch)
 		return
 	}
-	old.isRemoved = true
+	c.markRemoved(old)
 	d := newDispatcherStat(req, c.rt.Now(), c.cfg)
 	d.copyStatistics(old)
 	c.getOrSetChangefeedStatus(req.ChangefeedID).dispatchers[id] = true
@@ -140,7 +140,7 @@ func (c *eventBroker) removeDispatcher(id wire.DispatcherID) {
 		return
 	}
 	d := slot.stat
-	d.isRemoved = true
+	c.markRemoved(d)
 	delete(m, id)
 	c.removeFromChangefeed(d.info.ChangefeedID, id)
 	if !d.tableTrigger {

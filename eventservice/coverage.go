@@ -20,7 +20,12 @@ package eventservice
 // router/empty (an empty heartbeat or congestion control, ignored),
 // remove/{absent,removed},
 // heartbeat/{absent,epoch-mismatch,accepted}, sweep/inactive,
-// ready/sent, handshake/sent, scan/{no-quota,low-quota}.
+// ready/sent, handshake/sent, scan/{no-quota,low-quota}, and what REMOVE
+// and RESET do to work in flight (active_scan.go): scan/slow-read (a
+// scan's read under way), scan/busy (a trigger skipped meanwhile),
+// scan/cancelled (markRemoved cancelled it), cleanup/failed (its state's
+// cleanup failed and was queued), cleanup/retried (the retry worker freed
+// it).
 
 // CoverPoints returns every coverage point the event service can record.
 func CoverPoints() []string {
@@ -38,6 +43,7 @@ var coverRows = []string{ //dst:allow package-state: a read-only table
 	"reset/absent", "reset/stale", "reset/replace", "reset/table-trigger-tick", "router/empty", "remove/absent", "remove/removed",
 	"heartbeat/absent", "heartbeat/epoch-mismatch", "heartbeat/accepted", "sweep/inactive",
 	"ready/sent", "handshake/sent", "scan/no-quota", "scan/low-quota",
+	"scan/slow-read", "scan/busy", "scan/cancelled", "cleanup/failed", "cleanup/retried",
 }
 
 // registerRow names a REGISTER that created or attached a record.

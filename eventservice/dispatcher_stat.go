@@ -57,6 +57,10 @@ type dispatcherStat struct {
 	// isRemoved stops scans and notifications: set by REMOVE, the sweep,
 	// or a RESET that replaced the record.
 	isRemoved bool
+	// activeScan is the scan whose event-store read is under way
+	// (fault.ScanReadSlow), nil if none; after a cancellation, what its
+	// cleanup has not freed yet (active_scan.go).
+	activeScan *activeScan
 	// tableTrigger marks the table-trigger span (TableID 0): no event
 	// store, ticked every ScanInterval.
 	tableTrigger bool

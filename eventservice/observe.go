@@ -63,3 +63,18 @@ func (e *eventStore) observeCreated(id wire.DispatcherID, from wire.ServerID, on
 		e.observe(id, from, onlyReuse)
 	}
 }
+
+// PendingCleanups returns the dispatchers whose records wait in the
+// cleanup retry queue (a failed cleanup of a cancelled scan's state,
+// active_scan.go), in the order they failed, with their epochs: for
+// checkers and tests. After the heal the queue must drain within one
+// retry interval.
+func (s *Service) PendingCleanups() []RecordSnapshot {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	out := make([]RecordSnapshot, len(s.b.pendingLargeTxnCleanup))
+	for i, d := range s.b.pendingLargeTxnCleanup {
+		out[i] = d.snapshot(false)
+	}
+	return out
+}

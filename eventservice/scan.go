@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/cdcsim/cdcsim/fault"
 	"github.com/cdcsim/cdcsim/internal/tiassert"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -53,6 +54,10 @@ func (c *eventBroker) scanReady(d *dispatcherStat) {
 		return
 	}
 	c.sendHandshakeIfNeed(d)
+	if d.activeScan != nil {
+		c.covered("eventservice/scan/busy") // its read is under way: TiCDC's busy scan state
+		return
+	}
 	c.doScan(d)
 }
 
@@ -141,6 +146,10 @@ func (c *eventBroker) doScan(d *dispatcherStat) {
 		// Only a range with data reads the event store (TiCDC's
 		// GetIterator); the rest is answered from the watermarks.
 		c.eventStore.checkScanRange(c.cfg.Node, d.id, start, end)
+		if c.rt.Buggify(fault.ScanReadSlow) {
+			c.beginActiveScan(d, end, changes)
+			return
+		}
 	}
 	c.emitChanges(d, changes)
 	c.sendResolvedTs(d, end)

@@ -154,16 +154,6 @@ func TestTiCDCDispatcherLifecycleCleansLargeTxnState(t *testing.T) {
 	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
 }
 
-// TiCDC: pkg/eventservice/event_broker_test.go TestDispatcherLifecycleCancelsActiveScanBeforeCleanup.
-func TestTiCDCDispatcherLifecycleCancelsActiveScanBeforeCleanup(t *testing.T) {
-	t.Skip("not modelled yet: cancelling a running scan on REMOVE and RESET, and the cleanup retry queue (issue 14's missing mechanisms)")
-}
-
-// TiCDC: pkg/eventservice/event_broker_test.go TestDispatcherLifecycleRetriesFailedLargeTxnCleanup.
-func TestTiCDCDispatcherLifecycleRetriesFailedLargeTxnCleanup(t *testing.T) {
-	t.Skip("not modelled yet: cancelling a running scan on REMOVE and RESET, and the cleanup retry queue (issue 14's missing mechanisms)")
-}
-
 // TiCDC: pkg/eventservice/event_broker_test.go TestResetDispatcherQueueFullRecoversOnNextNotify.
 func TestTiCDCResetDispatcherQueueFullRecoversOnNextNotify(t *testing.T) {
 	t.Skip("not modelled: bounded scan and message queues (the model's are unbounded)")

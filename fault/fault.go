@@ -43,6 +43,8 @@ const (
 	RegisterTableSlow  = "eventservice/register-table-slow"
 	ResetDelay         = "eventservice/reset-delay"
 	SlowScan           = "eventservice/slow-scan"
+	ScanReadSlow       = "eventservice/scan-read-slow"
+	CleanupFails       = "eventservice/cleanup-fails"
 	SubscriptionLag    = "eventservice/subscription-lag"
 	DropEvent          = "collector/drop-event"
 	MemoryPressure     = "collector/memory-pressure"
@@ -59,6 +61,8 @@ func Sites() []Info {
 		{RegisterTableSlow, 0, "RegisterTable takes up to 20 s and holds the event service's intake (TiCDC pkg/eventservice event_broker.go addDispatcher fetches the schema inline)"},
 		{ResetDelay, 0.2, "a RESET's scan, hence its Handshake, waits up to 2 s more (TiCDC pkg/eventservice event_broker.go: the Handshake goes out from sendHandshakeIfNeed in a scan task that waits in taskChan for runScanWorker)"},
 		{SlowScan, 0.005, "one scan tick of the event service waits up to 1 s before it runs (TiCDC pkg/eventservice event_broker.go doScan reads the event store, pebble, and can be slow under load)"},
+		{ScanReadSlow, 0.02, "a scan's read of the event store takes up to 2 s, during which REMOVE and RESET of its dispatcher are handled (TiCDC pkg/eventservice event_broker.go doScan runs scanner.scan under no broker lock; markRemoved cancels it through beginActiveScan's context)"},
+		{CleanupFails, 1, "freeing the state a removed or replaced record's cancelled scan held fails, so the record waits in the cleanup retry queue (TiCDC pkg/eventservice event_broker.go cleanupLargeTxnState: removing a large transaction's spill file fails; pendingLargeTxnCleanup is retried every 10 s)"},
 		{SubscriptionLag, 0.3, "a new event-store subscription's resolved ts stays at its start for up to 30 s, far behind any older subscription, while its incremental scan runs (TiCDC logservice/eventstore event_store.go advanceResolvedTs is called by the log puller, whose span resolved ts waits for every region's incremental scan)"},
 		{DropEvent, 0.005, "the collector's dynstream replaces an arriving DML, DDL or sync point by a DropEvent (TiCDC utils/dynstream memory_control.go appendEvent, usage >= 1.5 or failpoint InjectDropEvent)"},
 		{MemoryPressure, 0.01, "an arriving event finds its changefeed's area under memory pressure, so release feedback is posted (TiCDC memory_control.go appendEvent -> releaseMemory, usage >= 1.5 or checkDeadlock)"},

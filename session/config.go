@@ -83,4 +83,5 @@ const (
 	bugCallbackKept  = "f3-callback-kept"
 	patchRetryOnce   = "h1"
 	patchCommitClear = "h4"
+	patchStrayRemove = "h5"
 )

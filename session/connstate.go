@@ -108,6 +108,7 @@ func (d *dispatcherConnState) beginRegisterToRemote(serverID wire.ServerID) bool
 type readyDecision struct {
 	commitTarget   wire.ServerID
 	cleanupTargets []wire.ServerID
+	stray          bool // the cleanup is patch h5's REMOVE of a stray remote
 }
 
 // appendUnique appends target unless it is "", equal to skip, or present.
@@ -122,7 +123,14 @@ func appendUnique(targets []wire.ServerID, target, skip wire.ServerID) []wire.Se
 // wins whenever its registration is pending; once L is current any remote
 // Ready is stale and only cleaned up; a remote Ready is accepted only from
 // the one remote being probed.
-func (d *dispatcherConnState) acceptReady(from, local wire.ServerID) readyDecision {
+//
+// strayRemove is patch h5: a T4” Ready from a remote that is not the
+// current service either (a record the session never asked to keep, e.g.
+// one a duplicated probe REGISTER created after its NotReusable was taken)
+// gets a REMOVE instead of nothing, so that record does not outlive the
+// session (FINDINGS.md, "A remote event service keeps a record nobody
+// wants"). A resent Ready from the current remote is still ignored.
+func (d *dispatcherConnState) acceptReady(from, local wire.ServerID, strayRemove bool) readyDecision {
 	d.mu.Lock()
 	d.bump()
 	defer d.mu.Unlock()
@@ -147,6 +155,9 @@ func (d *dispatcherConnState) acceptReady(from, local wire.ServerID) readyDecisi
 		return readyDecision{cleanupTargets: []wire.ServerID{from}} // T4
 	}
 	if d.pendingRemoteEventServiceID != from {
+		if strayRemove && from != d.currentEventServiceID {
+			return readyDecision{cleanupTargets: []wire.ServerID{from}, stray: true} // T4'' under h5
+		}
 		return readyDecision{} // T4''
 	}
 	// T4'. localReadyPending stays: a later local Ready still wins.

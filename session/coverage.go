@@ -82,6 +82,15 @@ func (s *dispatcherSession) coverTransition(t transition) {
 	s.cover(coverPoints[t][s.connState.coverState(s.localServerID)])
 }
 
+// coverProbeNext records T5' moving a probe on to the next candidate,
+// "session/probe/next": the step that makes a dispatcher's later
+// candidates useful at all.
+func (s *dispatcherSession) coverProbeNext() {
+	if s.cover != nil {
+		s.cover("session/probe/next")
+	}
+}
+
 // readyTransition is T3 for a Ready from L, T4 for one from a remote.
 func (s *dispatcherSession) readyTransition(from wire.ServerID) transition {
 	if from == s.localServerID {

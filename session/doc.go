@@ -78,6 +78,7 @@
 //	f3-callback-kept   bug    6.1 F3       transitions.go: handleAcceptedLocalReadyLocked
 //	h1                 patch  6.3 H1       retry.go: the registrationInFlight guard in retryCurrentRegistrationIfRemovedFrom
 //	h4                 patch  6.3 H4       transitions.go: handleAcceptedLocalReadyLocked and commitLocalRegistration
+//	h5                 patch  6.3 H5       connstate.go: acceptReady answers a stray remote Ready (T4'') with a REMOVE
 //
 // f4-probe-during-merge lives in the dispatcher manager (merged
 // dispatchers ask the coordinator); the panic it leads to is HEAD's T4'

@@ -82,12 +82,14 @@ func (s *dispatcherSession) handleReadyEvent(from wire.ServerID) {
 	s.lockRequest()
 	defer s.unlockRequest()
 	s.coverTransition(s.readyTransition(from))
-	d := s.connState.acceptReady(from, s.localServerID)
+	d := s.connState.acceptReady(from, s.localServerID, s.variants.Patch(patchStrayRemove))
 	switch {
 	case d.commitTarget == s.localServerID:
 		s.tracef("T3 local ready from %s accepted, cleanup %v", from, d.cleanupTargets)
 	case d.commitTarget != "":
 		s.tracef("T4' remote ready from %s accepted", from)
+	case d.stray:
+		s.tracef("T4'' stray remote ready from %s removed (patch %s)", from, patchStrayRemove)
 	case len(d.cleanupTargets) > 0:
 		s.tracef("T4 stale remote ready from %s, L is current", from)
 	default:
@@ -160,6 +162,7 @@ func (s *dispatcherSession) handleNotReusableEvent(from wire.ServerID) {
 		s.tracef("T5'' not reusable from %s, probe chain exhausted", from)
 	default:
 		s.tracef("T5' not reusable from %s, probe %s", from, next)
+		s.coverProbeNext()
 		s.sendRegisterRequest(next)
 	}
 }

@@ -270,3 +270,29 @@ func TestH4ReRegistrationBeforeCommitSendsNoEarlyReset(t *testing.T) {
 		h.expect("REGISTER n1 startTs=100 onlyReuse=false", "RESET n1 ts=105 epoch=2")
 	})
 }
+
+// h5: a Ready from a remote that is neither current nor pending gets a
+// REMOVE, so the record a late or duplicated probe REGISTER left there is
+// not kept for good (FINDINGS.md, "A remote event service keeps a record
+// nobody wants"); a resent Ready from the current remote is still ignored,
+// and the session's state does not change. Without h5 each is ignored
+// (TestT4DoublePrimeUnsolicitedRemoteReadyIsIgnored).
+func TestH5RemovesAStrayRemoteRecord(t *testing.T) {
+	runScenario(t, setup{patches: "h5"}, func(h *harness) {
+		h.stat.Run()
+		h.sent()
+		h.ready(R1) // WaitLocal: nobody asked R1
+		h.expect("REMOVE " + string(R1))
+		h.expectState("WaitLocal")
+		h.stat.StartRemoteProbing([]wire.ServerID{R1})
+		h.sent()
+		h.ready(R2) // probing R1: R2 is a stray
+		h.expect("REMOVE " + string(R2))
+		h.ready(R1)
+		h.sent()
+		h.ready(R1) // OnRemote R1: its resent Ready is not a stray
+		h.expect()
+		h.expectState("OnRemote")
+		assert.EqualValues(t, 1, h.snap().Epoch)
+	})
+}

@@ -153,7 +153,7 @@ func TestHarnessRejectsMalformedFlags(t *testing.T) {
 		{"-sim.set=strategy", `is not key=value`},
 		{"-sim.set=budget.time=soon", `bad value "soon" for budget.time`},
 		{"-sim.bug=f9-nope", `invalid value "f9-nope" for flag -sim.bug: bad value "f9-nope" for bug: unknown bug variant "f9-nope"; known: f1-retry-unlocked`},
-		{"-sim.patch=h2", `unknown patch variant "h2"; known: h1, h3, h4`},
+		{"-sim.patch=h2", `unknown patch variant "h2"; known: h1, h3, h4, h5`},
 		{"-sim.random=maybe", `invalid boolean value "maybe" for -sim.random`},
 	}
 	for _, c := range cases {

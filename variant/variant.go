@@ -36,6 +36,7 @@ func Patches() []Info {
 		{"h1", "H1: ignore a Removed response for a registration already in progress, so T8 never sends a duplicate REGISTER"},
 		{"h3", "H3: an event service whose schema-store registration fails keeps the record and retries RegisterTable before any Ready, instead of dropping it silently (NotReusable from L would panic the collector, T5)"},
 		{"h4", "H4: clear readyCallback in commitLocalRegistration, not on first use, so a re-registration before the commit sends no RESET"},
+		{"h5", "H5: answer a Ready from a remote that is neither current nor pending with a REMOVE (as T4 does while L is current), so a REGISTER applied after its answer was taken leaves no record on that remote"},
 	}
 }
 

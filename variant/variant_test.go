@@ -26,5 +26,5 @@ func TestParseRejectsUnknownNames(t *testing.T) {
 	_, err := Parse("f9-nope", "")
 	require.EqualError(t, err, `unknown bug variant "f9-nope"; known: f1-retry-unlocked, f2-retry-removed, f3-callback-kept, f4-probe-during-merge`)
 	_, err = Parse("", "h2")
-	require.EqualError(t, err, `unknown patch variant "h2"; known: h1, h3, h4`)
+	require.EqualError(t, err, `unknown patch variant "h2"; known: h1, h3, h4, h5`)
 }

@@ -31,6 +31,9 @@ type CheckState struct {
 	// preparing holds the merged dispatchers between ObservedPrepare and
 	// ObservedCommit.
 	preparing map[wire.DispatcherID]bool
+	// restored lists the dispatchers an aborted merge registered again
+	// since the last snapshot refresh (checkers_restore.go).
+	restored []wire.DispatcherID
 	// lastAction is the last request each dispatcher's collector queued
 	// to each service (I14: was a remote record's REMOVE ever sent?).
 	lastAction map[serviceKey]wire.ActionType
@@ -152,6 +155,8 @@ func (st *CheckState) Observe(o cluster.Observation) {
 		delete(st.preparing, o.Dispatcher)
 	case cluster.ObservedSubscription:
 		st.observeSubscription(o)
+	case cluster.ObservedRestore:
+		st.restore(o.Dispatcher)
 	case cluster.ObservedRequest:
 		switch m := o.Msg.(type) {
 		case *wire.DispatcherRequest:
@@ -201,6 +206,7 @@ func (st *CheckState) snapshots(c *cluster.Cluster) []cachedSnapshot {
 		return st.snaps
 	}
 	tracking := st.step != nil
+	st.forgetRestoredStats(c)
 	for _, i := range st.changed {
 		st.snaps[i].changed = false
 	}

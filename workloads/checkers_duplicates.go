@@ -54,7 +54,7 @@ func (st *CheckState) Duplicates() DuplicateCounts {
 }
 
 // CheckI17DuplicatesExplained: every change a sink accepted more than
-// once (the same kind at the same commitTs) is explained by a RESET: the
+// once (the same change at the same commitTs: sameChange) is explained by a RESET: the
 // copy came in a later epoch than the first, and the RESET that opened
 // that epoch restarted the stream below the change's commitTs
 // (PROTOCOL.md 5 I4, I5; 3.1 "RESET(S)"; 3.4 step 4; issue #1901).
@@ -83,7 +83,7 @@ func CheckI17DuplicatesExplained(c *cluster.Cluster, st *CheckState) error {
 				dup.atTs, dup.seen = f.CommitTs, dup.seen[:0]
 			}
 			for _, first := range dup.seen {
-				if first.Kind != f.Kind {
+				if !sameChange(first, f) {
 					continue
 				}
 				cause, err := explainDuplicate(dup.resets, first, f)
@@ -103,6 +103,21 @@ func CheckI17DuplicatesExplained(c *cluster.Cluster, st *CheckState) error {
 		}
 	}
 	return nil
+}
+
+// sameChange reports whether two sink entries at one commitTs are the
+// same upstream change: the same kind and, for a DML, the same rows (row
+// IDs are unique to their transaction). Several transactions may commit
+// at one commitTs (cluster.UpstreamConfig.SameTsP), as in TiKV; they are
+// different changes, not copies.
+func sameChange(a, b cluster.Forwarded) bool {
+	if a.Kind != b.Kind {
+		return false
+	}
+	if a.Kind != "DML" || len(a.Rows) == 0 || len(b.Rows) == 0 {
+		return true
+	}
+	return a.Rows[0] == b.Rows[0]
 }
 
 // explainDuplicate is I17's rule for dup, a second copy of first: the

@@ -132,7 +132,8 @@ func TestCheckI15FiresOnWastedWork(t *testing.T) {
 
 // I17: a copy within one epoch, one in an epoch with no RESET, and one in
 // an epoch whose RESET restarted above it fire; a copy after a RESET
-// below it is explained, as a reset or as an epoch change.
+// below it is explained, as a reset or as an epoch change; another
+// transaction at the same commitTs is no copy.
 func TestCheckI17FiresOnUnexplainedDuplicates(t *testing.T) {
 	quietCluster(t, func(w *sim.World, r *Run) {
 		d := r.C.Dispatchers[0]
@@ -168,6 +169,15 @@ func TestCheckI17FiresOnUnexplainedDuplicates(t *testing.T) {
 		require.NoError(t, CheckI17DuplicatesExplained(r.C, st))
 		require.Equal(t, DuplicateCounts{EpochChange: 1, Last: st.Duplicates().Last}, st.Duplicates())
 		require.Contains(t, st.Duplicates().Last, "epoch change from "+string(self))
+
+		// Another transaction at the same commitTs (other rows), in the
+		// same epoch, is not a copy (cluster.UpstreamConfig.SameTsP).
+		require.NotEmpty(t, l.Rows, "the last change handed is a DML")
+		d.Handed = d.Handed[:n]
+		other := l
+		other.Seq, other.Rows = 2, []uint64{^uint64(0)}
+		plant(d, other)
+		require.NoError(t, CheckI17DuplicatesExplained(r.C, fresh()))
 		d.Handed = d.Handed[:n] // quietCluster's run must end clean
 	})
 }

@@ -13,7 +13,10 @@ import (
 // while four more are added and removed again and again on nodes that
 // are up, every one to five seconds, for the whole safety phase. Every
 // removal exercises T9 (I1: nothing after REMOVE; I9: L forgets it);
-// every add a fresh registration racing the faults.
+// every add a fresh registration racing the faults. A third of the
+// removals are sent twice at once, as TiCDC's maintainer may resend a
+// remove: the second comes within a second, finds the dispatcher gone
+// or already removed, and must do nothing.
 func TestChurn(t *testing.T) {
 	sim.Test(t, func(w *sim.World) {
 		cfg := cluster.DefaultConfig()
@@ -27,6 +30,15 @@ func TestChurn(t *testing.T) {
 				table := 9 + rnd.Int64N(4)
 				if live := r.LiveDispatchers(table); len(live) > 0 {
 					if d := live[0]; r.Up(r.C.Node(d.Node())) {
+						if rnd.IntN(3) == 0 {
+							delay := time.Duration(rnd.Int64N(int64(time.Second)))
+							w.Go("workloads/churn/resend-remove", func() {
+								w.Sleep(delay)
+								if r.Up(r.C.Node(d.Node())) { // a down node's collector is gone
+									r.C.ResendRemove(d)
+								}
+							})
+						}
 						r.C.RemoveDispatcher(d)
 					}
 					continue

@@ -22,6 +22,7 @@ func TestCrashes(t *testing.T) {
 	sim.Test(t, func(w *sim.World) {
 		cfg := cluster.DefaultConfig()
 		cfg.Upstream = cluster.DefaultUpstreamConfig(8)
+		cfg.Upstream.SameTsP = 0.3 // several transactions at one commitTs
 		cfg.DataSharing = true
 		r := workloads.Start(w, cfg)
 		r.AddTables(1, 6)

@@ -22,7 +22,7 @@
 // checked at a quiescent point. Run.Limits (set by Start to
 // DefaultLimits) are the bounds the workload states for I15 and I16; a
 // workload changes them after Start. Patched turns on the patches for the known hazards
-// (h1, h3, h4): a patched workload is expected to run clean, so any
+// (h1, h3, h4, h5): a patched workload is expected to run clean, so any
 // failure is new; -sim.set=patch= runs HEAD behaviour, where H3 stalls
 // about 3 % of seeds (FINDINGS.md).
 //

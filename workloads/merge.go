@@ -26,6 +26,13 @@ import (
 //     nothing is done on a node that is down; the sources go in span
 //     order, except that a quarter of the merges of three or more pick
 //     two that are not adjacent, which the dispatcher manager rejects;
+//   - a third of the merges have a source taken away while they run
+//     (moveSource: the maintainer moving the span), half after a random
+//     delay, half just as doMerge detaches the sources from their
+//     collector; the merge aborts if it has not committed (TiCDC's
+//     shouldAbortMerge and abortMerge, the Sometimes "a merge aborted"),
+//     restoring the other sources' registrations in the second case, and
+//     the span taken away gets a new dispatcher on the same node;
 //   - with Replicas, every merge table also has a whole-table dispatcher
 //     on every other node, so that with data sharing the other nodes'
 //     event stores have initialised subscriptions covering any merged
@@ -63,6 +70,10 @@ func DefaultMergeOptions() MergeOptions {
 type MergeStats struct {
 	Splits, Merges int // started
 	Committed      int // merges that reached their commit
+	// Moves counts the merges during which a source was taken away
+	// (moveSource); Aborted the merges that aborted (read off the
+	// coverage points of cluster's abortMerge: 0 when coverage is off).
+	Moves, Aborted int
 }
 
 // RunMerge is the merge workload's body: Start, the tables, the replicas,
@@ -117,6 +128,9 @@ func RunMerge(w *sim.World, o MergeOptions) (*Run, *MergeStats) {
 	w.Sleep(settle)
 	r.quiet = true
 	w.Sleep(time.Second)
+	for _, reason := range cluster.MergeAbortReasons {
+		stats.Aborted += int(w.Covered("cluster/merge/abort/" + reason))
+	}
 	return r, stats
 }
 
@@ -150,10 +164,86 @@ func (r *Run) splitAndMerge(table int64, rand func(int64) int64, healed func() b
 			}
 		default:
 			stats.Merges++
-			if r.C.Merge(home, r.mergeSources(ds, rand)) != nil {
+			sources := r.mergeSources(ds, rand)
+			var move *sourceMove
+			if rand(3) == 0 {
+				stats.Moves++
+				move = r.moveSource(home, sources, rand)
+			}
+			merged := r.C.Merge(home, sources)
+			if merged != nil {
 				stats.Committed++
 			}
+			move.finish(r, home, merged == nil)
 		}
+	}
+}
+
+// sourceMove is one source of a merge that the maintainer takes away
+// while the merge runs (moveSource).
+type sourceMove struct {
+	src     *cluster.Dispatcher
+	done    bool
+	removed bool
+}
+
+// moveSource starts a task that removes one of the merge's sources, as
+// TiCDC's maintainer does when it moves or removes a span: the merge
+// then aborts if it has not committed yet (shouldAbortMerge), and finish
+// gives the removed span a new dispatcher. Half of the moves come after
+// up to three seconds (the merge check task polls every second, so most
+// land while the merged dispatcher waits for its Ready); the others
+// watch, every 5 ms, for the source to leave its collector while it
+// still lives: doMerge has begun closing the sources, and an abort then
+// has to restore the other sources' registrations (abortMerge).
+func (r *Run) moveSource(home *cluster.Node, sources []*cluster.Dispatcher, rand func(int64) int64) *sourceMove {
+	m := &sourceMove{src: sources[rand(int64(len(sources)))]}
+	delay, inDoMerge := time.Duration(rand(int64(3*time.Second))), rand(2) == 0
+	r.W.Go("workload/merge-move", func() {
+		defer func() { m.done = true }()
+		if inDoMerge {
+			r.awaitDetached(home, m.src)
+		} else {
+			r.W.Sleep(delay)
+		}
+		if r.Up(home) {
+			m.removed = r.C.RemoveDispatcher(m.src)
+		}
+	})
+	return m
+}
+
+// awaitDetached waits, for up to five seconds, until d is a source that
+// doMerge has removed from its collector (it is WaitingMerge and its
+// node's collector no longer has it) or the merge is over.
+func (r *Run) awaitDetached(n *cluster.Node, d *cluster.Dispatcher) {
+	for range 1000 {
+		r.W.Sleep(5 * time.Millisecond)
+		if !r.Up(n) || d.ComponentStatus() != cluster.WaitingMerge {
+			return
+		}
+		if coll := n.Collector; coll != nil && !coll.HasDispatcher(d.ID()) {
+			return
+		}
+	}
+}
+
+// finish waits for the move's task, then, if it removed its source and
+// the merge did not commit (so that the merged dispatcher does not cover
+// the source's span), adds a dispatcher for that span on the node from
+// the source's checkpoint: the maintainer scheduling the span it took
+// away. A node that is down meanwhile loses the span (its restart
+// re-adds only the dispatchers it had), which later merges of the table
+// then refuse as not adjacent.
+func (m *sourceMove) finish(r *Run, home *cluster.Node, uncommitted bool) {
+	if m == nil {
+		return
+	}
+	for !m.done {
+		r.W.Sleep(100 * time.Millisecond)
+	}
+	if m.removed && uncommitted && r.Up(home) {
+		r.C.AddDispatcher(home, m.src.Span(), m.src.CheckpointTs())
 	}
 }
 

@@ -17,16 +17,20 @@ import (
 // across the merged dispatcher's two phases); after the heal every live
 // dispatcher, merged ones included, must catch up.
 func TestMerge(t *testing.T) {
-	merges, committed, seeds := 0, 0, map[uint64]bool{}
+	merges, committed, moves, aborted, seeds := 0, 0, 0, 0, map[uint64]bool{}
 	sim.Test(t, func(w *sim.World) {
 		seeds[w.Seed()] = true
 		_, st := workloads.RunMerge(w, workloads.DefaultMergeOptions())
 		merges, committed = merges+st.Merges, committed+st.Committed
+		moves, aborted = moves+st.Moves, aborted+st.Aborted
 	}, sim.Seeds(8), sim.Configure(workloads.Patched))
-	t.Logf("%d merges started, %d committed", merges, committed)
+	t.Logf("%d merges started, %d committed, %d with a source moved away, %d aborted", merges, committed, moves, aborted)
 	// A property of a sweep: a single seed (a replay, one of dst's
 	// one-seed chunks) may commit none.
 	if committed == 0 && len(seeds) >= 4 {
 		t.Fatal("no merge committed: the workload does not exercise the two-phase add")
+	}
+	if aborted == 0 && len(seeds) >= 4 {
+		t.Fatal("no merge aborted: the workload does not exercise TiCDC's merge abort")
 	}
 }

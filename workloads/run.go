@@ -183,10 +183,10 @@ func (r *Run) LiveDispatchers(table int64) []*cluster.Dispatcher {
 }
 
 // Patched turns on the patches for every known hazard (PROTOCOL.md 6.3:
-// h1, h3, h4), as sim.Configure(workloads.Patched): with them a workload
+// h1, h3, h4, h5), as sim.Configure(workloads.Patched): with them a workload
 // must run clean, so any failure is new. -sim.set=patch= runs HEAD.
 func Patched(c *sim.Config) {
-	if err := c.Set("patch", "h1,h3,h4"); err != nil {
+	if err := c.Set("patch", "h1,h3,h4,h5"); err != nil {
 		panic(err)
 	}
 }

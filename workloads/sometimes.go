@@ -38,6 +38,11 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// 6.1 F3/F4 territory: the merge's node crashed between
 	// PrepareAddDispatcher and the commit.
 	{"a merge is interrupted by a crash", []string{"cluster/merge/interrupted"}},
+	// 1.9, TiCDC's MergeCheckTask: a source is removed between the
+	// prepare and the commit and the merge aborts (shouldAbortMerge,
+	// abortMerge).
+	{"a merge aborted", []string{"cluster/merge/abort/source_dispatcher_missing", "cluster/merge/abort/source_dispatcher_removing",
+		"cluster/merge/abort/merged_dispatcher_missing", "cluster/merge/abort/merged_dispatcher_removing"}},
 	// 4.3 race 5: a second REGISTER overwrites a live record on the
 	// event service (not removed first); with patch h1 on, only a
 	// remote's re-registration (onlyReuse) still does.
@@ -46,11 +51,17 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// are both still pending, so the remote becomes current first.
 	{"a remote Ready arrives before L's", []string{"session/T4/RegisteringProbing"}},
 
+	// TiCDC's markRemoved: a REMOVE or RESET arrives while its record's
+	// scan reads the event store (fault.ScanReadSlow) and cancels it.
+	{"a scan under way is cancelled by REMOVE or RESET", []string{"eventservice/scan/cancelled"}},
+
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
 	{"a remote event service serves a dispatcher", []string{"session/T4/*"}},
 	// 3.1 T5/T5'': a remote refuses reuse and the probe moves on.
 	{"a remote refuses reuse", []string{"session/T5/*"}},
+	// 3.1 T5': after a NotReusable the next candidate is asked.
+	{"a probe moves on to the next candidate", []string{"session/probe/next"}},
 	// 3.1 T7: a hole in the stream resets the current service.
 	{"a dispatcher resets its service after a hole", []string{"session/T7/*"}},
 	// 3.1 T8: a heartbeat response says the service lost the dispatcher.
@@ -59,6 +70,9 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	{"an event service reuses a subscription", []string{"eventservice/register/reuse-hit"}},
 	// 3.3: an event service sweeps a record whose heartbeats stopped.
 	{"an event service sweeps an inactive record", []string{"eventservice/sweep/inactive"}},
+	// 3.1 T9: a remove resent while the first is still in progress finds
+	// the dispatcher gone (TestChurn resends some removes).
+	{"a resent remove finds the dispatcher gone", []string{"collector/remove/unknown"}},
 }
 
 // installSometimes registers the Sometimes assertions on w.

@@ -24,11 +24,11 @@ type shape struct {
 func shapeOf(bug string) (shape, error) {
 	switch bug {
 	case "f1-retry-unlocked", "f2-retry-removed":
-		return shape{heartbeat: true, patches: "h1,h3,h4"}, nil // workloads.Patched
+		return shape{heartbeat: true, patches: "h1,h3,h4,h5"}, nil // workloads.Patched
 	case "f3-callback-kept":
 		return shape{patches: "h1,h3"}, nil // h4 would fix F3 too
 	case "f4-probe-during-merge":
-		return shape{patches: "h1,h3,h4"}, nil
+		return shape{patches: "h1,h3,h4,h5"}, nil
 	}
 	return shape{}, fmt.Errorf("peers: unknown bug %q; known: %s", bug, strings.Join(Bugs, ", "))
 }

@@ -104,7 +104,7 @@ func TestDiffCommand(t *testing.T) {
 		{[]string{"--workload", "TestFixtureNet", "--seed", "2"}, "diff needs --vs key=value"},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "2", "--vs", "net.dup=0", "--context", "-1"}, "--context -1: want 0 or more lines"},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "2", "--vs", "net.dup=0", "--hunks", "0"}, "--hunks 0: want at least 1"},
-		{[]string{"--workload", "TestFixtureNet", "--vs", "net.dup=0"}, "diff needs --workload NAME and --seed S"},
+		{[]string{"--workload", "TestFixtureNet", "--vs", "net.dup=0"}, "diff needs --workload NAME (or a regular expression matching one workload) and --seed S"},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "2", "--vs", "net.dup=2"}, "net.dup"},
 	} {
 		code, out, errOut := dst(t, append([]string{"diff", "--pkg", pkg}, c.args...)...)

@@ -66,9 +66,19 @@ func Discover(bin *Binary, log io.Writer) ([]Workload, error) {
 	return out, nil
 }
 
+// ExamplePrefix starts the name of a workload that is an example: a
+// test a document shows (the README's TestExampleRestartTable), which a
+// sweep leaves out unless --workload asks for it, so that it takes no
+// share of the seeds of make run or the nightly sweep.
+const ExamplePrefix = "TestExample"
+
+// IsExample reports whether w is an example workload (ExamplePrefix).
+func (w Workload) IsExample() bool { return strings.HasPrefix(w.Name, ExamplePrefix) }
+
 // Select returns the workloads whose name matches pattern (an RE2
-// regular expression, unanchored, as go test -run; empty matches all).
-// Matching nothing is a usage error that lists what there is.
+// regular expression, unanchored, as go test -run). An empty pattern
+// selects every workload but the examples; a pattern selects examples
+// too. Matching nothing is a usage error that lists what there is.
 func Select(all []Workload, pattern string) ([]Workload, error) {
 	re, err := regexp.Compile(pattern)
 	if err != nil {
@@ -76,7 +86,7 @@ func Select(all []Workload, pattern string) ([]Workload, error) {
 	}
 	var out []Workload
 	for _, w := range all {
-		if re.MatchString(w.Name) {
+		if re.MatchString(w.Name) && (pattern != "" || !w.IsExample()) {
 			out = append(out, w)
 		}
 	}
@@ -84,6 +94,36 @@ func Select(all []Workload, pattern string) ([]Workload, error) {
 		return nil, usagef("--workload %q matches no workload; the workloads are: %s", pattern, strings.Join(names(all), ", "))
 	}
 	return out, nil
+}
+
+// SelectOne returns the one workload that a command on a single seed
+// (replay, shrink, diff, timeline) is asked for: the workload whose full
+// name is pattern, else the only one whose whole name the regular
+// expression matches (anchored at both ends, so TestMerge does not
+// select TestMergeUnderChurn; subtest levels are matched as one string,
+// "TestProbing/sharing=true"). A pattern that matches none or several
+// is a usage error that lists the candidates.
+func SelectOne(all []Workload, pattern, pkg string) (Workload, error) {
+	if i := slices.IndexFunc(all, func(w Workload) bool { return w.Name == pattern }); i >= 0 {
+		return all[i], nil
+	}
+	re, err := regexp.Compile("^(?:" + pattern + ")$")
+	if err != nil {
+		return Workload{}, usagef("--workload %q: neither a workload's name nor a regular expression: %v", pattern, err)
+	}
+	var out []Workload
+	for _, w := range all {
+		if re.MatchString(w.Name) {
+			out = append(out, w)
+		}
+	}
+	switch len(out) {
+	case 1:
+		return out[0], nil
+	case 0:
+		return Workload{}, usagef("--workload %q matches no workload of %s (the whole name must match); the workloads are: %s", pattern, pkg, strings.Join(names(all), ", "))
+	}
+	return Workload{}, usagef("--workload %q matches %d workloads of %s, this command runs one: %s", pattern, len(out), pkg, strings.Join(names(out), ", "))
 }
 
 func names(ws []Workload) []string {

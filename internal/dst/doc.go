@@ -23,7 +23,10 @@
 // sim.Describing().
 //
 // Flags: --workload REGEX selects workloads by full name (subtests
-// included, "TestProbing/sharing=true"); --seeds N runs seeds
+// included, "TestProbing/sharing=true"; without it every workload but
+// the examples, whose names start with TestExample: the README's example
+// workload takes no share of a sweep unless --workload names it);
+// --seeds N runs seeds
 // start..start+N-1 of each (a range past 2^64-1 is refused; an
 // open-ended one ends there), --time D stops after D of wall time, at
 // least 1s (the default when --seeds is not given is --time 1m; both may
@@ -159,6 +162,12 @@
 // # dst replay (replay.go)
 //
 //	go run ./cmd/dst replay --workload TestSteady --seed 31 [--results FILE] [--node n1] [--dispatcher d9] [--set k=v]
+//
+// --workload of replay, shrink, diff and timeline is one workload: its
+// full name, or a regular expression that matches exactly one whole
+// name (anchored at both ends: TestMerge does not select
+// TestMergeUnderChurn); one that matches none or several is exit 2,
+// with the candidates listed.
 //
 // Re-runs one seed with -sim.trace and prints the configuration block, the
 // trace (only the lines of --node or naming it, and naming --dispatcher,
@@ -368,6 +377,12 @@
 // first on which the unmutated model reached it. When some mutant sits
 // on a patched path, the coverage sweep runs again with every patch off,
 // and such a mutant counts as reached when either sweep runs its line.
+// Third, each mutant is swept only on the workloads whose seeds ran its
+// line (the report's workloads_skipped counts the others): a seed that
+// never executes the mutated statement runs, deterministically, exactly
+// as the unmutated model's did, so it cannot kill. This is PIT's test
+// selection by coverage, exact here rather than a heuristic ("Selecting
+// workloads by coverage", mutate_cover.go).
 //
 // A mutant whose site comes after a patch's branch in its function
 // (internal/mutate, patch.go) may sit on a path that patch replaces: when
@@ -443,7 +458,9 @@
 // # Progress (progress.go)
 //
 // On a terminal a progress bar (github.com/schollz/progressbar/v3, which
-// redraws one line in place and predicts the time left) shows seeds done,
-// seeds per second and failures; elsewhere (CI logs, files) a plain line
-// every --progress-every (5s) says the same and the time left.
+// redraws one line in place) shows seeds done of the plan's total, seeds
+// per second, failures and the time left; elsewhere (CI logs, files) a
+// plain line every --progress-every (5s) says the same. On a --resume
+// both count the seeds recorded before among those done (the bar starts
+// there), and the time left is estimated from this run's rate alone.
 package dst

@@ -211,7 +211,7 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{[]string{"run", "--seeds", "-1"}, "--seeds -1: want a positive number"},
 		{[]string{"run", "--seeds", "0"}, "--seeds 0: want a positive number"},
 		{[]string{"run", "--bug", "f9-nope"}, `unknown bug variant "f9-nope"; known: f1-retry-unlocked`},
-		{[]string{"run", "--patch", "h2"}, `unknown patch variant "h2"; known: h1, h3, h4`},
+		{[]string{"run", "--patch", "h2"}, `unknown patch variant "h2"; known: h1, h3, h4, h5`},
 		{[]string{"run", "--set", "nope=1"}, `invalid value "nope=1" for flag -set`},
 		{[]string{"run", "--pkg", fixture, "--workload", "NoSuch"}, `--workload "NoSuch" matches no workload; the workloads are: TestFixture, TestFixtureOther/a, TestFixtureOther/b`},
 		{[]string{"run", "--pkg", fixture, "--json", good}, "exists: continue it with --resume"},
@@ -221,7 +221,7 @@ func TestBadInputIsAUsageError(t *testing.T) {
 		{[]string{"run", "--resume", otherFormat}, "v99.jsonl:1: results format version 99; this dst reads versions 1 and 2"},
 		{[]string{"run", "--resume", otherBinary}, "was written by test binary version abababababababab"},
 		{[]string{"run", "--resume", otherLine}, "otherline.jsonl:2: result line version 7"},
-		{[]string{"replay", "--pkg", fixture, "--workload", "TestNoSuch", "--seed", "1"}, `unknown workload "TestNoSuch"`},
+		{[]string{"replay", "--pkg", fixture, "--workload", "TestNoSuch", "--seed", "1"}, `--workload "TestNoSuch" matches no workload of ./testdata/fixture (the whole name must match); the workloads are: TestFixture, TestFixtureOther/a, TestFixtureOther/b`},
 		{[]string{"replay", "--workload", "TestFixture", "--seed", "x1"}, `--seed: seed "x1" is not a uint64`},
 		{[]string{"merge", "-o", filepath.Join(t.TempDir(), "m.jsonl"), good, corrupt}, "corrupt.jsonl:4: corrupt"},
 	} {

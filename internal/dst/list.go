@@ -32,13 +32,17 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "workloads of %s (--workload REGEX):\n", *pkg)
 	for _, w := range ws {
-		fmt.Fprintf(tw, "  %s\t%d seeds by default\n", w.Name, w.Seeds)
+		note := ""
+		if w.IsExample() {
+			note = " (an example: swept only when --workload selects it)"
+		}
+		fmt.Fprintf(tw, "  %s\t%d seeds by default%s\n", w.Name, w.Seeds, note)
 	}
 	fmt.Fprintln(tw, "\nbug variants (--bug NAME):")
 	for _, v := range variant.Bugs() {
 		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Doc)
 	}
-	fmt.Fprintln(tw, "\npatch variants (--patch NAME; the workloads of ./workloads turn on h1,h3,h4, --patch '' is HEAD):")
+	fmt.Fprintln(tw, "\npatch variants (--patch NAME; the workloads of ./workloads turn on h1,h3,h4,h5, --patch '' is HEAD):")
 	for _, v := range variant.Patches() {
 		fmt.Fprintf(tw, "  %s\t%s\n", v.Name, v.Doc)
 	}

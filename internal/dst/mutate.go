@@ -355,7 +355,7 @@ func (f *mutateFlags) unreached(ctx context.Context, r *mutantRunner, ms []*muta
 	if err != nil {
 		return nil, err
 	}
-	r.sometimes = some
+	r.sometimes, r.cover = some, on
 	var off *reach
 	if patchOff {
 		if off, _, err = r.coverageSweep(ctx, pkgs, append(slices.Clone(r.pins), "patch=")); err != nil {

@@ -38,9 +38,40 @@ import (
 type sometimesBaseline map[string]map[string][]uint64
 
 // reach is the set of statements a coverage sweep ran, by file inside
-// the module ("session/retry.go").
+// the module ("session/retry.go"), over every workload (blocks) and for
+// each workload alone (byWorkload).
 type reach struct {
-	blocks map[string][]coverBlock
+	blocks     map[string][]coverBlock
+	byWorkload map[string]*reach
+}
+
+func newReach() *reach { return &reach{blocks: map[string][]coverBlock{}, byWorkload: map[string]*reach{}} }
+
+// Selecting workloads by coverage. The simulator is deterministic, so a
+// seed whose run never executes the mutated statement runs exactly as
+// it does on the unmutated model: same schedule, same checks, same
+// Sometimes, and it passes as that seed passed in the coverage sweep.
+// Such a seed cannot kill the mutant, and sweeping it only spends time.
+// dst mutate therefore sweeps a mutant only on the workloads whose
+// seeds (the same seeds, with the same pins) ran its line in the
+// coverage sweep: PIT's test selection by coverage, made exact by
+// determinism. The selection is per workload, not per seed, because the
+// sweep writes one cover profile per workload process. It applies to the
+// sweep with the workloads' pins; the sweep with a patch off runs a
+// configuration the coverage sweeps did not (every patch off but one),
+// so it runs every workload.
+
+// workloadsRunning returns, of ws in their order, the workloads whose
+// seeds ran the statement at file:line:col (every one for a position
+// the profiles do not cover, such as a constant's declaration).
+func (r *reach) workloadsRunning(ws []string, file string, line, col int) []string {
+	var out []string
+	for _, w := range ws {
+		if wr := r.byWorkload[w]; wr == nil || wr.ran(file, line, col) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // coverBlock is one block of a cover profile: from line.col to
@@ -155,7 +186,7 @@ func (r *mutantRunner) coverageSweep(ctx context.Context, targets []mutate.Packa
 		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
-	out := &reach{blocks: map[string][]coverBlock{}}
+	out := newReach()
 	some := sometimesBaseline{}
 	var mu sync.Mutex
 	var firstErr error
@@ -209,9 +240,17 @@ func (r *mutantRunner) coverOne(ctx context.Context, bin *Binary, workload strin
 		return fmt.Errorf("the coverage sweep of %s wrote no profile: %v", workload, err)
 	}
 	defer f.Close()
+	own := newReach()
+	if err := own.readCoverProfile(f, modPath); err != nil {
+		return err
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	return out.readCoverProfile(f, modPath)
+	for file, bs := range own.blocks {
+		out.blocks[file] = append(out.blocks[file], bs...)
+	}
+	out.byWorkload[workload] = own
+	return nil
 }
 
 // modulePath returns the path of the module dst mutate runs in.

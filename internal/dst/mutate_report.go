@@ -78,6 +78,10 @@ type MutantResult struct {
 	// BaselineFails is set on a killed mutant whose killing seed fails
 	// on the unmutated model as well: not a kill to trust.
 	BaselineFails bool `json:"baseline_fails,omitempty"`
+	// WorkloadsSkipped counts the workloads the sweep with the workloads'
+	// pins left out because none of their seeds runs the mutated line
+	// (mutate_cover.go, "Selecting workloads by coverage").
+	WorkloadsSkipped int `json:"workloads_skipped,omitempty"`
 	// SeedsRun counts the seeds run, over both sweeps.
 	SeedsRun int   `json:"seeds_run"`
 	WallNS   int64 `json:"wall_ns"`

@@ -29,14 +29,15 @@ const sometimesQuorum = 3 // one seed in three
 
 // lostSometimes marks res killed when a workload of the mutant's sweep,
 // which passed every seed, reached none of the seeds that reached a
-// Sometimes in the baseline often enough. Workloads are checked in the
+// Sometimes in the baseline often enough. ws are the workloads swept: one
+// left out by coverage ran as the baseline did and lost nothing. Workloads are checked in the
 // sweep's order and names in sorted order, so the same mutant is
 // reported the same way every time.
-func (r *mutantRunner) lostSometimes(reached map[string]map[string]bool, res *MutantResult) {
+func (r *mutantRunner) lostSometimes(ws []string, reached map[string]map[string]bool, res *MutantResult) {
 	if r.sometimes == nil {
 		return
 	}
-	for _, w := range r.workloads {
+	for _, w := range ws {
 		base := r.sometimes[w]
 		for _, name := range slices.Sorted(maps.Keys(base)) {
 			seeds := base[name]

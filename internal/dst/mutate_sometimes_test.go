@@ -16,10 +16,10 @@ func TestLostSometimesKills(t *testing.T) {
 			"TestB": {"remote serves": seq(3, 12), "probe moves on": seq(1, 10)}, // 12 and 10 of 30
 		}}
 	res := &MutantResult{Outcome: OutcomeSurvived}
-	r.lostSometimes(map[string]map[string]bool{"TestB": {"probe moves on": true, "remote serves": true}}, res)
+	r.lostSometimes(r.workloads, map[string]map[string]bool{"TestB": {"probe moves on": true, "remote serves": true}}, res)
 	require.Equal(t, OutcomeSurvived, res.Outcome, "nothing often reached was lost")
 
-	r.lostSometimes(map[string]map[string]bool{"TestB": {"remote serves": true}}, res)
+	r.lostSometimes(r.workloads, map[string]map[string]bool{"TestB": {"remote serves": true}}, res)
 	require.Equal(t, OutcomeKilled, res.Outcome)
 	require.Equal(t, KindSometimes, res.Kind)
 	require.Equal(t, "TestB", res.Workload)
@@ -29,7 +29,7 @@ func TestLostSometimesKills(t *testing.T) {
 
 	r.sometimes = nil
 	res = &MutantResult{Outcome: OutcomeSurvived}
-	r.lostSometimes(nil, res)
+	r.lostSometimes(r.workloads, nil, res)
 	require.Equal(t, OutcomeSurvived, res.Outcome, "no baseline, no verdict")
 }
 

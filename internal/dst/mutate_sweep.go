@@ -43,6 +43,10 @@ type mutantRunner struct {
 	// (the coverage sweep's); nil without one. A mutant whose sweep
 	// passes every seed but loses one of them is killed (sometimes.go).
 	sometimes sometimesBaseline
+	// cover is the coverage sweep's reach with the workloads' pins; nil
+	// without one. A mutant is swept only on the workloads that ran its
+	// line (mutate_cover.go, "Selecting workloads by coverage").
+	cover *reach
 
 	mu   sync.Mutex
 	done int
@@ -153,11 +157,19 @@ func (r *mutantRunner) one(parent context.Context, m *mutate.Mutant) *MutantResu
 		res.Outcome, res.Message = OutcomeNotCompiled, compileError(err)
 		return res
 	}
-	r.sweep(ctx, bin, r.pins, res)
+	ws := r.workloads
+	if r.cover != nil {
+		ws = r.cover.workloadsRunning(r.workloads, m.File, m.Line, m.Col)
+		res.WorkloadsSkipped = len(r.workloads) - len(ws)
+	}
+	res.Outcome = OutcomeSurvived // what a sweep of no workload leaves
+	if len(ws) > 0 {
+		r.sweep(ctx, bin, r.pins, ws, res)
+	}
 	if res.Outcome == OutcomeSurvived && m.PatchOff != "" {
 		// The patch may replace the mutated path: sweep with it off.
 		res.PatchOffSwept = true
-		r.sweep(ctx, bin, append(append([]string(nil), r.pins...), "patch="+patchesWithout(m.PatchOff)), res)
+		r.sweep(ctx, bin, append(append([]string(nil), r.pins...), "patch="+patchesWithout(m.PatchOff)), r.workloads, res)
 	}
 	if parent.Err() != nil {
 		return nil
@@ -193,8 +205,8 @@ func (r *mutantRunner) baselineFails(ctx context.Context, res *MutantResult) boo
 // s of every workload before seed s+1 of any, so a mutant that any
 // workload kills early is found early), and stops at the first failing
 // seed. It sets res.Outcome to killed, survived or timeout.
-func (r *mutantRunner) sweep(ctx context.Context, bin *Binary, pins []string, res *MutantResult) {
-	plan := Plan{Workloads: r.workloads, Start: r.start, Seeds: r.seeds, Block: 1}
+func (r *mutantRunner) sweep(ctx context.Context, bin *Binary, pins []string, ws []string, res *MutantResult) {
+	plan := Plan{Workloads: ws, Start: r.start, Seeds: r.seeds, Block: 1}
 	cur := NewCursor(&plan, Done{})
 	timeout := min(r.seedTimeout, r.budget)
 	job := Job{Bin: bin, Pins: pins, SeedTimeout: timeout}
@@ -210,7 +222,7 @@ func (r *mutantRunner) sweep(ctx context.Context, bin *Binary, pins []string, re
 		if !ok {
 			res.Outcome = OutcomeSurvived
 			if slices.Equal(pins, r.pins) { // the baseline ran with these pins
-				r.lostSometimes(reached, res)
+				r.lostSometimes(ws, reached, res)
 			}
 			return
 		}

@@ -58,10 +58,13 @@ func TestMutateOutcomes(t *testing.T) {
 	require.Equal(t, "safety", killed.Kind)
 	require.Contains(t, killed.Message, `"Wrap wraps at 13"`)
 	require.False(t, killed.BaselineFails, "seed 13 passes on the unmutated model")
-	// Seeds interleave: seed s of both workloads before seed s+1.
-	require.Equal(t, 2*12+2, killed.SeedsRun)
+	// Selection by coverage: only TestWrap runs Wrap, only TestQuiet
+	// runs Ignored, so each mutant is swept on that workload alone.
+	require.Equal(t, 13, killed.SeedsRun)
+	require.Equal(t, 1, killed.WorkloadsSkipped)
 	require.Equal(t, "Ignored", got[OutcomeSurvived].Func)
-	require.Equal(t, 40, got[OutcomeSurvived].SeedsRun)
+	require.Equal(t, 20, got[OutcomeSurvived].SeedsRun)
+	require.Equal(t, 1, got[OutcomeSurvived].WorkloadsSkipped)
 	require.Equal(t, "Unused", got[OutcomeUnreached].Func)
 	require.Zero(t, got[OutcomeUnreached].SeedsRun, "an unreached mutant is not swept")
 	require.Equal(t, "Last", got[OutcomeNotCompiled].Func)
@@ -70,7 +73,7 @@ func TestMutateOutcomes(t *testing.T) {
 	require.Contains(t, out, "mutation score 33.3% = killed 1 / (generated 4 - not compiled 1 - equivalent 0)")
 	require.Contains(t, out, "over the mutants some seed reached: 50.0% = killed 1 / (killed + survived 1 + timeout 0); 1 unreached")
 	require.Regexp(t, `const-inc\s+4\s+1\s+1\s+1\s+0\s+1\s+0\s+33\.3%\s+50\.0%`, out)
-	require.Contains(t, out, "const-inc "+got[OutcomeSurvived].ID+" Ignored\n      v + 5  ->  v + 6\n      40 seeds")
+	require.Contains(t, out, "const-inc "+got[OutcomeSurvived].ID+" Ignored\n      v + 5  ->  v + 6\n      20 seeds")
 	require.Contains(t, out, "model.go:17:9 const-inc "+got[OutcomeUnreached].ID+" Unused\n      7  ->  8\n      no seed of the sweep runs")
 	require.Contains(t, out, "--id "+killed.ID+" --replay TestWrap:13")
 	now, err := os.ReadFile(model)
@@ -84,10 +87,24 @@ func TestMutateOutcomes(t *testing.T) {
 	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
 	require.Contains(t, out, "mutation score 50.0% = killed 1 / (generated 4 - not compiled 1 - equivalent 1)")
 
-	// Without the coverage sweep the unreached mutant is swept, and survives.
-	code, out, errOut = dst(t, mutateArgs("--equivalent", eq, "--coverage=false")...)
+	// Without the coverage sweep the unreached mutant is swept, and
+	// survives, and every mutant is swept on both workloads, seeds
+	// interleaved: seed s of both before seed s+1.
+	path = filepath.Join(t.TempDir(), "nocover.jsonl")
+	code, out, errOut = dst(t, mutateArgs("--equivalent", eq, "--coverage=false", "--json", path)...)
 	require.Equal(t, ExitClean, code, "%s\n%s", out, errOut)
 	require.Regexp(t, `const-inc\s+4\s+1\s+1\s+0\s+0\s+1\s+1\s+50\.0%`, out)
+	_, recs, err := ReadMutateReport(path)
+	require.NoError(t, err)
+	for _, r := range recs {
+		switch r.Func {
+		case "Wrap":
+			require.Equal(t, 2*12+2, r.SeedsRun)
+		case "Unused":
+			require.Equal(t, 40, r.SeedsRun)
+		}
+		require.Zero(t, r.WorkloadsSkipped)
+	}
 }
 
 // A results file cut after its first mutant resumes with the others
@@ -157,7 +174,7 @@ func TestMutateList(t *testing.T) {
 // The sweep with a patch off keeps the workloads' other patches on; a
 // patch the generator could not name turns them all off.
 func TestPatchesWithout(t *testing.T) {
-	require.Equal(t, "h1,h3", patchesWithout("h4"))
-	require.Equal(t, "h3,h4", patchesWithout("h1"))
+	require.Equal(t, "h1,h3,h5", patchesWithout("h4"))
+	require.Equal(t, "h3,h4,h5", patchesWithout("h1"))
 	require.Equal(t, "", patchesWithout("*"))
 }

@@ -31,22 +31,37 @@ type Progress struct {
 }
 
 // NewProgress starts showing progress on out. total is the plan's seeds
-// still to run (0: time-bounded), budget the time budget (0: none).
+// still to run (0: time-bounded), already the seeds recorded before this
+// run (a --resume), budget the time budget (0: none).
 func NewProgress(out io.Writer, total, already, failures int, budget, period time.Duration) *Progress {
+	f, ok := out.(*os.File)
+	return newProgress(out, total, already, failures, budget, period, ok && term.IsTerminal(int(f.Fd())))
+}
+
+// newProgress is NewProgress with the choice of a bar made by the
+// caller. A bar counts the whole plan: on a resume it starts at the
+// seeds already recorded, so that its percentage and the "done/total"
+// beside it are the same fraction. Its own prediction of the time left
+// is off, because it would take the resumed seeds as done in this run's
+// first second; the line's estimate counts this run's seeds only.
+func newProgress(out io.Writer, total, already, failures int, budget, period time.Duration, bar bool) *Progress {
 	p := &Progress{out: out, total: total, already: already, failures: failures, budget: budget, began: time.Now(), period: period, last: time.Now()}
-	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		max := int64(total)
+	if bar {
+		max := int64(already + total)
 		if total == 0 {
 			max = int64(budget / time.Second)
 		}
 		p.bar = progressbar.NewOptions64(max,
 			progressbar.OptionSetWriter(out),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionShowElapsedTimeOnFinish(),
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
+		if total > 0 {
+			p.bar.Set(already)
+		}
 	}
 	return p
 }
@@ -72,9 +87,9 @@ func (p *Progress) Tick() {
 
 func (p *Progress) update() {
 	if p.bar != nil {
-		p.bar.Describe(p.line(false))
+		p.bar.Describe(p.line(true))
 		if p.total > 0 {
-			p.bar.Set(p.done)
+			p.bar.Set(p.already + p.done)
 		} else {
 			p.bar.Set(int(time.Since(p.began) / time.Second))
 		}

@@ -105,10 +105,10 @@ func TestShrinkBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--workload", "TestFixtureNet"}, "shrink needs --workload NAME and --seed S"},
+		{[]string{"--workload", "TestFixtureNet"}, "shrink needs --workload NAME (or a regular expression matching one workload) and --seed S"},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "x1"}, "--seed"},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "2", "--match", "exact"}, `--match "exact": want kind or message`},
-		{[]string{"--workload", "TestNope", "--seed", "2"}, `unknown workload "TestNope"`},
+		{[]string{"--workload", "TestNope", "--seed", "2"}, `--workload "TestNope" matches no workload of ./testdata/shrinkfixture`},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "2", "--set", "net.bogus=1"}, `unknown configuration key "net.bogus"`},
 		{[]string{"--workload", "TestFixtureNet", "--seed", "1"}, "TestFixtureNet seed 1 passes with the seed's own configuration: nothing to shrink"},
 	} {

@@ -24,7 +24,7 @@ type seedFlags struct {
 func addSeedFlags(fs *flag.FlagSet, resultsDoc string) *seedFlags {
 	f := &seedFlags{
 		pkg:      fs.String("pkg", DefaultPkg, "the workloads package"),
-		workload: fs.String("workload", "", "the workload's full test name (required)"),
+		workload: fs.String("workload", "", "the workload: its full test name, or a regular expression that matches exactly one whole name (required)"),
 		seed:     fs.String("seed", "", "the seed (decimal or 0x hex; required)"),
 		results:  fs.String("results", "", resultsDoc),
 		cache:    fs.String("cache", "", "where built test binaries go"),
@@ -62,7 +62,7 @@ func (f *seedFlags) resolve(fs *flag.FlagSet, cmd string, stderr io.Writer) (*se
 		return f.resolveDecisions(given, stderr)
 	}
 	if *f.workload == "" || *f.seed == "" {
-		return nil, usagef("%s needs --workload NAME and --seed S", cmd)
+		return nil, usagef("%s needs --workload NAME (or a regular expression matching one workload) and --seed S", cmd)
 	}
 	seed, err := sim.ParseSeed(*f.seed)
 	if err != nil {
@@ -80,11 +80,14 @@ func (f *seedFlags) resolve(fs *flag.FlagSet, cmd string, stderr io.Writer) (*se
 			return nil, usagef("--set with --results: the results file fixes the settings (%q)", tg.header.Set)
 		}
 		tg.pkg, tg.pins = tg.header.Pkg, tg.header.Set
-		if i := slices.IndexFunc(tg.records, func(r Record) bool { return r.Test == tg.workload && r.Seed == seed }); i >= 0 {
-			tg.pins = recordHeader(tg.header, &tg.records[i]).Set // a guided child's own pins
-		}
 	}
-	return tg, f.build(tg, stderr)
+	if err := f.build(tg, stderr); err != nil {
+		return nil, err
+	}
+	if i := slices.IndexFunc(tg.records, func(r Record) bool { return r.Test == tg.workload && r.Seed == seed }); i >= 0 {
+		tg.pins = recordHeader(tg.header, &tg.records[i]).Set // a guided child's own pins
+	}
+	return tg, nil
 }
 
 // resolveDecisions takes the workload, seed and pins from the
@@ -117,7 +120,8 @@ func (f *seedFlags) resolveDecisions(given map[string]bool, stderr io.Writer) (*
 	return tg, nil
 }
 
-// build builds the package and checks that it has the workload.
+// build builds the package and checks that it has the workload, which a
+// regular expression may name (SelectOne): tg.workload becomes its name.
 func (f *seedFlags) build(tg *seedTarget, stderr io.Writer) error {
 	var err error
 	if tg.bin, err = Build(tg.pkg, *f.cache, stderr); err != nil {
@@ -127,9 +131,11 @@ func (f *seedFlags) build(tg *seedTarget, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := Select(all, "^"+regexpQuote(tg.workload)+"$"); err != nil {
-		return usagef("unknown workload %q; the workloads of %s are: %v", tg.workload, tg.pkg, names(all))
+	w, err := SelectOne(all, tg.workload, tg.pkg)
+	if err != nil {
+		return err
 	}
+	tg.workload = w.Name
 	return nil
 }
 

@@ -16,7 +16,7 @@
 //     observe, and cannot change what the model does;
 //   - the session's bump (Stat.Version and Config.Changed, which only
 //     the checkers read) and the coverage calls (coverTransition,
-//     coverRequeue, covered, cover: sim.World.Cover's, read by the
+//     coverRequeue, covered, cover, any other cover*: sim.World.Cover's, read by the
 //     sweep's summary and the Sometimes);
 //   - assertions: functions named assert*, calls to assertf,
 //     tiassert.Failf and panic, and an if whose body only asserts or

@@ -104,7 +104,7 @@ func visits(p *parsed) []visit {
 // traceFuncs are the model's observations: its trace calls, its
 // assertions (assertf, tiassert.Failf, panic), the session's bump,
 // which moves Stat.Version and tells Config.Changed, and the coverage
-// calls (coverTransition, coverRequeue, covered, cover), all read only by
+// calls (coverTransition, coverRequeue, covered, cover, any cover*), all read only by
 // the checkers and the sweep's summary. An assertion is an oracle
 // the model carries, like a checker: a mutant that deletes or weakens one
 // can differ from the original only on a run where the assertion would
@@ -116,7 +116,11 @@ var traceFuncs = map[string]bool{"tracef": true, "Tracef": true, "assertf": true
 
 func isTraceCall(n ast.Node) bool {
 	call, ok := n.(*ast.CallExpr)
-	return ok && traceFuncs[calleeName(call)]
+	if !ok {
+		return false
+	}
+	name := calleeName(call)
+	return traceFuncs[name] || strings.HasPrefix(name, "cover") // coverRemoveUnknown and the like
 }
 
 // isObservation reports whether n only observes: a trace or assertion
