@@ -123,7 +123,7 @@ reference:
 
 # Fuzz every parser (go test -fuzz, one target at a time, FUZZTIME each,
 # default 30s): -sim.set pins and the printed configuration block,
-# -sim.seed, latency distributions, variant lists, the regression
+# -sim.seed, decision files, latency distributions, variant lists, the regression
 # corpus, --shard specs, dst's two results files and the mutate
 # equivalence file. FUZZ=REGEX narrows the targets (matched against
 # pkg:Name). A failing input is written to the package's
@@ -132,7 +132,7 @@ reference:
 # "Fuzzing" section says more.
 FUZZTIME ?= 30s
 FUZZ ?= .
-FUZZ_TARGETS := sim:FuzzConfigPins sim:FuzzConfigSet sim:FuzzParseSeed network:FuzzParseDist \
+FUZZ_TARGETS := sim:FuzzConfigPins sim:FuzzConfigSet sim:FuzzParseSeed sim:FuzzParseDecisions network:FuzzParseDist \
 	variant:FuzzParse workloads:FuzzParseCorpus internal/dst:FuzzParseShard internal/dst:FuzzParseReport \
 	internal/dst:FuzzParseMutateReport internal/mutate:FuzzParseEquivalent internal/mutate:FuzzMatchPlace
 .PHONY: fuzz

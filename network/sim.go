@@ -25,6 +25,8 @@ type Sim struct {
 	rt     clock.Runtime
 	r      *rand.Rand
 	faults Faults
+	// hint is the simulator's, when it has one: see faultHinter.
+	hint   faultHinter
 	nodes  map[NodeID]*simNode // lookup only; order comes from nodeOrder
 	order  []*simNode          // attach order
 	links  map[linkKey]*link   // lookup only; order comes from linkOrder
@@ -111,8 +113,31 @@ func NewSim(rt clock.Runtime, f Faults, trace func(format string, args ...any)) 
 	if err := f.Validate(); err != nil {
 		panic(err)
 	}
-	return &Sim{rt: rt, r: rt.Rand("network"), faults: f, cover: clock.CoverFunc(rt),
+	s := &Sim{rt: rt, r: rt.Rand("network"), faults: f, cover: clock.CoverFunc(rt),
 		nodes: make(map[NodeID]*simNode), links: make(map[linkKey]*link), trace: trace}
+	if h, ok := rt.(faultHinter); ok {
+		s.hint = h
+	}
+	return s
+}
+
+// faultHinter is the simulator's way to be told what a draw decides
+// (sim.World.HintFault): a decision file rewritten toward its defaults
+// then reads "no fault" for a fault's chance and "a long wait" for the
+// wait before the next partition. The hints draw nothing and move no
+// hash; a runtime without them (the real one) needs none.
+type faultHinter interface {
+	HintFault(p float64)
+	HintFaultGap()
+}
+
+// chance reports whether a fault of probability p happens now: one draw
+// of the network's stream, said to be a fault's chance first.
+func (s *Sim) chance(p float64) bool {
+	if s.hint != nil {
+		s.hint.HintFault(p)
+	}
+	return s.r.Float64() < p
 }
 
 // Faults returns the network's fault configuration.
@@ -234,7 +259,7 @@ func (s *Sim) send(from *simNode, inc uint32, to NodeID, st Stream, msg any) err
 			s.emit(Event{Kind: EvCut, Env: env})
 		}
 		return nil
-	case s.faults.DropP > 0 && s.r.Float64() < s.faults.DropP:
+	case s.faults.DropP > 0 && s.chance(s.faults.DropP):
 		s.stats.DroppedRandom++
 		l.coverFault(faultDrop)
 		if s.observed() {
@@ -246,7 +271,7 @@ func (s *Sim) send(from *simNode, inc uint32, to NodeID, st Stream, msg any) err
 	if s.observe != nil {
 		s.emit(Event{Kind: EvSend, Env: env, At: at})
 	}
-	if s.faults.DupP > 0 && s.r.Float64() < s.faults.DupP {
+	if s.faults.DupP > 0 && s.chance(s.faults.DupP) {
 		s.stats.Duplicated++
 		l.coverFault(faultDup)
 		at := l.enqueue(inflight{env: env, at: now.Add(s.latency(l)), inc: dst.incarnation})
@@ -262,9 +287,9 @@ func (s *Sim) syncFailure(l *link) error {
 	switch {
 	case l.n >= s.faults.LinkCapacity:
 		return l.errFull
-	case s.faults.CongestedP > 0 && s.r.Float64() < s.faults.CongestedP:
+	case s.faults.CongestedP > 0 && s.chance(s.faults.CongestedP):
 		return l.errCongested
-	case s.faults.NotReadyP > 0 && s.r.Float64() < s.faults.NotReadyP:
+	case s.faults.NotReadyP > 0 && s.chance(s.faults.NotReadyP):
 		return l.errNotReady
 	}
 	return nil
@@ -272,7 +297,7 @@ func (s *Sim) syncFailure(l *link) error {
 
 func (s *Sim) latency(l *link) time.Duration {
 	d := s.faults.Latency.Sample(s.r)
-	if s.faults.SpikeP > 0 && s.r.Float64() < s.faults.SpikeP {
+	if s.faults.SpikeP > 0 && s.chance(s.faults.SpikeP) {
 		l.coverFault(faultDelay)
 		d += s.faults.Spike.Sample(s.r)
 	}

@@ -93,6 +93,9 @@ func (s *Sim) RunFaults() {
 // then acts, until Heal.
 func (s *Sim) inject(mean time.Duration, act func()) {
 	for !s.healed {
+		if s.hint != nil {
+			s.hint.HintFaultGap()
+		}
 		s.rt.Sleep(time.Duration(s.r.ExpFloat64() * float64(mean)))
 		if !s.healed && len(s.order) >= 2 {
 			act()

@@ -47,6 +47,7 @@ func (w *World) Buggify(name string) bool {
 	if s.rand == nil {
 		s.rand = w.Rand(s.cover)
 	}
+	w.HintFault(s.rate)
 	if s.rand.Float64() >= s.rate {
 		return false
 	}

@@ -61,6 +61,65 @@
 // seeded from the seed and the label alone, so adding a stream does not
 // shift the others; every draw is folded into the trace hash.
 //
+// # Decisions: record, replay, rewrite (decisions*.go)
+//
+// Every random choice of a run is a draw from a labelled stream: the
+// scheduler's pick among the runnable tasks, select's choice, each
+// fault's fate (a network drop, duplicate, spike, synchronous failure; a
+// Buggify site firing), each wait before a partition, clog or crash, each
+// latency, each workload choice. stream.Uint64 is thus the one choke point
+// of the run's decisions (DESIGN.md, "One choke point for every choice"):
+// NewDecided(cfg, Decide{...}) puts a decider there that records every
+// draw (Record, then Result.Decisions), serves a recorded file's draws
+// back (Replay), or serves them only up to a step and fresh draws from
+// another seed after it (Until, FreshSeed: the point of no return's
+// re-runs). The configuration still derives from the seed. A seed run
+// has no decider and draws exactly as before, so no hash moves.
+//
+// A decision file (decisions.go has the format) is text: a versioned
+// header naming the workload, seed, test binary and pins, then one line
+// per draw (step, stream, kind, value in hex or - for the default), then
+// an end line with the count and the run's hash, so that a truncated file
+// or one of another version is refused (exit status 2 under sim.Test)
+// rather than replayed as another run. A replayed draw comes from its own
+// stream's queue in order, so a rewritten file that changes the path
+// still gives the network the network's values. A draw marked default,
+// or past its stream's queue, is its kind's default: the oldest runnable
+// task for a pick (the strategy says it is a pick), no fault for a
+// fault's chance (model code says so with World.HintFault before the
+// draw), the longest single-draw wait for the wait before a fault
+// (HintFaultGap), and "a draw of 0" for anything else: the latency floor
+// of a uniform latency, the first of n choices. Hints draw nothing. Past
+// 64 plain defaults on one stream within one step, draws hashed from
+// the stream, the step and the count take over, so a "draw until
+// different" loop of the model cannot spin on a constant (and a record of
+// the run, where they are recorded values, replays it).
+//
+// A pick also records the task it ran, the oldest runnable task and the
+// virtual time: its value is only an index into the runnable set, and
+// how many picks precede it depends on everything upstream, so a replay
+// applies a recorded pick at its instant to its task (wherever that task
+// now sits), waits before that instant and drops it after. A replay that
+// records what it served writes a pick of the oldest task, and a fault
+// chance that drew no fault (World.HintFault gives the probability), as
+// defaults: the same run, fewer decisions set. Such a record replays to
+// the same run with other raw draws, so it carries no hash. An unchanged
+// file replays exactly: every pick matches where it was made, every raw
+// draw is the recorded one, and the hash is the seed's.
+//
+// Under sim.Test: -sim.record-decisions=FILE writes the run's file (one
+// seed); -sim.decisions=FILE replays one (its workload, seed and pins;
+// other tests skip), and checks the hash against the file's end line;
+// -sim.until=K -sim.fresh=S replays the draws before step K and draws
+// afresh from S after; -sim.check-decisions records every seed, replays
+// the record through the text format, and fails the seed as
+// nondeterminism if the replay hashes otherwise. A replayed failure's
+// report gives the -sim.decisions command as its replay line. When a
+// record sink listens, a pick that preferred another task to the oldest
+// leaves a hidden record "pick" (task, node, id, and oldest, oldest_node,
+// oldest_id for the task it passed over), which
+// dst shrink --schedule prints as "task X ran before Y".
+//
 // # Checks and failures
 //
 // Invariant(name, every, fn) runs after every step (or every N-th);
@@ -149,7 +208,9 @@
 // The configuration's parsers have fuzz targets: FuzzConfigPins (any
 // accepted pins make a configuration whose printed block, pinned back in
 // order, gives an equal Config), FuzzConfigSet (a refused value changes
-// nothing; a printed value sets its key to itself) and FuzzParseSeed.
+// nothing; a printed value sets its key to itself) and FuzzParseSeed;
+// the decision file's parser has FuzzParseDecisions (a bad file is a
+// DecisionFileError, an accepted one writes and parses back equal).
 // go test runs their seed corpora; make fuzz fuzzes them (README,
 // "Fuzzing").
 //

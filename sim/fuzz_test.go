@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -131,6 +133,42 @@ func FuzzParseSeed(f *testing.F) {
 			if w, err := ParseSeed(p); err != nil || w != v {
 				t.Fatalf("%q parsed as %d, printed %q, which parses as %d (%v)", s, v, p, w, err)
 			}
+		}
+	})
+}
+
+// FuzzParseDecisions parses arbitrary decision files. A bad file must be
+// a *DecisionFileError naming the file, never a panic; an accepted file
+// writes out as text that parses back to an equal file and writes out
+// the same again.
+func FuzzParseDecisions(f *testing.F) {
+	good := "cdcsim-decisions 1\nworkload TestX\nseed 7\nbinary -\nset bug=x\nstream 0 net\nstream 1 \"a b\"\n0 0 c ff\n3 1 p - t4/2@1000\nend 2 -\n"
+	for _, s := range []string{good, strings.TrimSuffix(good, "end 2 -\n"), good[:40], "cdcsim-decisions 2\n",
+		strings.Replace(good, "end 2 -", "end 2 0123456789abcdef", 1), "", "cdcsim-decisions 1\nend 0 -\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDecisions("fuzz", strings.NewReader(s))
+		if err != nil {
+			var de *DecisionFileError
+			if !errors.As(err, &de) || !strings.HasPrefix(err.Error(), "fuzz") {
+				t.Fatalf("error %v is not a DecisionFileError naming the file", err)
+			}
+			return
+		}
+		var a, b bytes.Buffer
+		if err := d.Write(&a); err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseDecisions("again", bytes.NewReader(a.Bytes()))
+		if err != nil {
+			t.Fatalf("%q parsed, but its rewrite %q does not: %v", s, a.String(), err)
+		}
+		if !reflect.DeepEqual(d, again) {
+			t.Fatalf("%q parsed back otherwise from %q", s, a.String())
+		}
+		if again.Write(&b); a.String() != b.String() {
+			t.Fatalf("rewrites differ: %q then %q", a.String(), b.String())
 		}
 	})
 }

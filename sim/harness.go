@@ -55,7 +55,11 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 		describe(t, o)
 		t.SkipNow()
 	}
+	dr := loadDecisionRun(t)
 	seeds, err := selectSeeds(o.seeds)
+	if err == nil {
+		seeds, err = dr.seeds(seeds)
+	}
 	if err != nil {
 		usageExit(err)
 	}
@@ -64,13 +68,19 @@ func Test(t *testing.T, body func(w *World), opts ...Option) {
 	began := time.Now()
 	for _, seed := range seeds {
 		ran++
-		cfg, err := o.config(seed)
+		cfg, err := o.config(seed, dr.pins())
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		seedBegan := time.Now()
 		hung := func(res *Result) { reportAbandoned(t, cfg, res, seedBegan) }
-		res, f := runChecked(cfg, body, flags.recheck, hung)
+		res, f := runChecked(cfg, body, dr.decide(), flags.recheck, hung)
+		dr.finish(t, res, cfg)
+		if f == nil || f.Kind != KindNondeterminism {
+			if bad := dr.check(cfg, body, res); bad != nil {
+				f = bad
+			}
+		}
 		writeJSON(t, res, f, time.Since(seedBegan))
 		steps += res.Steps
 		if f == nil {
@@ -113,10 +123,13 @@ func describe(t *testing.T, o testOptions) {
 	os.Stdout.Write([]byte(DescribePrefix + string(data) + "\n"))
 }
 
-func (o *testOptions) config(seed uint64) (Config, error) {
+func (o *testOptions) config(seed uint64, filePins Pins) (Config, error) {
 	cfg := DeriveConfig(seed)
 	for _, f := range o.configure {
 		f(&cfg)
+	}
+	if err := filePins.Apply(&cfg); err != nil {
+		return cfg, err
 	}
 	if err := flags.pins.Apply(&cfg); err != nil {
 		return cfg, err
@@ -168,26 +181,27 @@ func selectSeeds(defaultCount int) ([]uint64, error) {
 // deterministic).
 // A run whose task never yields is abandoned by the watchdog, which
 // calls hung (reportAbandoned) and does not come back.
-func runChecked(cfg Config, body func(*World), recheck bool, hung func(*Result)) (*Result, *Failure) {
+func runChecked(cfg Config, body func(*World), d Decide, recheck bool, hung func(*Result)) (*Result, *Failure) {
 	var trace io.Writer
 	if flags.trace {
 		trace = os.Stdout
 		fmt.Fprintf(os.Stdout, "configuration:\n%s", indent(cfg.String(), "  "))
 	}
 	sink, closeRecords := recordsSink()
-	first := runOnce(cfg, body, false, trace, hung, sink)
+	first := runOnce(cfg, body, d, false, trace, hung, sink)
 	closeRecords()
 	if first.Failure == nil && !recheck {
 		return first, nil
 	}
-	second := runOnce(cfg, body, true, nil, hung, nil)
+	d.Record = false
+	second := runOnce(cfg, body, d, true, nil, hung, nil)
 	if second.Hash == first.Hash {
 		return first, first.Failure
 	}
 	if f, ok := wallStopped(first, second); ok {
 		return first, f
 	}
-	return first, divergence(cfg, body, first, second)
+	return first, divergence(cfg, body, d, first, second)
 }
 
 // wallStopped handles two runs of a seed that hashed differently when
@@ -219,8 +233,8 @@ func isWallStop(f *Failure) bool { return f != nil && f.WallStop }
 
 // runOnce runs one seed under the wall-clock watchdog (hang.go); hung
 // nil reports an abandoned run on stderr and exits.
-func runOnce(cfg Config, body func(*World), record bool, trace io.Writer, hung func(*Result), sink func(Record)) *Result {
-	w := New(cfg)
+func runOnce(cfg Config, body func(*World), d Decide, record bool, trace io.Writer, hung func(*Result), sink func(Record)) *Result {
+	w := NewDecided(cfg, d)
 	if record {
 		w.RecordSteps()
 	}
@@ -259,12 +273,12 @@ func reportAbandoned(t *testing.T, cfg Config, res *Result, began time.Time) {
 // CheckDeterminism runs cfg twice and returns a nondeterminism failure if
 // the two runs differ, naming the first divergent step; nil if they agree.
 func CheckDeterminism(cfg Config, body func(*World)) *Failure {
-	a := runOnce(cfg, body, true, nil, nil, nil)
-	b := runOnce(cfg, body, true, nil, nil, nil)
+	a := runOnce(cfg, body, Decide{}, true, nil, nil, nil)
+	b := runOnce(cfg, body, Decide{}, true, nil, nil, nil)
 	if a.Hash == b.Hash {
 		return nil
 	}
-	return divergence(cfg, body, a, b)
+	return divergence(cfg, body, Decide{}, a, b)
 }
 
 // divergence explains two runs of one seed that hashed differently. It
@@ -272,10 +286,10 @@ func CheckDeterminism(cfg Config, body func(*World)) *Failure {
 // whose hash differs between those two, and shows both runs' trace lines
 // up to it. (The runs whose hashes first disagreed may have been traced
 // differently, so the step is taken from two comparable runs.)
-func divergence(cfg Config, body func(*World), a, b *Result) *Failure {
+func divergence(cfg Config, body func(*World), d Decide, a, b *Result) *Failure {
 	var ta, tb bytes.Buffer
-	ra := runOnce(cfg, body, true, &capped{w: &ta, left: 64 << 20}, nil, nil)
-	rb := runOnce(cfg, body, true, &capped{w: &tb, left: 64 << 20}, nil, nil)
+	ra := runOnce(cfg, body, d, true, &capped{w: &ta, left: 64 << 20}, nil, nil)
+	rb := runOnce(cfg, body, d, true, &capped{w: &tb, left: 64 << 20}, nil, nil)
 	step, ok := firstDivergence(ra.StepHashes, rb.StepHashes)
 	f := &Failure{Kind: KindNondeterminism, Step: step}
 	if !ok {
@@ -357,7 +371,11 @@ func failureReport(t *testing.T, cfg Config, res *Result, f *Failure) string {
 	b.WriteString("configuration:\n")
 	b.WriteString(indent(cfg.String(), "  "))
 	b.WriteString("replay:\n")
-	fmt.Fprintf(&b, "  %s\n", ReplayCommand(t.Name(), cfg.Seed, flags.pins.Pins))
+	if line := decisionReplayLine(t.Name()); line != "" {
+		fmt.Fprintf(&b, "  %s\n", line)
+	} else {
+		fmt.Fprintf(&b, "  %s\n", ReplayCommand(t.Name(), cfg.Seed, flags.pins.Pins))
+	}
 	return b.String()
 }
 

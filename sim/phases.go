@@ -68,6 +68,7 @@ func (n *Node) SetCrashable(ok bool) { n.noCrash = !ok }
 func (w *World) injectCrashes() {
 	r := w.Rand("sim/crashes")
 	for !w.healed {
+		w.HintFaultGap()
 		w.Sleep(time.Duration(r.ExpFloat64() * float64(w.cfg.CrashEvery)))
 		if w.healed {
 			return

@@ -10,10 +10,26 @@ type stream struct {
 	w   *World
 	id  uint64
 	pcg rand.PCG
+	// The rest is for a run with a decider (decisions_replay.go): the
+	// stream's recorded draws, its number in the record, its fresh
+	// generator after a replayed prefix, and its run of defaults.
+	queue   *replayQueue
+	sid     int32
+	fresh   *rand.PCG
+	defStep uint64
+	defRun  int
+	drawIdx int
 }
 
+// Uint64 is every draw of the stream: from its own generator in a seed
+// run, from the run's decider otherwise.
 func (s *stream) Uint64() uint64 {
-	v := s.pcg.Uint64()
+	var v uint64
+	if s.w.dec == nil {
+		v = s.pcg.Uint64()
+	} else {
+		v = s.w.dec.draw(s)
+	}
 	s.w.tr.mix2(tagRand^s.id, v)
 	return v
 }
@@ -23,6 +39,9 @@ func (w *World) newStream(label string) *rand.Rand {
 	id := fnv64(label)
 	s := &stream{w: w, id: id}
 	s.pcg.Seed(splitmix64(w.cfg.Seed), splitmix64(id))
+	if w.dec != nil {
+		w.dec.attach(s, label)
+	}
 	return rand.New(s)
 }
 

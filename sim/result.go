@@ -25,6 +25,9 @@ type Result struct {
 	// Sites is what each Buggify site reached in the run did
 	// (World.BuggifySites): a report, never part of the hash.
 	Sites []SiteStat
+	// Decisions is every draw the run made, when it was asked to record
+	// them (Decide.Record); its Workload and Pins are the caller's to fill.
+	Decisions *DecisionFile
 }
 
 // Passed reports whether the run ended without a failure.
@@ -49,6 +52,7 @@ func (w *World) result() *Result {
 		StepHashes: w.tr.steps,
 		Coverage:   w.Coverage(),
 		Sometimes:  w.SometimesOutcomes(),
+		Decisions:  w.dec.finishRecord(),
 	}
 }
 

@@ -3,6 +3,7 @@ package sim
 import (
 	"math/rand/v2"
 	"slices"
+	"strconv"
 )
 
 // strategy picks which runnable task runs next. It sees the runnable set
@@ -16,14 +17,19 @@ type strategy interface {
 	ran(t *task, step uint64)
 }
 
-func newStrategy(cfg Config, r *rand.Rand) strategy {
+func newStrategy(w *World, r *rand.Rand) strategy {
+	cfg := w.cfg
 	switch cfg.Strategy {
 	case StrategyPCT:
 		return newPCT(cfg.PCTDepth, cfg.PCTSteps, r)
 	case StrategyOldest:
 		return oldestStrategy{}
 	}
-	return randomStrategy{r}
+	rs := randomStrategy{r: r, w: w}
+	if w.dec != nil && w.dec.replay != nil {
+		rs.queue = w.dec.replay[strategyLabel]
+	}
+	return rs
 }
 
 // oldestStrategy runs the runnable task with the lowest id, the one
@@ -42,8 +48,16 @@ func (oldestStrategy) pick(runnable []*task) int {
 	return best
 }
 
-// randomStrategy picks uniformly.
-type randomStrategy struct{ r *rand.Rand }
+// randomStrategy picks uniformly. In a run with a decider it says the
+// draw is a pick (so that its default is the oldest task) and, when
+// records are kept, which task a pick preferred to the oldest: that is
+// what a shrunk decision file's explanation names.
+type randomStrategy struct {
+	r *rand.Rand
+	w *World
+	// queue is the replayed picks of r's stream, when replaying.
+	queue *replayQueue
+}
 
 func (randomStrategy) spawned(*task)     {}
 func (randomStrategy) ran(*task, uint64) {}
@@ -51,7 +65,19 @@ func (s randomStrategy) pick(runnable []*task) int {
 	if len(runnable) == 1 {
 		return 0
 	}
-	return s.r.IntN(len(runnable))
+	d := s.w.dec
+	if d == nil {
+		return s.r.IntN(len(runnable))
+	}
+	d.hintPick(runnable, s.queue)
+	oldest := d.hint.oldest
+	i := s.r.IntN(len(runnable))
+	d.picked(runnable[i], runnable[oldest])
+	if i != oldest && s.w.tr.sink != nil {
+		s.w.Record("pick", F("task", runnable[i].name), F("node", runnable[i].node.name), F("id", strconv.FormatUint(runnable[i].id, 10)),
+			F("oldest", runnable[oldest].name), F("oldest_node", runnable[oldest].node.name), F("oldest_id", strconv.FormatUint(runnable[oldest].id, 10)))
+	}
+	return i
 }
 
 // pct implements probabilistic concurrency testing. New tasks get random

@@ -27,7 +27,7 @@ func TestWallStopIsNotNondeterminism(t *testing.T) {
 		w.Sleep(10 * time.Millisecond)
 		panic("the fast run gets further and fails otherwise")
 	}
-	res, f := runChecked(cfg, body, false, nil)
+	res, f := runChecked(cfg, body, Decide{}, false, nil)
 	require.NotNil(t, res.Failure)
 	require.NotNil(t, f)
 	require.Equal(t, KindBudget, f.Kind, "%s", f.Message)

@@ -43,7 +43,10 @@ type World struct {
 	nextTaskID uint64
 	mainTask   *task
 
-	streams    map[string]*rand.Rand
+	streams map[string]*rand.Rand
+	// dec serves the draws of a run that is not only its seed's: one
+	// replayed or recorded (decisions_replay.go). nil in a seed run.
+	dec        *decider
 	schedRand  *rand.Rand
 	selectRand *rand.Rand
 	sites      map[string]*site
@@ -67,7 +70,12 @@ type World struct {
 
 // New returns a world for one run of cfg. It panics on an invalid
 // configuration; call cfg.Validate first to get an error instead.
-func New(cfg Config) *World {
+func New(cfg Config) *World { return NewDecided(cfg, Decide{}) }
+
+// NewDecided returns a world for one run of cfg whose draws are recorded,
+// replayed from a decision file, or replayed up to a step and fresh after
+// it, as d says (decisions_replay.go). The zero Decide is New's seed run.
+func NewDecided(cfg Config, d Decide) *World {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
@@ -78,14 +86,21 @@ func New(cfg Config) *World {
 		timers:  chunk.Of[simTimer]{Size: 64},
 		tr:      tracer{hash: hashInit ^ splitmix64(cfg.Seed)},
 	}
+	if d != (Decide{}) {
+		w.dec = newDecider(w, d)
+	}
 	w.schedRand = w.Rand("sim/scheduler")
 	w.selectRand = w.Rand("sim/select")
-	w.strat = newStrategy(cfg, w.Rand("sim/strategy"))
+	w.strat = newStrategy(w, w.Rand(strategyLabel))
 	w.root = &Node{w: w, name: "main", up: true}
 	w.nodes = []*Node{w.root}
 	w.curNode = w.root
 	return w
 }
+
+// strategyLabel is the stream of the strategy's draws: the random
+// strategy's picks, PCT's priorities and change points.
+const strategyLabel = "sim/strategy"
 
 // TraceTo sends the text trace to out. Call it before Run.
 func (w *World) TraceTo(out io.Writer) { w.tr.out = out }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,7 +20,7 @@ import (
 // few that must keep passing, re-run by plain go test
 // (TestRegressionCorpus). It holds one entry per line:
 //
-//	TEST SEED [KEY=VALUE ...] EXPECT ["MESSAGE"] [# COMMENT]
+//	TEST SEED [KEY=VALUE ...] [@DECISIONS] EXPECT ["MESSAGE"] [# COMMENT]
 //
 // for example
 //
@@ -39,6 +40,12 @@ import (
 //     workload's configuration in order: patch= (HEAD: no patches),
 //     patch=h3, bug=f1-retry-unlocked, faults=lite, ... A value may be
 //     empty and may contain commas (patch=h1,h3) but no spaces.
+//   - @DECISIONS, optional, names a decision file (sim/decisions.go,
+//     written by -sim.record-decisions or dst shrink --schedule) relative
+//     to the package directory: the entry then replays that file's
+//     decisions (-sim.decisions) instead of drawing from the seed, so a
+//     shrunk schedule, its few decisions, is kept as a regression. The
+//     file must name the same test, seed and pins (CheckDecisionFile).
 //   - EXPECT is pass, or fail:KIND with KIND one of sim.Kinds (panic,
 //     safety, liveness, nondeterminism, budget).
 //   - MESSAGE, only after fail:KIND and required there, is a Go
@@ -61,12 +68,15 @@ const CorpusFile = "testdata/regressions.txt"
 
 // Entry is one line of the regression corpus.
 type Entry struct {
-	Line    int    // 1-based line number in the file
-	Test    string // Test function of package workloads
-	Seed    uint64
-	Pins    sim.Pins // -sim.set settings, in order
-	Expect  Expectation
-	Comment string // the text after #, trimmed
+	Line int    // 1-based line number in the file
+	Test string // Test function of package workloads
+	Seed uint64
+	Pins sim.Pins // -sim.set settings, in order
+	// Decisions is the decision file the entry replays, relative to the
+	// package directory; "" for a seed run.
+	Decisions string
+	Expect    Expectation
+	Comment   string // the text after #, trimmed
 }
 
 // Expectation is an entry's expected outcome.
@@ -91,6 +101,9 @@ func (e Entry) String() string {
 	for _, p := range e.Pins {
 		b.WriteString(" " + p)
 	}
+	if e.Decisions != "" {
+		b.WriteString(" @" + e.Decisions)
+	}
 	b.WriteString(" " + e.Expect.String())
 	if e.Comment != "" {
 		b.WriteString(" # " + e.Comment)
@@ -106,12 +119,41 @@ func (e Entry) Args(jsonPath string) []string {
 	for _, p := range e.Pins {
 		args = append(args, "-sim.set="+p)
 	}
+	if e.Decisions != "" {
+		args = append(args, "-sim.decisions="+e.Decisions)
+	}
 	return args
+}
+
+// CheckDecisionFile checks that the entry's decision file, if it has
+// one, reads and names the entry's test, seed and pins: an entry that
+// says one run and replays another would mislead whoever reads it. dir
+// is the package directory.
+func (e Entry) CheckDecisionFile(dir string) error {
+	if e.Decisions == "" {
+		return nil
+	}
+	f, err := sim.LoadDecisions(filepath.Join(dir, e.Decisions))
+	if err != nil {
+		return err
+	}
+	switch {
+	case f.Workload != e.Test:
+		return fmt.Errorf("%s replays %s, the entry names %s", e.Decisions, f.Workload, e.Test)
+	case f.Seed != e.Seed:
+		return fmt.Errorf("%s replays seed %d, the entry names seed %d", e.Decisions, f.Seed, e.Seed)
+	case !slices.Equal(f.Pins, e.Pins):
+		return fmt.Errorf("%s pins %q, the entry %q", e.Decisions, f.Pins, e.Pins)
+	}
+	return nil
 }
 
 // Replay returns the command line that replays the entry with its trace,
 // from the module root.
 func (e Entry) Replay() string {
+	if e.Decisions != "" {
+		return fmt.Sprintf("go test ./workloads -run '%s' -sim.decisions=%s -sim.trace", sim.RunPattern(e.Test), e.Decisions)
+	}
 	return sim.ReplayCommand(e.Test, e.Seed, e.Pins)
 }
 
@@ -164,9 +206,9 @@ func ParseCorpus(name string, r io.Reader) ([]Entry, error) {
 			continue
 		}
 		e.Line = line
-		key := fmt.Sprintf("%s %d %q", e.Test, e.Seed, e.Pins)
+		key := fmt.Sprintf("%s %d %q %s", e.Test, e.Seed, e.Pins, e.Decisions)
 		if prev, dup := seen[key]; dup {
-			errs = append(errs, fmt.Errorf("%s:%d: duplicate of line %d (same test, seed and pins)", name, line, prev))
+			errs = append(errs, fmt.Errorf("%s:%d: duplicate of line %d (same test, seed, pins and decisions)", name, line, prev))
 			continue
 		}
 		seen[key] = line
@@ -192,7 +234,7 @@ func parseEntry(text string) (e Entry, ok bool, err error) {
 	}
 	e.Comment = comment
 	if len(toks) < 3 {
-		return e, false, fmt.Errorf("want TEST SEED [KEY=VALUE ...] EXPECT [\"MESSAGE\"], got %d fields", len(toks))
+		return e, false, fmt.Errorf("want TEST SEED [KEY=VALUE ...] [@DECISIONS] EXPECT [\"MESSAGE\"], got %d fields", len(toks))
 	}
 	if toks[0].quoted || !testName.MatchString(toks[0].s) {
 		return e, false, fmt.Errorf("workload %q is not the name of a Test function", toks[0].s)
@@ -210,6 +252,12 @@ func parseEntry(text string) (e Entry, ok bool, err error) {
 			return e, false, fmt.Errorf("pin %q: %w", toks[i].s, err)
 		}
 		e.Pins = append(e.Pins, toks[i].s)
+	}
+	if i < len(toks) && !toks[i].quoted && strings.HasPrefix(toks[i].s, "@") {
+		if e.Decisions = toks[i].s[1:]; e.Decisions == "" || filepath.IsAbs(e.Decisions) {
+			return e, false, fmt.Errorf("decision file %q: want @PATH, relative to the package directory", toks[i].s)
+		}
+		i++
 	}
 	if i == len(toks) {
 		return e, false, errors.New("missing the expected outcome (pass or fail:KIND)")

@@ -28,6 +28,7 @@ func TestRegressionCorpus(t *testing.T) {
 	for _, e := range entries {
 		t.Run(fmt.Sprintf("line%d_%s_seed%d", e.Line, e.Test, e.Seed), func(t *testing.T) {
 			t.Parallel()
+			require.NoError(t, e.CheckDecisionFile("."), "%s:%d", workloads.CorpusFile, e.Line)
 			res, out := runEntry(t, e)
 			if err := e.Check(res); err != nil {
 				t.Errorf("%s:%d: %s\n  entry:  %s\n  replay: %s\nworkload output:\n%s",
@@ -104,10 +105,14 @@ TestSteady 31 patch= fail:liveness "LocalReadyPending:true" # H3
 TestSteady	0x1F	patch=h3   pass#glued comment
 TestChurn 2 patch=h1,h3 faults=lite pass
 TestSteady 7 fail:safety "quote \" and # inside"
+TestHeartbeat 14 bug=f1-retry-unlocked @testdata/decisions/f1.decisions fail:panic "should not be empty"
 `
 	entries, err := workloads.ParseCorpus("c.txt", strings.NewReader(good))
 	require.NoError(t, err)
-	require.Len(t, entries, 4)
+	require.Len(t, entries, 5)
+	require.Equal(t, "testdata/decisions/f1.decisions", entries[4].Decisions)
+	require.Contains(t, entries[4].Args("r.jsonl"), "-sim.decisions=testdata/decisions/f1.decisions")
+	require.Contains(t, entries[4].Replay(), "-sim.decisions=testdata/decisions/f1.decisions")
 	require.Equal(t, workloads.Entry{Line: 3, Test: "TestSteady", Seed: 31, Pins: sim.Pins{"patch="},
 		Expect: workloads.Expectation{Kind: sim.KindLiveness, Message: "LocalReadyPending:true"}, Comment: "H3"}, entries[0])
 	require.Equal(t, workloads.Entry{Line: 4, Test: "TestSteady", Seed: 31, Pins: sim.Pins{"patch=h3"},
@@ -137,6 +142,9 @@ TestSteady 7 fail:safety "quote \" and # inside"
 		{`TestSteady 3 pass "msg"`, `unexpected "msg" after pass`},
 		{"TestSteady 3 fail:oops \"m\"", `unknown failure kind "oops"`},
 		{"TestSteady 3 fail:liveness", "needs a quoted, non-empty substring"},
+		{"TestSteady 3 @ pass", `decision file "@"`},
+		{"TestSteady 3 @/abs/d.txt pass", "relative to the package directory"},
+		{"TestSteady 3 @d.txt", "missing the expected outcome"},
 		{"TestSteady 3 fail:liveness stall", "needs a quoted, non-empty substring"},
 		{`TestSteady 3 fail:liveness ""`, "needs a quoted, non-empty substring"},
 		{`TestSteady 3 fail:liveness "a" "b"`, `unexpected "b" after the message`},
@@ -170,4 +178,29 @@ func TestCorpusCheck(t *testing.T) {
 	ok := workloads.Entry{Test: "TestSteady", Seed: 1, Expect: workloads.Expectation{Pass: true}}
 	require.NoError(t, ok.Check(sim.JSONResult{Outcome: "pass"}))
 	require.ErrorContains(t, ok.Check(stall), "expected pass, got fail:liveness: goal unmet")
+}
+
+// An entry's decision file must name the entry's own run: another test,
+// seed or pins is refused before anything runs.
+func TestCorpusDecisionFileMustMatch(t *testing.T) {
+	if sim.Describing() {
+		t.Skip("not a workload")
+	}
+	dir := t.TempDir()
+	f := &sim.DecisionFile{Workload: "TestHeartbeat", Seed: 14, Pins: sim.Pins{"bug=f1-retry-unlocked"}}
+	require.NoError(t, f.WriteFile(filepath.Join(dir, "d.txt")))
+	e := workloads.Entry{Test: "TestHeartbeat", Seed: 14, Pins: sim.Pins{"bug=f1-retry-unlocked"}, Decisions: "d.txt"}
+	require.NoError(t, e.CheckDecisionFile(dir))
+	other := e
+	other.Seed = 15
+	require.ErrorContains(t, other.CheckDecisionFile(dir), "seed 14")
+	other = e
+	other.Test = "TestMerge"
+	require.ErrorContains(t, other.CheckDecisionFile(dir), "replays TestHeartbeat")
+	other = e
+	other.Pins = nil
+	require.ErrorContains(t, other.CheckDecisionFile(dir), "pins")
+	other = e
+	other.Decisions = "missing.txt"
+	require.Error(t, other.CheckDecisionFile(dir))
 }

@@ -48,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func([]string, io.Writer, io.Writer) error{
 		"run": cmdRun, "replay": cmdReplay, "shrink": cmdShrink, "diff": cmdDiff, "list": cmdList, "merge": cmdMerge,
-		"mutate": cmdMutate, "timeline": cmdTimeline,
+		"mutate": cmdMutate, "timeline": cmdTimeline, "pnr": cmdPNR,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -67,6 +67,8 @@ const mainUsage = `usage: dst <command> [flags]
   run     sweep seeds of the workloads over parallel processes (the default)
   replay  re-run one seed with its trace and print its hash
   shrink  find a simpler configuration under which a failing seed still fails
+          (--schedule: the few scheduling and fault decisions that matter)
+  pnr     find a failing seed's point of no return: the step after which it fails anyway
   diff    run a seed under two settings and show where their traces part
   timeline write one seed's run as a self-contained HTML page (lanes, messages, states)
   list    list workloads, bug and patch variants, configuration keys
@@ -169,7 +171,7 @@ type runFlags struct {
 	pkg, workload, bug, patch, json, junit, resume, cache, shard string
 	seeds, parallel, shards, block, shrink                       int
 	start                                                        uint64
-	random, recheck, guided, stopOnFailure                       bool
+	random, recheck, guided, stopOnFailure, checkDecisions       bool
 	budget, seedTimeout, every                                   time.Duration
 	set                                                          pinsFlag
 	given                                                        map[string]bool
@@ -202,6 +204,7 @@ func newRunFlags(stderr io.Writer) (*flag.FlagSet, *runFlags) {
 	fs.BoolVar(&f.stopOnFailure, "stop-on-failure", false, "end the sweep at its first failing seed")
 	fs.IntVar(&f.shrink, "shrink", 0, "after the sweep, shrink the configuration of up to this many failing seeds, one per workload and failure (see dst shrink)")
 	fs.DurationVar(&f.every, "progress-every", 5*time.Second, "period of the progress lines when stdout is not a terminal")
+	fs.BoolVar(&f.checkDecisions, "check-decisions", false, "also record every seed's decisions and replay them from the decision file; a replay that hashes otherwise fails the seed as nondeterminism (-sim.check-decisions)")
 	return fs, f
 }
 
@@ -364,6 +367,9 @@ func (f *runFlags) header(bin *Binary, ws []Workload, shard Shard) *Header {
 // sweep runs the plan and prints the summary.
 func sweep(f *runFlags, h *Header, plan Plan, bin *Binary, previous []Record, w *Writer, path string, stdout, stderr io.Writer) error {
 	job := Job{Bin: bin, Pins: h.Set, Recheck: h.Recheck, Config: h.Guided, SeedTimeout: f.seedTimeout}
+	if f.checkDecisions {
+		job.Extra = append(job.Extra, "-sim.check-decisions")
+	}
 	s, err := NewSweep(h, plan, job, previous)
 	if err != nil {
 		w.Close()

@@ -1,7 +1,8 @@
 // Package dst is the cdcsim command line (cmd/dst): it sweeps the
 // simulated workloads over many seeds in parallel processes, shards a
 // sweep over machines, keeps every result in a resumable report, and
-// replays one seed with its trace, shrinks its configuration, or shows
+// replays one seed with its trace, shrinks its configuration or its
+// schedule, finds the point after which it fails anyway, or shows
 // where two settings make its runs part.
 // cmd/dst/main.go only calls Main.
 //
@@ -180,6 +181,14 @@
 // names the --node or --dispatcher asked for. With --html
 // FILE it also writes the run's timeline page (below) from the same run.
 //
+//	go run ./cmd/dst replay --decisions FILE [--node n1] [--dispatcher d9]
+//
+// With --decisions the workload, seed and settings come from a decision
+// file (sim/decisions.go: -sim.record-decisions, dst shrink --schedule)
+// and the run replays its decisions (-sim.decisions); the hash is checked
+// against the file's end line as against a results file's record. A file
+// that is truncated or of another version is exit 2.
+//
 // # dst timeline (timeline.go, timeline_model.go, timeline_net.go, timeline/)
 //
 //	go run ./cmd/dst timeline --workload TestMerge --seed 1 --set patch=h1,h3 --set bug=f3-callback-kept -o f3.html
@@ -243,6 +252,59 @@
 // one line per try, the settings kept, the steps and virtual time before
 // and after, and the replay line with the kept pins. A seed that passes
 // is exit 2: nothing to shrink.
+//
+// # dst shrink --schedule (schedshrink.go, explain.go, decisionrun.go)
+//
+//	go run ./cmd/dst shrink --schedule --workload TestHeartbeat --seed 14 --set bug=f1-retry-unlocked [--budget 5m] [-o FILE]
+//	go run ./cmd/dst shrink --schedule --decisions FILE [--budget 5m] [-o FILE]
+//
+// Shrinks the run rather than its configuration: the seed's decisions
+// (every scheduler pick, fault chance, wait before a fault and other
+// draw; sim's package doc) are recorded, then rewritten toward their
+// defaults (the oldest runnable task, no fault, the longest wait, a draw
+// of 0) while the run still fails the same way: the same kind and, for a
+// checker or goal, the same quoted name; for a panic or deadlock the same
+// first message line, numbers blanked (failureKey). The passes, each try
+// a process of the test binary: replay the file as recorded (the replay
+// records a pick of the oldest task and a chance that drew no fault as
+// defaults, so these cost nothing later); default each kind of decision
+// at once, then each family of streams' (cluster/sink/..., network);
+// bisect for the shortest failing prefix
+// (every later decision defaulted); then ddmin, chunks of the decisions
+// still set from all of them down to single ones. A try is kept when
+// its run fails the same way with fewer decisions set. A kept try's own
+// record becomes the sequence, as Hypothesis keeps the choices a
+// shrunk run actually made. A pick that is kept applies at its virtual
+// instant to the task it named, so defaulting picks upstream of it does
+// not move it. Every try runs under a step budget of 4 times the failing
+// run's (a livelock of defaults is then a cheap budget failure). The
+// shrink stops when no chunk of one decision can go, or at --budget
+// (wall time, default 5m), keeping the smallest file found. It prints
+// one line per kept try, the decisions set and the steps before and
+// after, each decision left as a line of the run at its step ("step 812:
+// task n2/collector/retry (#41) ran before n2/router/command (#12, the
+// oldest runnable)", "step 3077: net drop REGISTER n1->n2 (network)"),
+// the file written (-o, default WORKLOAD-seedN.decisions) and the two
+// commands that replay it. The file can go into the regression corpus
+// (workloads.CorpusFile, @PATH).
+//
+// # dst pnr (pnr.go)
+//
+//	go run ./cmd/dst pnr --workload TestHeartbeat --seed 14 --set bug=f1-retry-unlocked [--n 20] [--threshold 0.95] [--parallel 2]
+//	go run ./cmd/dst pnr --decisions FILE
+//
+// The point of no return, FoundationDB's re-seeding at a chosen
+// simulated time as a command: replay the failing run's decisions up to
+// step k and draw afresh after it (-sim.until=k -sim.fresh=S, S = 1..n),
+// and count the continuations that fail the same way (failureKey). The
+// search bisects k between the first step and the failing one for the
+// earliest k from which at least --threshold of the n continuations fail
+// (each count stops as soon as its verdict is settled, so a count below
+// the threshold is a lower bound). It prints "from step a the failure is
+// certain", the count at the step before, the decisions drawn in the
+// window and its trace lines (--lines). Bisection assumes the fraction
+// grows with k, which nothing guarantees; the window is the first one
+// found. A failure certain from step 1 is decided by the configuration.
 //
 // dst run --shrink N does the same after a sweep for up to N of its
 // failures, one per distinct failure (workload, kind, message shape),
@@ -357,6 +419,13 @@
 // model sources. Interrupted, dst mutate drops the mutants in progress
 // and prints the --resume line. The exit status is 0 when every mutant
 // has a verdict, whatever the score.
+//
+// # dst run --check-decisions
+//
+// Adds -sim.check-decisions to every seed of a sweep: each seed runs
+// recording its decisions, the record is written out and read back, and
+// replayed; a replay that hashes otherwise than the seed fails the seed
+// as nondeterminism. This is the check that a decision file is the run.
 //
 // # dst list (list.go)
 //

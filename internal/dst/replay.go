@@ -21,8 +21,10 @@ import (
 // filtered to one node (its lines, and the model's notes that name it:
 // "n2 collector: ...") and one dispatcher (the lines that name it, d9). With --results the package and the settings come
 // from the results file and the run's hash is checked against the seed's
-// record: a mismatch exits 1 with both hashes. The last line is always
-// hash=<16 hex digits>.
+// record: a mismatch exits 1 with both hashes. With --decisions FILE the
+// workload, seed and settings come from the decision file, the run
+// replays its decisions, and the hash is checked against the file's.
+// The last line is always hash=<16 hex digits>.
 func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dst replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -54,7 +56,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 	if *htmlOut != "" {
 		got, err = writeTimeline(tg, *htmlOut, true, filter.keep, stdout, stderr)
 	} else {
-		got, err = runSeed(context.Background(), bin, workload, seed, tg.pins, true, filter.keep, stdout, stderr)
+		got, err = runSeedArgs(context.Background(), bin, workload, seed, tg.pins, tg.extraArgs(), true, filter.keep, stdout, stderr)
 	}
 	if err != nil {
 		return err
@@ -67,15 +69,20 @@ func cmdReplay(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, " (%s): %s", got.Kind, firstLine(got.Message))
 	}
 	fmt.Fprintln(stdout)
+	source := *sf.results // what recorded the hash to check
+	if f := tg.decisions; f != nil && f.Hash != "" {
+		want, source = &Record{}, *sf.decisions
+		want.Hash = f.Hash
+	}
 	mismatch := want != nil && want.Hash != "" && want.Hash != got.Hash
 	if mismatch {
-		fmt.Fprintf(stdout, "hash mismatch: %s recorded %s, the replay hashed %s", *sf.results, want.Hash, got.Hash)
-		if bin.Version == h.Binary {
+		fmt.Fprintf(stdout, "hash mismatch: %s recorded %s, the replay hashed %s", source, want.Hash, got.Hash)
+		if h != nil && bin.Version == h.Binary || tg.decisions != nil && bin.Version == tg.decisions.Binary {
 			fmt.Fprint(stdout, " with the same binary: nondeterminism")
 		}
 		fmt.Fprintln(stdout)
 	} else if want != nil && want.Hash != "" {
-		fmt.Fprintf(stdout, "hash matches %s\n", *sf.results)
+		fmt.Fprintf(stdout, "hash matches %s\n", source)
 	}
 	fmt.Fprintf(stdout, "hash=%s\n", got.Hash)
 	filter.warn(stderr)

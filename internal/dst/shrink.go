@@ -56,15 +56,27 @@ func cmdShrink(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	sf := addSeedFlags(fs, "a results file: take the package and settings from it")
 	match := fs.String("match", "message", "what counts as the same failure: kind (the failure's kind) or message (the kind and the first line of the message, numbers aside)")
+	schedule := fs.Bool("schedule", false, "shrink the run's decisions (schedule, faults, draws) toward their defaults instead of its configuration (see the package doc)")
+	budget := fs.Duration("budget", 5*time.Minute, "with --schedule: the wall-time budget; the smallest file found by then is kept")
+	out := fs.String("o", "", "with --schedule: where to write the shrunk decision file (default WORKLOAD-seedN.decisions here)")
 	if err := parseFlags(fs, args, false); err != nil {
 		return err
 	}
 	if *match != "kind" && *match != "message" {
 		return usagef("--match %q: want kind or message", *match)
 	}
+	if *budget <= 0 {
+		return usagef("--budget %v: want a positive duration", *budget)
+	}
 	tg, err := sf.resolve(fs, "shrink", stderr)
 	if err != nil {
 		return err
+	}
+	if *schedule {
+		return cmdShrinkSchedule(tg, tg.decisions, *budget, *out, stdout)
+	}
+	if tg.decisions != nil {
+		return usagef("--decisions shrinks a schedule: add --schedule")
 	}
 	workload, seed, pins := tg.workload, tg.seed, tg.pins
 	start := time.Now()

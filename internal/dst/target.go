@@ -2,8 +2,11 @@ package dst
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/cdcsim/cdcsim/sim"
 )
@@ -14,6 +17,7 @@ import (
 // (--results).
 type seedFlags struct {
 	pkg, workload, seed, results, cache *string
+	decisions                           *string
 	set                                 pinsFlag
 }
 
@@ -24,6 +28,8 @@ func addSeedFlags(fs *flag.FlagSet, resultsDoc string) *seedFlags {
 		seed:     fs.String("seed", "", "the seed (decimal or 0x hex; required)"),
 		results:  fs.String("results", "", resultsDoc),
 		cache:    fs.String("cache", "", "where built test binaries go"),
+		decisions: fs.String("decisions", "", "a decision file (sim -sim.record-decisions, dst shrink --schedule): "+
+			"take the workload, seed and settings from it and replay its decisions"),
 	}
 	fs.Var(&f.set, "set", "pin a configuration key, key=value (repeatable)")
 	return f
@@ -39,6 +45,11 @@ type seedTarget struct {
 	pins     []string
 	header   *Header // with --results
 	records  []Record
+	// decisions is the --decisions file, read; decisionsPath its
+	// absolute path, which the test binary (run in the package's
+	// directory) is given.
+	decisions     *sim.DecisionFile
+	decisionsPath string
 }
 
 // resolve checks the parsed flags of command cmd, reads the results file
@@ -47,6 +58,9 @@ type seedTarget struct {
 func (f *seedFlags) resolve(fs *flag.FlagSet, cmd string, stderr io.Writer) (*seedTarget, error) {
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if *f.decisions != "" {
+		return f.resolveDecisions(given, stderr)
+	}
 	if *f.workload == "" || *f.seed == "" {
 		return nil, usagef("%s needs --workload NAME (or a regular expression matching one workload) and --seed S", cmd)
 	}
@@ -67,20 +81,69 @@ func (f *seedFlags) resolve(fs *flag.FlagSet, cmd string, stderr io.Writer) (*se
 		}
 		tg.pkg, tg.pins = tg.header.Pkg, tg.header.Set
 	}
-	if tg.bin, err = Build(tg.pkg, *f.cache, stderr); err != nil {
+	if err := f.build(tg, stderr); err != nil {
 		return nil, err
 	}
-	all, err := Discover(tg.bin, io.Discard)
-	if err != nil {
-		return nil, err
-	}
-	w, err := SelectOne(all, tg.workload, tg.pkg)
-	if err != nil {
-		return nil, err
-	}
-	tg.workload = w.Name
 	if i := slices.IndexFunc(tg.records, func(r Record) bool { return r.Test == tg.workload && r.Seed == seed }); i >= 0 {
 		tg.pins = recordHeader(tg.header, &tg.records[i]).Set // a guided child's own pins
 	}
 	return tg, nil
+}
+
+// resolveDecisions takes the workload, seed and pins from the
+// --decisions file; --workload and --seed may repeat them, not change
+// them, and --set and --results are refused.
+func (f *seedFlags) resolveDecisions(given map[string]bool, stderr io.Writer) (*seedTarget, error) {
+	file, err := loadDecisionsArg(*f.decisions)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case given["results"] || len(f.set) > 0:
+		return nil, usagef("--decisions fixes the settings: drop --results and --set")
+	case *f.workload != "" && *f.workload != file.Workload:
+		return nil, usagef("--workload %s, but %s replays %s", *f.workload, *f.decisions, file.Workload)
+	case *f.seed != "" && *f.seed != strconv.FormatUint(file.Seed, 10):
+		return nil, usagef("--seed %s, but %s replays seed %d", *f.seed, *f.decisions, file.Seed)
+	}
+	path, err := filepath.Abs(*f.decisions)
+	if err != nil {
+		return nil, err
+	}
+	tg := &seedTarget{pkg: *f.pkg, workload: file.Workload, seed: file.Seed, decisions: file, decisionsPath: path}
+	if err := f.build(tg, stderr); err != nil {
+		return nil, err
+	}
+	if file.Binary != "" && file.Binary != tg.bin.Version {
+		fmt.Fprintf(stderr, "dst: warning: %s was recorded by test binary version %.16s; this build is %.16s, so the run may differ\n", *f.decisions, file.Binary, tg.bin.Version)
+	}
+	return tg, nil
+}
+
+// build builds the package and checks that it has the workload, which a
+// regular expression may name (SelectOne): tg.workload becomes its name.
+func (f *seedFlags) build(tg *seedTarget, stderr io.Writer) error {
+	var err error
+	if tg.bin, err = Build(tg.pkg, *f.cache, stderr); err != nil {
+		return err
+	}
+	all, err := Discover(tg.bin, io.Discard)
+	if err != nil {
+		return err
+	}
+	w, err := SelectOne(all, tg.workload, tg.pkg)
+	if err != nil {
+		return err
+	}
+	tg.workload = w.Name
+	return nil
+}
+
+// extraArgs are the test-binary flags the target adds to a seed's own:
+// the decision file it replays, if any.
+func (tg *seedTarget) extraArgs() []string {
+	if tg.decisions == nil {
+		return nil
+	}
+	return []string{"-sim.decisions=" + tg.decisionsPath}
 }

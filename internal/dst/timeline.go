@@ -55,7 +55,7 @@ func writeTimeline(tg *seedTarget, out string, trace bool, keep func(string) boo
 	}
 	defer os.RemoveAll(dir)
 	recs := filepath.Join(dir, "records.jsonl")
-	got, err := runSeedArgs(context.Background(), tg.bin, tg.workload, tg.seed, tg.pins, []string{"-sim.records=" + recs}, trace,
+	got, err := runSeedArgs(context.Background(), tg.bin, tg.workload, tg.seed, tg.pins, append(tg.extraArgs(), "-sim.records="+recs), trace,
 		keep, stdout, stderr)
 	if err != nil {
 		return nil, err
