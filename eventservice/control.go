@@ -60,6 +60,7 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 			// Patch h3: keep the record and retry the schema store before
 			// each Ready (checkAndSendReady), so the registration
 			// completes late instead of never.
+			c.releaseOverwritten(id)
 			c.dispatchers[id] = slot
 			c.covered("eventservice/register/schema-failed-kept")
 			c.tracef("REGISTER %s from %s startTs=%d: RegisterTable failed, kept for retry (patch h3): %v", id, req.ServerID, req.StartTs, err)
@@ -76,18 +77,27 @@ func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 	c.covered(registerRow(req.OnlyReuse, c.dispatchers[id] != nil))
 	if old := c.dispatchers[id]; old != nil {
 		c.tracef("REGISTER %s from %s startTs=%d: overwrites record epoch=%d seq=%d (not removed)", id, req.ServerID, req.StartTs, old.stat.epoch, old.stat.seq)
-		if c.cfg.Variants.Patch(PatchH6) && old.stat.tableRegistered && !old.stat.tableReleased && !old.stat.tableTrigger {
-			// Patch h6: the overwritten record's table registration is
-			// released, as its REMOVE would have; HEAD (TiCDC's
-			// addDispatcher storing over the old entry) keeps it forever.
-			c.cfg.SchemaStore.UnregisterTable(old.stat.info.Span)
-			old.stat.tableReleased = true // not tableRegistered = false: the orphan would register again at its next scan
-			c.tracef("REGISTER %s: the overwritten record's table is unregistered (patch h6)", id)
-		}
+		c.releaseOverwritten(id)
 	} else {
 		c.tracef("REGISTER %s from %s startTs=%d onlyReuse=%t: registered", id, req.ServerID, req.StartTs, req.OnlyReuse)
 	}
 	c.dispatchers[id] = slot
+}
+
+// releaseOverwritten is patch h6: before a REGISTER's record replaces a
+// live record of id (kept by patch h3 after a failed RegisterTable, or
+// registered), the old record's table registration is released, as its
+// REMOVE would have done; HEAD (TiCDC's addDispatcher storing over the
+// old entry) keeps it forever. The old record is marked released, not
+// unregistered: as an orphan it would register again at its next scan.
+func (c *eventBroker) releaseOverwritten(id wire.DispatcherID) {
+	old := c.dispatchers[id]
+	if old == nil || !c.cfg.Variants.Patch(PatchH6) || !old.stat.tableRegistered || old.stat.tableReleased || old.stat.tableTrigger {
+		return
+	}
+	c.cfg.SchemaStore.UnregisterTable(old.stat.info.Span)
+	old.stat.tableReleased = true
+	c.tracef("REGISTER %s: the overwritten record's table is unregistered (patch h6)", id)
 }
 
 // resetDispatcher handles RESET(x, t): ignored if the record is absent or
