@@ -111,7 +111,9 @@
 //     cluster.ObservedSent reports them): a service sends a dispatcher
 //     at most Readies + 1 per ReadyEvery Readies after a REGISTER queued
 //     there (6 + 1 per 10 s; over seeds 1-20 of every workload the
-//     highest count less one per 10 s was 2.6), and a scan cuts a run
+//     highest count less one per 10 s was 2.6); and, when a workload
+//     sets MaxDMLBatch (off by default: two scans at one instant look
+//     like one scan's cut to it, see DefaultLimits), a scan cuts a run
 //     of DMLs into a batch shorter than MaxDMLBatch only at a DDL, a
 //     sync point or its end.
 //   - I16, progress during the run (CheckI16Progress,
