@@ -30,7 +30,11 @@
 // Sleep, Mailbox.Send on a full mailbox, Recv on an empty one, Select,
 // WaitGroup.Wait, and Mutex.Lock, which yields even when the lock is free.
 // That last rule is what lets a "check outside the lock, act inside it"
-// race (PROTOCOL.md 6.1 F1) actually interleave in simulation.
+// race (PROTOCOL.md 6.1 F1) actually interleave in simulation. A runtime
+// that implements the optional LockPoints interface (the simulator does)
+// is also told when a task releases a lock and when it comes to take
+// one, so that it can hold a task in the gap between two critical
+// sections (sim.Config.GapP).
 //
 // # Guards
 //

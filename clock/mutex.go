@@ -9,6 +9,7 @@ package clock
 // The zero value is not usable; create one with NewMutex.
 type Mutex struct {
 	rt     Runtime
+	lp     LockPoints // rt's, or nil
 	why    string
 	locked bool // Invariant: true while some task owns the lock.
 	q      waitq
@@ -16,12 +17,12 @@ type Mutex struct {
 
 // NewMutex returns an unlocked mutex. name appears in deadlock reports.
 func NewMutex(rt Runtime, name string) *Mutex {
-	return &Mutex{rt: rt, why: "lock " + name}
+	return &Mutex{rt: rt, lp: lockPoints(rt), why: "lock " + name}
 }
 
 // Lock acquires m, blocking while another task holds it.
 func (m *Mutex) Lock() {
-	m.rt.Yield()
+	yieldToLock(m.rt, m.lp)
 	m.rt.Enter()
 	if !m.locked {
 		m.locked = true
@@ -75,6 +76,9 @@ func (m *Mutex) Unlock() {
 	}
 	m.release()
 	m.rt.Exit()
+	if m.lp != nil {
+		m.lp.Unlocked()
+	}
 }
 
 // release hands the lock to the oldest waiter, or frees it.

@@ -7,6 +7,7 @@ package clock
 // queue enters together.
 type RWMutex struct {
 	rt      Runtime
+	lp      LockPoints // rt's, or nil
 	rwhy    string
 	wwhy    string
 	readers int  // Invariant: readers > 0 implies !writer.
@@ -21,12 +22,12 @@ type rwWaiter struct {
 
 // NewRWMutex returns an unlocked reader/writer lock.
 func NewRWMutex(rt Runtime, name string) *RWMutex {
-	return &RWMutex{rt: rt, rwhy: "rlock " + name, wwhy: "lock " + name}
+	return &RWMutex{rt: rt, lp: lockPoints(rt), rwhy: "rlock " + name, wwhy: "lock " + name}
 }
 
 // RLock acquires m for reading.
 func (m *RWMutex) RLock() {
-	m.rt.Yield()
+	yieldToLock(m.rt, m.lp)
 	m.rt.Enter()
 	if !m.writer && len(m.q) == 0 {
 		m.readers++
@@ -49,11 +50,12 @@ func (m *RWMutex) RUnlock() {
 		m.grant()
 	}
 	m.rt.Exit()
+	m.unlocked()
 }
 
 // Lock acquires m for writing.
 func (m *RWMutex) Lock() {
-	m.rt.Yield()
+	yieldToLock(m.rt, m.lp)
 	m.rt.Enter()
 	if !m.writer && m.readers == 0 && len(m.q) == 0 {
 		m.writer = true
@@ -113,6 +115,14 @@ func (m *RWMutex) Unlock() {
 	m.writer = false
 	m.grant()
 	m.rt.Exit()
+	m.unlocked()
+}
+
+// unlocked tells the runtime that the caller released a hold.
+func (m *RWMutex) unlocked() {
+	if m.lp != nil {
+		m.lp.Unlocked()
+	}
 }
 
 // grant hands the free lock to the head of the queue: one writer, or every

@@ -32,6 +32,10 @@ type task struct {
 	dying   bool
 	nodeIdx int // position in node.tasks. Invariant: node.tasks[nodeIdx] == t while alive.
 	prio    int // PCT priority
+	// unlocked is set when the task released a lock in its current
+	// step, and hold counts the picks it is still held back (gap.go).
+	unlocked bool
+	hold     int
 	// resumed is where the run stood when the task was last resumed,
 	// for the wall-clock watchdog (hang.go).
 	resumed resumed
@@ -96,6 +100,7 @@ func (t *task) switchOut() {
 func (w *World) resume(t *task) {
 	w.current, w.curNode = t, t.node
 	t.state = taskRunning
+	t.unlocked = false
 	t.resumed = resumed{step: w.step, now: w.now, hash: w.tr.hash}
 	w.running.Store(t)
 	_, alive := t.next()
@@ -139,6 +144,10 @@ func (w *World) retire(t *task) {
 
 // unrun takes a runnable task out of the run queue.
 func (w *World) unrun(t *task) {
+	if t.hold > 0 {
+		w.unhold(t)
+		return
+	}
 	for i, x := range w.runnable {
 		if x == t {
 			last := len(w.runnable) - 1

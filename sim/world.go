@@ -33,7 +33,11 @@ type World struct {
 
 	q        eventQueue
 	runnable []*task
-	strat    strategy
+	// held are runnable tasks kept out of the picks for a while, each
+	// until its hold runs out or nothing else is runnable (gap.go).
+	held    []*task
+	gapRand *rand.Rand
+	strat   strategy
 
 	current    *task // running task, nil on the scheduler
 	inCallback bool  // a Schedule callback is running
@@ -146,6 +150,9 @@ func (w *World) loop() {
 		w.fireDue()
 		if w.failure != nil {
 			return
+		}
+		if len(w.held) > 0 {
+			w.tickHeld()
 		}
 		if len(w.runnable) == 0 {
 			if !w.advance() {
@@ -308,7 +315,7 @@ func (w *World) finish() {
 			w.kill(n.tasks[len(n.tasks)-1])
 		}
 	}
-	w.runnable = nil
+	w.runnable, w.held = nil, nil
 	w.q.clear()
 }
 
