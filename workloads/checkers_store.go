@@ -15,8 +15,8 @@ import (
 // ranges that depend on them are never pushed that far, so `dst mutate`
 // found mutants of them that every end-state check let through
 // (FINDINGS.md, "Mutation score"). Both compare each service's state with
-// what the previous look saw (eventservice.Service.SubscriptionDetails
-// and Records, which only read).
+// what the previous look saw (eventservice.Service.AppendSubscriptionDetails
+// and AppendLiveRecords, which only read).
 
 // storeEvery spaces the looks in virtual time: a subscription's
 // checkpoint moves at the services' sweep (every second at Scale 1), so
@@ -40,12 +40,12 @@ type storeState struct {
 // its subscriptions in creation order and its live records (neither
 // removed nor orphaned) in dispatcher order, the orders in which the
 // service returns them, so the next look finds each one's previous
-// state by walking both in step rather than through a map. spare is
-// the other records buffer, which the next look fills.
+// state by walking both in step rather than through a map. The spare
+// buffers are the other two, which the next look fills.
 type storeLook struct {
-	svc            *eventservice.Service
-	subs           []eventservice.SubscriptionSnapshot
-	records, spare []eventservice.RecordSnapshot
+	svc                *eventservice.Service
+	subs, spareSubs    []eventservice.SubscriptionSnapshot
+	records, spareRecs []eventservice.RecordSnapshot
 }
 
 // lookAtStores reads every service once per storeEvery and judges I21
@@ -70,8 +70,8 @@ func (st *CheckState) lookAtStores(c *cluster.Cluster) {
 		if l.svc != n.Service {
 			l.svc, l.subs, l.records = n.Service, nil, l.records[:0] // a new incarnation: nothing to compare with
 		}
-		st.judgeSubscriptions(n.ID, l, n.Service.SubscriptionDetails())
-		st.judgeRecords(n.ID, l, n.Service.Records())
+		st.judgeSubscriptions(n.ID, l, n.Service.AppendSubscriptionDetails(l.spareSubs))
+		st.judgeRecords(n.ID, l, n.Service.AppendLiveRecords(l.spareRecs[:0]))
 	}
 }
 
@@ -90,7 +90,7 @@ func (st *CheckState) judgeSubscriptions(node wire.ServerID, l *storeLook, cur [
 		}
 		s.i21 = subscriptionViolation(node, prev, sub)
 	}
-	l.subs = cur
+	l.subs, l.spareSubs = cur, l.subs
 }
 
 // findSub returns the index of the subscription id in subs, trying from
@@ -109,17 +109,15 @@ func findSub(subs []eventservice.SubscriptionSnapshot, hint int, id uint64) int 
 	return -1
 }
 
-// judgeRecords judges I22 on a service's live records now against
-// l.records, then keeps them as the previous look's. Both are sorted by
-// dispatcher; if an ID had two live records, the last of the previous
-// look's is the one compared, as a map keyed by ID would keep.
+// judgeRecords judges I22 on a service's live records now (cur, from
+// eventservice.Service.AppendLiveRecords) against l.records, then keeps
+// them as the previous look's. Both are sorted by dispatcher; if an ID
+// had two live records, the last of the previous look's is the one
+// compared, as a map keyed by ID would keep.
 func (st *CheckState) judgeRecords(node wire.ServerID, l *storeLook, cur []eventservice.RecordSnapshot) {
 	s := &st.store
-	fresh, prev, j := l.spare[:0], l.records, 0
+	prev, j := l.records, 0
 	for _, r := range cur {
-		if r.Removed || r.Orphaned {
-			continue
-		}
 		for j < len(prev) && prev[j].Dispatcher < r.Dispatcher {
 			j++
 		}
@@ -130,9 +128,8 @@ func (st *CheckState) judgeRecords(node wire.ServerID, l *storeLook, cur []event
 		if k < len(prev) && prev[k].Dispatcher == r.Dispatcher && s.i22 == nil {
 			s.i22 = resetViolation(node, prev[k], r)
 		}
-		fresh = append(fresh, r)
 	}
-	l.records, l.spare = fresh, prev
+	l.records, l.spareRecs = cur, prev
 }
 
 // subscriptionViolation is I21's rule for one subscription now (cur)
