@@ -7,6 +7,7 @@ import (
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
 	"github.com/cdcsim/cdcsim/collector"
+	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -31,8 +32,9 @@ type memoryState struct {
 	over, seen map[areaKey]clock.Time
 	// areas is each area's release count and last pressure (I20).
 	areas map[areaKey]*areaWatch
-	// up reports whether a node is running (the Run's nodes); nil: all.
-	up func(wire.ServerID) bool
+	// node returns a node of the Run, whose Up says whether it is
+	// running; nil: all are. Each look keeps what it returned.
+	node func(wire.ServerID) *sim.Node
 	// fakePressure: the run's fault.MemoryPressure site is on, so a push
 	// may ask for a release with the area far under its quota, and I20
 	// does not judge.
@@ -100,10 +102,13 @@ func (st *CheckState) lookAtMemory(c *cluster.Cluster) {
 		m.colls = append(m.colls, collLook{})
 	}
 	for i, n := range nodes {
-		if n.Collector == nil || (m.up != nil && !m.up(n.ID)) {
+		l := &m.colls[i]
+		if m.node != nil && l.id != n.ID {
+			l.id, l.node = n.ID, m.node(n.ID)
+		}
+		if n.Collector == nil || (l.node != nil && !l.node.Up()) {
 			continue // a crashed node's areas are frozen, not unhealthy
 		}
-		l := &m.colls[i]
 		if l.coll != n.Collector || l.gen != n.Collector.Generation() {
 			st.readAreas(l, n.Collector)
 		}
@@ -116,8 +121,10 @@ func (st *CheckState) lookAtMemory(c *cluster.Cluster) {
 
 // collLook is what the last look read from one node's collector: its
 // areas, each area's release history, and the collector's generation
-// after the read.
+// after the read; and the node, whose Up says whether to look.
 type collLook struct {
+	id      wire.ServerID
+	node    *sim.Node
 	coll    *collector.EventCollector
 	gen     uint64
 	areas   []collector.AreaSnapshot
