@@ -85,21 +85,27 @@ func (s *Service) AppendSubscriptionDetails(buf []SubscriptionSnapshot) []Subscr
 func (s *Service) AppendLiveRecords(buf []RecordSnapshot) []RecordSnapshot {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
-	start := len(buf)
+	slots := s.liveSlots[:0]
 	for _, m := range []map[wire.DispatcherID]*dispatcherSlot{s.b.dispatchers, s.b.tableTriggerDispatchers} {
 		for _, slot := range m { //dst:allow map-range: sorted below, observation only
 			if !slot.stat.isRemoved {
-				buf = append(buf, slot.stat.snapshot(slot, false))
+				slots = append(slots, slot)
 			}
 		}
 	}
-	// An ID in both maps sorts as Records sorts it: the table's first.
-	slices.SortFunc(buf[start:], func(a, b RecordSnapshot) int {
-		if c := cmp.Compare(a.Dispatcher, b.Dispatcher); c != 0 {
+	// Sort the slots, not the snapshots (large values). An ID in both
+	// maps sorts as Records sorts it: the table's first.
+	slices.SortFunc(slots, func(a, b *dispatcherSlot) int {
+		if c := cmp.Compare(a.stat.id, b.stat.id); c != 0 {
 			return c
 		}
-		return cmp.Compare(b2i(a.TableTrigger), b2i(b.TableTrigger))
+		return cmp.Compare(b2i(a.stat.tableTrigger), b2i(b.stat.tableTrigger))
 	})
+	for _, slot := range slots {
+		buf = append(buf, slot.stat.snapshot(slot, false))
+	}
+	clear(slots)
+	s.liveSlots = slots[:0]
 	return buf
 }
 
