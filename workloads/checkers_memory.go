@@ -111,7 +111,10 @@ func (st *CheckState) lookAtMemory(c *cluster.Cluster) {
 		}
 		if l.coll != n.Collector || l.gen != n.Collector.Generation() {
 			st.readAreas(l, n.Collector)
+		} else if l.calm {
+			continue // judged since the read, and judging again changes nothing
 		}
+		l.calm = l.quiet
 		for j, a := range l.areas {
 			st.judgeArea(n.ID, areaKey{n.Collector, a.Changefeed}, l.watches[j], a, now)
 		}
@@ -122,13 +125,20 @@ func (st *CheckState) lookAtMemory(c *cluster.Cluster) {
 // collLook is what the last look read from one node's collector: its
 // areas, each area's release history, and the collector's generation
 // after the read; and the node, whose Up says whether to look.
+//
+// quiet says every area read was under the pressure threshold (60 % of
+// its quota, so under the quota too): judging such a snapshot again at a
+// later instant changes no clock and no finding (a release or an idle
+// path is seen by the first judgement after the read), so once calm (a
+// quiet read judged once) the look skips it until the next read.
 type collLook struct {
-	id      wire.ServerID
-	node    *sim.Node
-	coll    *collector.EventCollector
-	gen     uint64
-	areas   []collector.AreaSnapshot
-	watches []*areaWatch
+	quiet, calm bool
+	id          wire.ServerID
+	node        *sim.Node
+	coll        *collector.EventCollector
+	gen         uint64
+	areas       []collector.AreaSnapshot
+	watches     []*areaWatch
 }
 
 // readAreas reads coll's areas into l.
@@ -137,8 +147,9 @@ func (st *CheckState) readAreas(l *collLook, coll *collector.EventCollector) {
 	l.coll = coll
 	l.areas = coll.AppendAreas(l.areas[:0])
 	l.gen = coll.Generation()
-	l.watches = l.watches[:0]
+	l.watches, l.quiet, l.calm = l.watches[:0], true, false
 	for _, a := range l.areas {
+		l.quiet = l.quiet && 10*a.Pending < 6*a.Quota
 		k := areaKey{coll, a.Changefeed}
 		w := m.areas[k]
 		if w == nil {
