@@ -48,7 +48,9 @@
 // critical section may block or where the interleaving at the lock is the
 // point (a session's requestMu); use a Guard to make plain shared fields
 // safe on real goroutines: take it, copy what a blocking call needs,
-// release it, then call.
+// release it, then call. Guard.Taken counts its Locks: an observer
+// between steps that finds the count unchanged since its last read under
+// the guard knows the guarded state is unchanged too.
 //
 // # Stopping a real run
 //

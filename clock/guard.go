@@ -43,6 +43,8 @@ type GuardLocker interface {
 type Guard struct {
 	l    Locker // nil under the simulator
 	held bool   // under the simulator: between Lock and Unlock
+	// taken counts the Locks (Taken); written only with the guard held.
+	taken uint64
 }
 
 // NewGuard returns an unlocked guard for state shared by rt's tasks.
@@ -58,13 +60,25 @@ func NewGuard(rt Runtime) *Guard {
 func (g *Guard) Lock() {
 	if g.l != nil {
 		g.l.Lock()
+		g.taken++
 		return
 	}
 	if g.held {
 		panic("clock: Guard locked while held: its holder reached a scheduling point with it, or locks it twice")
 	}
 	g.held = true
+	g.taken++
 }
+
+// Taken returns how many times the guard has been locked. Every write to
+// the state a guard protects happens while it is held, so an observer
+// that reads the state under the guard, notes Taken after its own
+// Unlock, and later finds Taken unchanged knows the state is unchanged
+// too, and may reuse what it read instead of reading it again (the
+// per-step checkers of package workloads do). Read it only where no task
+// can be holding the guard: under the simulator, between steps; in real
+// mode the read is unsynchronised.
+func (g *Guard) Taken() uint64 { return g.taken }
 
 // Unlock releases the guard. Unlocking a guard that is not held panics
 // under the simulator (and in real mode, as sync.Mutex does).

@@ -30,6 +30,14 @@ type AreaSnapshot struct {
 	FirstIdle wire.DispatcherID
 }
 
+// Generation returns a count that moves whenever what AppendAreas reads
+// may have changed: how many times the collector's guard, under which
+// every area and path field is written, was taken (clock.Guard.Taken;
+// AppendAreas takes it too). A checker that looks after every step
+// reads the areas again only when it moved since its last look. Read it
+// between steps. For checkers and tests.
+func (c *EventCollector) Generation() uint64 { return c.mu.Taken() }
+
 // AppendAreas appends the collector's memory areas to buf in changefeed
 // order and returns it: a checker that looks after every step reuses
 // its buffer. For checkers and tests.

@@ -1,6 +1,9 @@
 package eventservice
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/wire"
 )
@@ -46,22 +49,71 @@ type SubscriberSnapshot struct {
 // SubscriptionDetails returns the event store's subscriptions in
 // creation order, with their subscribers. For checkers and tests.
 func (s *Service) SubscriptionDetails() []SubscriptionSnapshot {
+	return s.AppendSubscriptionDetails(nil)
+}
+
+// AppendSubscriptionDetails is SubscriptionDetails into buf, which it
+// overwrites from its start and returns, reusing the subscriber slices
+// of buf's elements: a checker that looks every few milliseconds keeps
+// two buffers and alternates them. For checkers.
+func (s *Service) AppendSubscriptionDetails(buf []SubscriptionSnapshot) []SubscriptionSnapshot {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
-	out := make([]SubscriptionSnapshot, len(s.b.eventStore.subs))
-	for i, sub := range s.b.eventStore.subs {
-		out[i] = SubscriptionSnapshot{ID: sub.id, Span: sub.span, CheckpointTs: sub.checkpointTs, ResolvedTs: sub.resolvedTs,
-			Subscribers: make([]SubscriberSnapshot, len(sub.subscribers))}
-		for j, sc := range sub.subscribers {
-			out[i].Subscribers[j] = SubscriberSnapshot{Dispatcher: sc.id, Removed: sc.slot.stat.isRemoved,
-				Orphaned: s.b.dispatchers[sc.id] != sc.slot}
+	subs := s.b.eventStore.subs
+	if cap(buf) < len(subs) {
+		buf = append(buf[:cap(buf)], make([]SubscriptionSnapshot, len(subs)-cap(buf))...)
+	}
+	buf = buf[:len(subs)]
+	for i, sub := range subs {
+		scs := buf[i].Subscribers[:0]
+		for _, sc := range sub.subscribers {
+			ss := SubscriberSnapshot{Dispatcher: sc.id, Removed: sc.slot.stat.isRemoved, Orphaned: s.b.dispatchers[sc.id] != sc.slot}
 			if sd := s.b.eventStore.dispatchers[sc.id]; sd != nil {
-				out[i].Subscribers[j].Registered, out[i].Subscribers[j].OnThis = true, sd.sub == sub
-				out[i].Subscribers[j].StoreCheckpointTs = sd.checkpointTs
+				ss.Registered, ss.OnThis, ss.StoreCheckpointTs = true, sd.sub == sub, sd.checkpointTs
+			}
+			scs = append(scs, ss)
+		}
+		buf[i] = SubscriptionSnapshot{ID: sub.id, Span: sub.span, CheckpointTs: sub.checkpointTs, ResolvedTs: sub.resolvedTs, Subscribers: scs}
+	}
+	return buf
+}
+
+// AppendLiveRecords appends to buf the records Records returns that are
+// neither removed nor orphaned (the current, live record of each ID),
+// sorted by ID, and returns it; it skips the orphan search Records
+// makes. For checkers that look every few milliseconds.
+func (s *Service) AppendLiveRecords(buf []RecordSnapshot) []RecordSnapshot {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	slots := s.liveSlots[:0]
+	for _, m := range []map[wire.DispatcherID]*dispatcherSlot{s.b.dispatchers, s.b.tableTriggerDispatchers} {
+		for _, slot := range m { //dst:allow map-range: sorted below, observation only
+			if !slot.stat.isRemoved {
+				slots = append(slots, slot)
 			}
 		}
 	}
-	return out
+	// Sort the slots, not the snapshots (large values). An ID in both
+	// maps sorts as Records sorts it: the table's first.
+	slices.SortFunc(slots, func(a, b *dispatcherSlot) int {
+		if c := cmp.Compare(a.stat.id, b.stat.id); c != 0 {
+			return c
+		}
+		return cmp.Compare(b2i(a.stat.tableTrigger), b2i(b.stat.tableTrigger))
+	})
+	for _, slot := range slots {
+		buf = append(buf, slot.stat.snapshot(slot, false))
+	}
+	clear(slots)
+	s.liveSlots = slots[:0]
+	return buf
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // IntakeBusyUntil returns when the last slow RegisterTable the intake

@@ -27,6 +27,9 @@ type Service struct {
 	// busyUntil is the end of the last slow RegisterTable the intake
 	// waited for (IntakeBusyUntil), in virtual nanoseconds.
 	busyUntil atomic.Int64
+	// liveSlots is AppendLiveRecords' scratch, used under the broker's
+	// mutex: observation only, never read by the service itself.
+	liveSlots []*dispatcherSlot
 }
 
 // heartbeatWithServerID is a heartbeat and the collector it came from.

@@ -7,6 +7,7 @@ import (
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/cluster"
 	"github.com/cdcsim/cdcsim/collector"
+	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -18,7 +19,8 @@ import (
 // `dst mutate` found such mutants of collector/dynstream.go alive
 // (FINDINGS.md, "Mutation score"). These checkers read the areas
 // through collector.EventCollector.AppendAreas, which only reads, after
-// every step: a burst that fills an area and the release it causes can
+// every step whose collector's guard was taken (the others are judged on
+// what the previous look read, which is still what they hold): a burst that fills an area and the release it causes can
 // both happen at one virtual instant, which a look spaced in virtual
 // time would miss.
 
@@ -30,17 +32,19 @@ type memoryState struct {
 	over, seen map[areaKey]clock.Time
 	// areas is each area's release count and last pressure (I20).
 	areas map[areaKey]*areaWatch
-	// up reports whether a node is running (the Run's nodes); nil: all.
-	up func(wire.ServerID) bool
+	// node returns a node of the Run, whose Up says whether it is
+	// running; nil: all are. Each look keeps what it returned.
+	node func(wire.ServerID) *sim.Node
 	// fakePressure: the run's fault.MemoryPressure site is on, so a push
 	// may ask for a release with the area far under its quota, and I20
 	// does not judge.
 	fakePressure bool
-	// step and looked: the look of this step is done (st.step); buf is
-	// the reused snapshot buffer.
+	// step and looked: the look of this step is done (st.step); colls is
+	// what the last look read from each node's collector, by the node's
+	// index in the cluster.
 	step   uint64
 	looked bool
-	buf    []collector.AreaSnapshot
+	colls  []collLook
 	// peak is the longest time an area was seen over its quota, and
 	// pressureAge the longest time from a look that saw an area under
 	// pressure to its next release: what MemoryRecover and
@@ -77,7 +81,11 @@ func (st *CheckState) MemoryPeaks() (overQuota, pressureToRelease time.Duration)
 }
 
 // lookAtMemory reads every running node's areas, once per step, and
-// updates the three checkers' clocks and findings.
+// updates the three checkers' clocks and findings. A collector whose
+// guard was not taken since the last look has the areas that look read
+// (collector.EventCollector.Generation), so they are judged again
+// without reading them: the rules see the same snapshots at the same
+// instants as a fresh read would give them.
 func (st *CheckState) lookAtMemory(c *cluster.Cluster) {
 	m := &st.memory
 	if st.step != nil {
@@ -89,27 +97,79 @@ func (st *CheckState) lookAtMemory(c *cluster.Cluster) {
 	now := st.now()
 	m.init()
 	clear(m.seen)
-	for _, n := range c.Nodes() {
-		if n.Collector == nil || (m.up != nil && !m.up(n.ID)) {
+	nodes := c.Nodes()
+	for len(m.colls) < len(nodes) {
+		m.colls = append(m.colls, collLook{})
+	}
+	for i, n := range nodes {
+		l := &m.colls[i]
+		if m.node != nil && l.id != n.ID {
+			l.id, l.node = n.ID, m.node(n.ID)
+		}
+		if n.Collector == nil || (l.node != nil && !l.node.Up()) {
 			continue // a crashed node's areas are frozen, not unhealthy
 		}
-		m.buf = n.Collector.AppendAreas(m.buf[:0])
-		for _, a := range m.buf {
-			st.judgeArea(n.ID, areaKey{n.Collector, a.Changefeed}, a, now)
+		if l.coll != n.Collector || l.gen != n.Collector.Generation() {
+			st.readAreas(l, n.Collector)
+		} else if l.calm {
+			continue // judged since the read, and judging again changes nothing
+		}
+		l.calm = l.quiet
+		for j, a := range l.areas {
+			st.judgeArea(n.ID, areaKey{n.Collector, a.Changefeed}, l.watches[j], a, now)
 		}
 	}
 	m.over, m.seen = m.seen, m.over
 }
 
-// judgeArea applies the three rules to one area's snapshot. Areas over
-// their quota go into m.seen, which the look then makes m.over.
-func (st *CheckState) judgeArea(node wire.ServerID, k areaKey, a collector.AreaSnapshot, now clock.Time) {
+// collLook is what the last look read from one node's collector: its
+// areas, each area's release history, and the collector's generation
+// after the read; and the node, whose Up says whether to look.
+//
+// quiet says every area read was under the pressure threshold (60 % of
+// its quota, so under the quota too): judging such a snapshot again at a
+// later instant changes no clock and no finding (a release or an idle
+// path is seen by the first judgement after the read), so once calm (a
+// quiet read judged once) the look skips it until the next read.
+type collLook struct {
+	quiet, calm bool
+	id          wire.ServerID
+	node        *sim.Node
+	coll        *collector.EventCollector
+	gen         uint64
+	areas       []collector.AreaSnapshot
+	watches     []*areaWatch
+}
+
+// readAreas reads coll's areas into l.
+func (st *CheckState) readAreas(l *collLook, coll *collector.EventCollector) {
+	m := &st.memory
+	l.coll = coll
+	l.areas = coll.AppendAreas(l.areas[:0])
+	l.gen = coll.Generation()
+	l.watches, l.quiet, l.calm = l.watches[:0], true, false
+	for _, a := range l.areas {
+		l.quiet = l.quiet && 10*a.Pending < 6*a.Quota
+		k := areaKey{coll, a.Changefeed}
+		w := m.areas[k]
+		if w == nil {
+			w = &areaWatch{}
+			m.areas[k] = w
+		}
+		l.watches = append(l.watches, w)
+	}
+}
+
+// judgeArea applies the three rules to one area's snapshot; w is its
+// release history. Areas over their quota go into m.seen, which the
+// look then makes m.over.
+func (st *CheckState) judgeArea(node wire.ServerID, k areaKey, w *areaWatch, a collector.AreaSnapshot, now clock.Time) {
 	m := &st.memory
 	if a.Idle > 0 && m.i19 == nil {
 		m.i19 = fmt.Errorf("node %s, area %s: the path of %s (and %d more) holds queued events but is neither scheduled nor blocked by its sink",
 			node, a.Changefeed, a.FirstIdle, a.Idle-1)
 	}
-	st.watchReleases(node, k, a, now)
+	st.watchReleases(node, w, a, now)
 	if a.Pending > a.Quota {
 		st.watchOverQuota(node, k, a, now)
 	}
@@ -135,13 +195,8 @@ func (st *CheckState) watchOverQuota(node wire.ServerID, k areaKey, a collector.
 // lowest usage at which the model asks for a release without the fault
 // site); a release must come within ReleaseAfterPressure of a look that
 // saw it.
-func (st *CheckState) watchReleases(node wire.ServerID, k areaKey, a collector.AreaSnapshot, now clock.Time) {
+func (st *CheckState) watchReleases(node wire.ServerID, w *areaWatch, a collector.AreaSnapshot, now clock.Time) {
 	m := &st.memory
-	w := m.areas[k]
-	if w == nil {
-		w = &areaWatch{}
-		m.areas[k] = w
-	}
 	if 10*a.Pending >= 6*a.Quota {
 		w.pressure, w.pressed = now, true
 	}

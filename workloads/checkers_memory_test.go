@@ -1,9 +1,11 @@
 package workloads
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/cdcsim/cdcsim/cluster"
 	"github.com/cdcsim/cdcsim/collector"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/stretchr/testify/require"
@@ -40,7 +42,12 @@ func TestMemoryOraclesFireOnPlantedAreas(t *testing.T) {
 		t0 := w.Now()
 		at := func(st *CheckState, d time.Duration, a collector.AreaSnapshot) {
 			clear(st.memory.seen)
-			st.judgeArea("n1", k, a, t0.Add(d))
+			w := st.memory.areas[k]
+			if w == nil {
+				w = &areaWatch{}
+				st.memory.areas[k] = w
+			}
+			st.judgeArea("n1", k, w, a, t0.Add(d))
 			st.memory.over, st.memory.seen = st.memory.seen, st.memory.over
 		}
 		area := collector.AreaSnapshot{Changefeed: "cf", Quota: 1000}
@@ -81,4 +88,48 @@ func TestMemoryOraclesFireOnPlantedAreas(t *testing.T) {
 		at(st, 0, released)
 		require.NoError(t, st.memory.i20, "the fault site may ask for a release at any usage")
 	})
+}
+
+// The look reads a collector's areas again only when its guard was taken
+// since (collector.EventCollector.Generation): after every step of a run
+// under memory pressure and faults, what each look holds for a running
+// node equals a fresh read, so the rules judged what the areas hold. A
+// write to an area or path outside the collector's guard would show here.
+func TestMemoryLookReusesOnlyUnchangedAreas(t *testing.T) {
+	var reused, looks int
+	sim.Test(t, func(w *sim.World) {
+		cfg := cluster.DefaultConfig()
+		cfg.MemoryQuota = 1536
+		cfg.Upstream.MaxRows = 8
+		r := Start(w, cfg)
+		var fresh []collector.AreaSnapshot
+		gens := map[*collector.EventCollector]uint64{}
+		w.Invariant("memory look is current", 1, func() error {
+			r.State.lookAtMemory(r.C)
+			for i, n := range r.C.Nodes() {
+				l := r.State.memory.colls[i]
+				if n.Collector == nil || l.coll != n.Collector {
+					continue
+				}
+				looks++
+				if gens[l.coll] == l.gen {
+					reused++
+				}
+				gens[l.coll] = l.gen
+				fresh = n.Collector.AppendAreas(fresh[:0])
+				l.gen = n.Collector.Generation() // the fresh read took the guard, not the model
+				r.State.memory.colls[i].gen = l.gen
+				gens[l.coll] = l.gen
+				if fmt.Sprint(fresh) != fmt.Sprint(l.areas) {
+					return fmt.Errorf("node %s: the look holds %v, the collector %v", n.ID, l.areas, fresh)
+				}
+			}
+			return nil
+		})
+		r.AddTables(1, 8)
+		r.Faults(20*time.Second, nil)
+	}, sim.Seeds(2), sim.Configure(Patched))
+	t.Logf("%d of %d looks reused the previous read", reused, looks)
+	require.Positive(t, reused, "no look was skipped: the test shows nothing")
+	require.Less(t, reused, looks, "no look read the areas")
 }

@@ -15,8 +15,8 @@ import (
 // ranges that depend on them are never pushed that far, so `dst mutate`
 // found mutants of them that every end-state check let through
 // (FINDINGS.md, "Mutation score"). Both compare each service's state with
-// what the previous look saw (eventservice.Service.SubscriptionDetails
-// and Records, which only read).
+// what the previous look saw (eventservice.Service.AppendSubscriptionDetails
+// and AppendLiveRecords, which only read).
 
 // storeEvery spaces the looks in virtual time: a subscription's
 // checkpoint moves at the services' sweep (every second at Scale 1), so
@@ -30,21 +30,22 @@ const storeEvery = 20 * time.Millisecond
 type storeState struct {
 	last    clock.Time
 	checked bool
-	// subs and records are what the previous look saw, by service
-	// incarnation; fresh ones are built by each look and swapped in.
-	subs, freshSubs       map[subKey]eventservice.SubscriptionSnapshot
-	records, freshRecords map[recordKey]eventservice.RecordSnapshot
-	i21, i22              error
+	// services is what the previous look saw of each node's service, by
+	// the node's index in the cluster.
+	services []storeLook
+	i21, i22 error
 }
 
-type subKey struct {
-	svc *eventservice.Service
-	id  uint64
-}
-
-type recordKey struct {
-	svc *eventservice.Service
-	id  wire.DispatcherID
+// storeLook is what the previous look saw of one service incarnation:
+// its subscriptions in creation order and its live records (neither
+// removed nor orphaned) in dispatcher order, the orders in which the
+// service returns them, so the next look finds each one's previous
+// state by walking both in step rather than through a map. The spare
+// buffers are the other two, which the next look fills.
+type storeLook struct {
+	svc                *eventservice.Service
+	subs, spareSubs    []eventservice.SubscriptionSnapshot
+	records, spareRecs []eventservice.RecordSnapshot
 }
 
 // lookAtStores reads every service once per storeEvery and judges I21
@@ -56,38 +57,79 @@ func (st *CheckState) lookAtStores(c *cluster.Cluster) {
 		return
 	}
 	s.last, s.checked = now, true
-	if s.subs == nil {
-		s.subs, s.freshSubs = map[subKey]eventservice.SubscriptionSnapshot{}, map[subKey]eventservice.SubscriptionSnapshot{}
-		s.records, s.freshRecords = map[recordKey]eventservice.RecordSnapshot{}, map[recordKey]eventservice.RecordSnapshot{}
+	nodes := c.Nodes()
+	for len(s.services) < len(nodes) {
+		s.services = append(s.services, storeLook{})
 	}
-	clear(s.freshSubs)
-	clear(s.freshRecords)
-	for _, n := range c.Nodes() {
+	for i, n := range nodes {
+		l := &s.services[i]
 		if n.Service == nil {
+			l.svc, l.subs, l.records = nil, nil, l.records[:0]
 			continue
 		}
-		for _, sub := range n.Service.SubscriptionDetails() {
-			k := subKey{n.Service, sub.ID}
-			if prev, ok := s.subs[k]; ok && s.i21 == nil {
-				s.i21 = subscriptionViolation(n.ID, prev, sub)
-			} else if s.i21 == nil {
-				s.i21 = subscriptionViolation(n.ID, eventservice.SubscriptionSnapshot{}, sub)
-			}
-			s.freshSubs[k] = sub
+		if l.svc != n.Service {
+			l.svc, l.subs, l.records = n.Service, nil, l.records[:0] // a new incarnation: nothing to compare with
 		}
-		for _, r := range n.Service.Records() {
-			if r.Removed || r.Orphaned {
-				continue
-			}
-			k := recordKey{n.Service, r.Dispatcher}
-			if prev, ok := s.records[k]; ok && s.i22 == nil {
-				s.i22 = resetViolation(n.ID, prev, r)
-			}
-			s.freshRecords[k] = r
+		st.judgeSubscriptions(n.ID, l, n.Service.AppendSubscriptionDetails(l.spareSubs))
+		st.judgeRecords(n.ID, l, n.Service.AppendLiveRecords(l.spareRecs[:0]))
+	}
+}
+
+// judgeSubscriptions judges I21 on a service's subscriptions now
+// against l.subs, then keeps them as the previous look's.
+func (st *CheckState) judgeSubscriptions(node wire.ServerID, l *storeLook, cur []eventservice.SubscriptionSnapshot) {
+	s := &st.store
+	j := 0
+	for _, sub := range cur {
+		if s.i21 != nil {
+			break
+		}
+		var prev eventservice.SubscriptionSnapshot // zero ID: first look at it
+		if k := findSub(l.subs, j, sub.ID); k >= 0 {
+			prev, j = l.subs[k], k+1
+		}
+		s.i21 = subscriptionViolation(node, prev, sub)
+	}
+	l.subs, l.spareSubs = cur, l.subs
+}
+
+// findSub returns the index of the subscription id in subs, trying from
+// hint on (both looks list them in creation order), or -1.
+func findSub(subs []eventservice.SubscriptionSnapshot, hint int, id uint64) int {
+	for k := hint; k < len(subs); k++ {
+		if subs[k].ID == id {
+			return k
 		}
 	}
-	s.subs, s.freshSubs = s.freshSubs, s.subs
-	s.records, s.freshRecords = s.freshRecords, s.records
+	for k := 0; k < min(hint, len(subs)); k++ {
+		if subs[k].ID == id {
+			return k
+		}
+	}
+	return -1
+}
+
+// judgeRecords judges I22 on a service's live records now (cur, from
+// eventservice.Service.AppendLiveRecords) against l.records, then keeps
+// them as the previous look's. Both are sorted by dispatcher; if an ID
+// had two live records, the last of the previous look's is the one
+// compared, as a map keyed by ID would keep.
+func (st *CheckState) judgeRecords(node wire.ServerID, l *storeLook, cur []eventservice.RecordSnapshot) {
+	s := &st.store
+	prev, j := l.records, 0
+	for _, r := range cur {
+		for j < len(prev) && prev[j].Dispatcher < r.Dispatcher {
+			j++
+		}
+		k := j
+		for k+1 < len(prev) && prev[k+1].Dispatcher == r.Dispatcher {
+			k++
+		}
+		if k < len(prev) && prev[k].Dispatcher == r.Dispatcher && s.i22 == nil {
+			s.i22 = resetViolation(node, prev[k], r)
+		}
+	}
+	l.records, l.spareRecs = cur, prev
 }
 
 // subscriptionViolation is I21's rule for one subscription now (cur)

@@ -119,7 +119,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
-	st.memory.up = func(id wire.ServerID) bool { return r.nodes[string(id)].Up() }
+	st.memory.node = func(id wire.ServerID) *sim.Node { return r.nodes[string(id)] }
 	recordStates(w, r.C)
 	Install(w, r.C, st)
 	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}
