@@ -256,11 +256,16 @@
 // the sink, whose resolved ts is that ts; pending, it makes the sink's
 // checkpoint its commitTs minus one, one below what the dispatcher
 // reported before (I7: "sink checkpoint went from 1000 back to 999").
-// TiCDC's dispatcher computes its checkpoint the same way
-// (tableProgress: the smallest pending commitTs minus one), so it
-// appears to report the same step back; the skip flag exists for the
-// start ts, not for a RESET at a checkpoint on the cadence.
-// TestSyncPoints starts its tables off the cadence when it does not skip.
+// TiCDC's BasicDispatcher.GetCheckpointTs is computed the same way
+// (TableProgress.GetCheckpointTs: the oldest pending commitTs minus one,
+// and AddBlockEventToSink adds a sync point to it), but a table
+// dispatcher's sync point first passes the maintainer's barrier, which
+// the model does not have, so whether TiCDC reports the same step back is
+// not settled here. TestSyncPoints starts its tables off the cadence
+// when it does not skip. The upstream's resolved ts is one below a tick
+// of its 50 ms resolver, so it is not on a cadence of whole ticks; a
+// start ts, and a RESET from a checkpoint of a flushed commitTs minus
+// one, can be.
 //
 // # Patch h3
 //

@@ -25,6 +25,8 @@ import (
 // sync point at their start ts (they start at ts 1000, a multiple of
 // every drawn interval, so the flag decides whether that one is sent),
 // and, one seed in four, table atomicity, under which nothing is split.
+// Half the seeds pin slow event-store reads (fault.eventservice/
+// scan-read-slow at 0.1), so that low-latency mode has scans to continue.
 // I23 checks the sync points each sink accepted against the cadence, I5
 // that every row of a split transaction below the checkpoint was flushed,
 // I17 that fragments sent again came after a RESET.
@@ -57,4 +59,13 @@ func drawRequestKnobs(c *sim.Config) {
 	r := rand.New(rand.NewPCG(c.Seed, 0x5eed5c))
 	c.SyncPointInterval = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, time.Second, 3 * time.Second}[r.IntN(4)]
 	c.LargeTxnP = []float64{0.02, 0.1, 0.3}[r.IntN(3)]
+	if r.IntN(2) == 0 {
+		// Slow event-store reads on half the seeds: a trigger then meets
+		// a scan under way, which low-latency mode keeps as a
+		// continuation (else only the swarm's buggify draw turns the
+		// site on, on about one seed in eight).
+		if err := c.Set("fault.eventservice/scan-read-slow", "0.1"); err != nil {
+			panic(err)
+		}
+	}
 }
