@@ -227,6 +227,22 @@ func (d *Dispatcher) flushOne() {
 	}
 }
 
+// AcceptedSyncPointAt reports whether the sink accepted a sync point at
+// commitTs ts (looking back from its last event while the commitTs is
+// not below ts). Checkers use it to tell the one step back of the
+// checkpoint a sync point at the sink's resolved ts causes (package
+// workloads, I7).
+func (d *Dispatcher) AcceptedSyncPointAt(ts wire.Ts) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := len(d.Handed) - 1; i >= 0 && d.Handed[i].CommitTs >= ts; i-- {
+		if d.Handed[i].Kind == "SyncPoint" && d.Handed[i].CommitTs == ts {
+			return true
+		}
+	}
+	return false
+}
+
 // FlushedCopy returns a copy of Flushed, safe to call while the run is
 // live.
 func (d *Dispatcher) FlushedCopy() []Forwarded {

@@ -41,13 +41,6 @@ func TestSyncPoints(t *testing.T) {
 			cfg.Options.TxnAtomicity = wire.AtomicityTable
 		}
 		run := workloads.Start(w, cfg)
-		if !cfg.SkipSyncpointAtStartTs {
-			// Off the cadence: a sync point at exactly the start ts would
-			// be handed at the sink's resolved ts and step its checkpoint
-			// back by one (I7), as TiCDC's tableProgress would (package
-			// eventservice, "Request fields").
-			w.Sleep(time.Millisecond)
-		}
 		run.AddTables(1, 8)
 		run.Faults(2*time.Minute, nil)
 	}, sim.Seeds(20), sim.Configure(workloads.Patched), sim.Configure(drawRequestKnobs))
