@@ -13,7 +13,8 @@ import (
 // A clean run with sync points every 500 ms: I23 is silent and saw sync
 // points at every sink; then forged sync points in each sink's history
 // make it fire: one off the cadence, one that skips a sync point, one
-// below the last, one below its epoch's first sync point.
+// below the last, one below its epoch's first sync point. Also I7's
+// tolerance (syncPointStepBack) is exactly one step, at a sync point.
 func TestCheckI23FiresOnPlantedSyncPoints(t *testing.T) {
 	cfg := sim.DefaultConfig(1)
 	cfg.SyncPointInterval = 500 * time.Millisecond
@@ -55,6 +56,12 @@ func TestCheckI23FiresOnPlantedSyncPoints(t *testing.T) {
 			d.Handed = d.Handed[:n]
 			ds.syncPoints = saved
 		}
+		// I7's one tolerated step back: to just below a sync point the
+		// sink accepted, and no further, and not where it accepted none.
+		at := last.CommitTs
+		require.True(t, syncPointStepBack(d, at, at-1))
+		require.False(t, syncPointStepBack(d, at, at-2))
+		require.False(t, syncPointStepBack(d, at+1, at))
 	})
 	require.Nil(t, res.Failure, "%v", res.Failure)
 }
