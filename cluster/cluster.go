@@ -51,6 +51,16 @@ type Config struct {
 	// moments after a RESET) are much shorter than 10 s, so that the
 	// heartbeat checkers (I7, I8) see reports inside them.
 	HeartbeatInterval time.Duration
+	// Options are the changefeed's request options every dispatcher
+	// sends in its REGISTERs and RESETs (session.OptionsTarget): sync
+	// points, low-latency mode, transaction atomicity. The zero value is
+	// a changefeed without sync points, as every workload had before.
+	Options wire.RequestOptions
+	// SkipSyncpointAtStartTs is every dispatcher's
+	// GetSkipSyncpointAtStartTs: the sync point at its start ts was
+	// written already, so its first REGISTER (and a RESET from the start
+	// ts) asks for the next one.
+	SkipSyncpointAtStartTs bool
 }
 
 // DefaultConfig is a three-node cluster over eight tables.
@@ -237,6 +247,7 @@ func (c *Cluster) newDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 	c.nextID++
 	d := newDispatcher(c.rt, c.nextID, c.cfg.Changefeed, span, n.ID, startTs, c.cfg.scaledSinkFlush())
 	d.Index, d.watches = len(c.Dispatchers), c.watches
+	d.options, d.skipSyncpointAtStartTs = c.cfg.Options, c.cfg.SkipSyncpointAtStartTs
 	c.Dispatchers = append(c.Dispatchers, d)
 	n.Dispatchers = append(n.Dispatchers, d)
 	return d

@@ -29,6 +29,10 @@ type Dispatcher struct {
 	span  wire.Span
 	node  wire.ServerID
 	flush network.Dist
+	// options and skipSyncpointAtStartTs are the changefeed's request
+	// options (Config.Options), set at creation.
+	options                wire.RequestOptions
+	skipSyncpointAtStartTs bool
 
 	mu         *clock.Guard
 	r          *rand.Rand
@@ -106,6 +110,12 @@ func (d *Dispatcher) Span() wire.Span                 { return d.span }
 func (d *Dispatcher) Mode() wire.Mode                 { return wire.ModeDefault }
 func (d *Dispatcher) Node() wire.ServerID             { return d.node }
 
+// RequestOptions is session.OptionsTarget: the changefeed's options.
+func (d *Dispatcher) RequestOptions() wire.RequestOptions { return d.options }
+
+// SkipSyncpointAtStartTs is session.OptionsTarget.
+func (d *Dispatcher) SkipSyncpointAtStartTs() bool { return d.skipSyncpointAtStartTs }
+
 // StartTs returns the start ts (SetStartTs changes it for a merge).
 func (d *Dispatcher) StartTs() wire.Ts {
 	d.mu.Lock()
@@ -178,6 +188,11 @@ func (d *Dispatcher) HandleEvents(events []wire.Event, wake func()) bool {
 		if f.Kind != "DML" && len(events) != 1 {
 			d.failBatchedBlockEvent(f, len(events))
 		}
+		if f.Kind == "SyncPoint" {
+			if cover := clock.CoverFunc(d.rt); cover != nil {
+				cover("cluster/sink/syncpoint")
+			}
+		}
 		d.Handed = append(d.Handed, f)
 		d.pending = append(d.pending, f)
 	}
@@ -210,6 +225,22 @@ func (d *Dispatcher) flushOne() {
 	if w != nil {
 		w()
 	}
+}
+
+// AcceptedSyncPointAt reports whether the sink accepted a sync point at
+// commitTs ts (looking back from its last event while the commitTs is
+// not below ts). Checkers use it to tell the one step back of the
+// checkpoint a sync point at the sink's resolved ts causes (package
+// workloads, I7).
+func (d *Dispatcher) AcceptedSyncPointAt(ts wire.Ts) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for i := len(d.Handed) - 1; i >= 0 && d.Handed[i].CommitTs >= ts; i-- {
+		if d.Handed[i].Kind == "SyncPoint" && d.Handed[i].CommitTs == ts {
+			return true
+		}
+	}
+	return false
 }
 
 // FlushedCopy returns a copy of Flushed, safe to call while the run is

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -65,6 +66,13 @@ type UpstreamConfig struct {
 	// transactions one commitTs (async commit and 1PC compute it from
 	// their keys' max read ts), and TiCDC must neither merge nor drop them.
 	SameTsP float64
+	// LargeTxnP is the probability that a DML transaction is large: it
+	// touches LargeTxnRows rows (default 24) instead of 1 to MaxRows, more
+	// than the event service's LargeTxnThresholdRows, so the service
+	// splits it across events (TiKV gives transactions of any size; TiCDC
+	// splits those above its threshold). Drawn only when positive.
+	LargeTxnP    float64
+	LargeTxnRows int
 	// Idle is how many of the highest-numbered tables never commit: only
 	// their resolved ts moves, so only resolved events can move their
 	// dispatchers' checkpoints (the path a busy table hides, since its
@@ -144,6 +152,9 @@ func (u *Upstream) commit(t *table) {
 		return
 	}
 	n := 1 + u.r.IntN(u.cfg.MaxRows)
+	if u.cfg.LargeTxnP > 0 && u.r.Float64() < u.cfg.LargeTxnP {
+		n = cmp.Or(u.cfg.LargeTxnRows, 24)
+	}
 	rows, keys := u.rows.Make(n), u.rows.Make(n) // capped, so neither grows into the other
 	for i := range rows {
 		u.nextTx++

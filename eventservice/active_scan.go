@@ -39,6 +39,7 @@ const scanReadSlowMax = 2 * time.Second
 type activeScan struct {
 	end     wire.Ts  // the scan's upper bound
 	changes []Change // what the read returned; the state a cleanup frees
+	offset  int      // rows of changes[0] sent before (a resumed large transaction)
 	// cancelled: markRemoved ran while the read was under way.
 	cancelled bool
 }
@@ -46,9 +47,9 @@ type activeScan struct {
 // beginActiveScan starts the slow read of (d.sentResolvedTs, end]: the
 // changes are sent, with the resolved ts, when it finishes, unless the
 // record was removed meanwhile. Called with mu held.
-func (c *eventBroker) beginActiveScan(d *dispatcherStat, end wire.Ts, changes []Change) {
+func (c *eventBroker) beginActiveScan(d *dispatcherStat, end wire.Ts, changes []Change, offset int) {
 	delay := time.Duration(1 + c.rt.Rand(fault.ScanReadSlow).Int64N(int64(scanReadSlowMax)))
-	a := &activeScan{end: end, changes: changes}
+	a := &activeScan{end: end, changes: changes, offset: offset}
 	d.activeScan = a
 	c.covered("eventservice/scan/slow-read")
 	c.tracef("scan %s epoch=%d: event-store read of (%d, %d] takes %s", d.id, d.epoch, d.sentResolvedTs, end, delay)
@@ -69,8 +70,17 @@ func (c *eventBroker) finishActiveScan(d *dispatcherStat, a *activeScan) {
 		return
 	}
 	d.activeScan = nil
-	c.emitChanges(d, a.changes)
-	c.sendResolvedTs(d, a.end)
+	c.sendScanned(d, a.changes, a.offset, a.end)
+	if d.pendingScan {
+		// Low-latency mode's continuation (scan.go, scanReady); an
+		// interrupted scan has asked for its own already.
+		d.pendingScan = false
+		if d.scanProgress != nil {
+			return
+		}
+		c.tracef("scan %s epoch=%d: low-latency continuation", d.id, d.epoch)
+		c.requestScan(d)
+	}
 }
 
 // markRemoved is TiCDC's dispatcherStat.markRemoved followed by the

@@ -54,6 +54,9 @@ type changefeedStatus struct {
 	// availableMemoryQuota per collector node, set only by
 	// CongestionControl; a scan for a node without an entry is skipped.
 	availableMemoryQuota map[wire.ServerID]uint64
+	// lowLatencyMode is taken from the request that created the status
+	// and kept for its life, as TiCDC's getOrSetChangefeedStatus does.
+	lowLatencyMode bool
 }
 
 func newEventBroker(cfg *Config) *eventBroker {
@@ -99,11 +102,12 @@ func (c *eventBroker) getDispatcher(id wire.DispatcherID) *dispatcherSlot {
 	return c.tableTriggerDispatchers[id]
 }
 
-func (c *eventBroker) getOrSetChangefeedStatus(id wire.ChangefeedID) *changefeedStatus {
+func (c *eventBroker) getOrSetChangefeedStatus(req *wire.DispatcherRequest) *changefeedStatus {
+	id := req.ChangefeedID
 	st := c.changefeedMap[id]
 	if st == nil {
 		st = &changefeedStatus{id: id, dispatchers: make(map[wire.DispatcherID]bool),
-			availableMemoryQuota: make(map[wire.ServerID]uint64)}
+			availableMemoryQuota: make(map[wire.ServerID]uint64), lowLatencyMode: req.LowLatencyMode}
 		c.changefeedMap[id] = st
 	}
 	return st

@@ -221,6 +221,12 @@ type Config struct {
 	// LargeTxnCleanupRetryInterval is how often failed cleanups are
 	// retried (10 s, TiCDC's defaultLargeTxnCleanupRetryInterval).
 	LargeTxnCleanupRetryInterval time.Duration
+	// LargeTxnThresholdRows is the model's LargeTxnThresholdInBytes
+	// (TiCDC's debug.event-service.large-txn-threshold-in-bytes, 1 MiB):
+	// a transaction of more rows is sent in fragments of this many rows,
+	// one scan each, when the request's TxnAtomicity allows a split
+	// (large_txn.go). Default 8.
+	LargeTxnThresholdRows int
 }
 
 // WithDefaults returns c with every zero knob set to its default: the
@@ -242,6 +248,7 @@ func (c Config) withDefaults() Config {
 	}
 	setInt(&c.MessageWorkers, 4)
 	setInt(&c.MaxDMLBatch, 16)
+	setInt(&c.LargeTxnThresholdRows, 8)
 	setInt(&c.ResolvedCacheSize, 512)
 	if c.ScanLimitBytes == 0 {
 		c.ScanLimitBytes = 1024
@@ -276,7 +283,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("eventservice: Config.Upstream is nil")
 	case c.Endpoint.ID() != c.Node:
 		return fmt.Errorf("eventservice: Config.Endpoint belongs to %s, not %s", c.Endpoint.ID(), c.Node)
-	case c.MessageWorkers < 0 || c.MaxDMLBatch < 0 || c.ResolvedCacheSize < 0:
+	case c.MessageWorkers < 0 || c.MaxDMLBatch < 0 || c.LargeTxnThresholdRows < 0 || c.ResolvedCacheSize < 0:
 		return fmt.Errorf("eventservice: negative worker, batch or cache size")
 	}
 	for _, d := range []time.Duration{c.ScanInterval, c.ReadyStartInterval, c.ReadyMaxInterval, c.SweepInterval, c.HeartbeatTimeout,

@@ -30,7 +30,7 @@ func (c *eventBroker) handleDispatcherRequest(req *wire.DispatcherRequest) {
 // failure answers nothing (H3) unless patch h3 is on.
 func (c *eventBroker) addDispatcher(req *wire.DispatcherRequest) {
 	id := req.DispatcherID
-	status := c.getOrSetChangefeedStatus(req.ChangefeedID)
+	status := c.getOrSetChangefeedStatus(req)
 	d := newDispatcherStat(req, c.rt.Now(), c.cfg)
 	slot := &dispatcherSlot{stat: d}
 	status.dispatchers[id] = true
@@ -124,7 +124,7 @@ func (c *eventBroker) resetDispatcher(req *wire.DispatcherRequest) {
 	c.markRemoved(old)
 	d := newDispatcherStat(req, c.rt.Now(), c.cfg)
 	d.copyStatistics(old)
-	c.getOrSetChangefeedStatus(req.ChangefeedID).dispatchers[id] = true
+	c.getOrSetChangefeedStatus(req).dispatchers[id] = true
 	slot.stat = d
 	c.covered("eventservice/reset/replace")
 	c.tracef("RESET %s epoch=%d resetTs=%d from %s: replaces epoch %d", id, req.Epoch, req.StartTs, req.ServerID, old.epoch)

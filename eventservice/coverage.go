@@ -25,7 +25,11 @@ package eventservice
 // scan's read under way), scan/busy (a trigger skipped meanwhile),
 // scan/cancelled (markRemoved cancelled it), cleanup/failed (its state's
 // cleanup failed and was queued), cleanup/retried (the retry worker freed
-// it).
+// it); and the request fields' mechanisms: syncpoint/sent (a sync point
+// emitted at the changefeed's cadence, syncpoint.go), scan/txn-split (a
+// scan stopped inside a large transaction, large_txn.go) and
+// scan/low-latency-pending (low-latency mode kept a trigger that came
+// during a scan).
 
 // CoverPoints returns every coverage point the event service can record.
 func CoverPoints() []string {
@@ -44,6 +48,7 @@ var coverRows = []string{ //dst:allow package-state: a read-only table
 	"heartbeat/absent", "heartbeat/epoch-mismatch", "heartbeat/accepted", "sweep/inactive",
 	"ready/sent", "handshake/sent", "scan/no-quota", "scan/low-quota",
 	"scan/slow-read", "scan/busy", "scan/cancelled", "cleanup/failed", "cleanup/retried",
+	"syncpoint/sent", "scan/txn-split", "scan/low-latency-pending",
 }
 
 // registerRow names a REGISTER that created or attached a record.

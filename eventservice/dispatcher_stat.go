@@ -82,6 +82,20 @@ type dispatcherStat struct {
 	// so only the changefeed quota gates the first scans.
 	availableMemoryQuota uint64
 	messageWorkerIndex   int
+
+	// enableSyncPoint, nextSyncPoint and syncPointInterval are the
+	// request's sync-point fields (syncpoint.go): nextSyncPoint starts at
+	// the request's SyncPointTs and moves by the interval as each sync
+	// point goes out. Not copied on RESET: the RESET carries its own.
+	enableSyncPoint   bool
+	nextSyncPoint     wire.Ts
+	syncPointInterval wire.Ts
+	// scanProgress is where an interrupted scan stopped inside a large
+	// transaction (large_txn.go); nil at a transaction boundary.
+	scanProgress *scanProgress
+	// pendingScan: low-latency mode kept a trigger that came while a scan
+	// was under way, to run once it ends (dispatcherScanRunningPending).
+	pendingScan bool
 }
 
 // newDispatcherStat builds the record a REGISTER or RESET request asks
@@ -93,7 +107,7 @@ func newDispatcherStat(req *wire.DispatcherRequest, now clock.Time, cfg *Config)
 		// field is ignored rather than trusted.
 		epoch = 0
 	}
-	return &dispatcherStat{
+	d := &dispatcherStat{
 		id:                        req.DispatcherID,
 		info:                      *req,
 		epoch:                     epoch,
@@ -109,6 +123,12 @@ func newDispatcherStat(req *wire.DispatcherRequest, now clock.Time, cfg *Config)
 		availableMemoryQuota:      cfg.ScanLimitBytes,
 		messageWorkerIndex:        int(uint64(req.DispatcherID) % uint64(cfg.MessageWorkers)),
 	}
+	if req.EnableSyncPoint && req.SyncPointInterval > 0 {
+		d.enableSyncPoint = true
+		d.nextSyncPoint = req.SyncPointTs
+		d.syncPointInterval = req.SyncPointInterval
+	}
+	return d
 }
 
 // copyStatistics carries over what a RESET keeps from the record it

@@ -210,6 +210,65 @@
 // read", "cleanup of dN epoch=E failed, queued for retry" and "cleanup
 // of dN epoch=E retried: done".
 //
+// # Request fields (what TiCDC does beyond PROTOCOL.md)
+//
+// REGISTER and RESET carry the changefeed's options
+// (wire.RequestOptions, TiCDC's eventpb.DispatcherRequest fields; the
+// collector fills them, package session options.go). The record keeps
+// them and honours them as TiCDC's broker does:
+//   - Sync points (syncpoint.go; event_broker.go
+//     emitSyncPointEventIfNeeded). The record's nextSyncPoint starts at
+//     the request's SyncPointTs (CalculateStartSyncPointTs of the start
+//     or reset ts: rounded up to the interval, one more interval when the
+//     start ts is on the cadence and the dispatcher skips the sync point
+//     there; a RESET asks to skip only when its resetTs is the start ts).
+//     Before any DML, DDL or resolved ts strictly above nextSyncPoint, a
+//     SyncPoint goes out at nextSyncPoint with the next seq, and
+//     nextSyncPoint moves one interval on, as often as needed; a DML
+//     batch is cut before it. A RESET's record starts from its own
+//     request's SyncPointTs (not copied). Coverage
+//     eventservice/syncpoint/sent.
+//   - Low-latency mode (scan.go scanReady, active_scan.go). The
+//     changefeed status takes it from the request that creates it. A
+//     trigger that meets a scan under way (site scan-read-slow) is kept
+//     as one continuation, asked for when the scan ends (TiCDC's
+//     dispatcherScanRunningPending); without it the trigger is dropped
+//     and the next notification rescans. Its other effect in TiCDC,
+//     parking schema-blocked dispatchers until the schema store's DDL
+//     resolved ts moves, needs that resolved ts, which the model does not
+//     have (below). Coverage eventservice/scan/low-latency-pending.
+//   - Large transactions (large_txn.go; txn_scan_strategy.go
+//     splitTxnScanStrategy). With TxnAtomicity none (TiCDC's default) a
+//     transaction of more than LargeTxnThresholdRows rows goes out in
+//     fragments, one scan each, with no resolved ts until the last; a
+//     RESET resends it whole. Coverage eventservice/scan/txn-split.
+//   - EnableIgnoreUpdateOnlyColumns is stored and has no effect: TiCDC's
+//     filter drops an update whose changed columns are all configured
+//     as ignorable (pkg/filter updateOnlyColumnsFilter), and the model's
+//     rows are bare IDs, with no kind (insert, update, delete) and no
+//     columns, so no row can be such an update and the sink checker could
+//     not tell. BdrMode is stored and has no effect either (TiCDC's
+//     broker passes it to the DDL filter only).
+//
+// A finding, from TestSyncPoints seed 3 (I7 failed there before the
+// tolerance below): when a dispatcher starts (or is RESET) at a ts on
+// the cadence and does not skip that sync point, the sync point at
+// exactly its start ts reaches the sink, whose resolved ts is that ts;
+// pending, it makes the sink's
+// checkpoint its commitTs minus one, one below what the dispatcher
+// reported before (I7: "sink checkpoint went from 1000 back to 999").
+// TiCDC's BasicDispatcher.GetCheckpointTs is computed the same way
+// (TableProgress.GetCheckpointTs: the oldest pending commitTs minus one,
+// and AddBlockEventToSink adds a sync point to it), but a table
+// dispatcher's sync point first passes the maintainer's barrier, which
+// the model does not have, so whether TiCDC reports the same step back is
+// not settled here. I7 tolerates exactly this step (package workloads,
+// syncPointStepBack); TestSyncPoints meets it on the seeds that do not
+// skip, its tables starting at ts 1000. The upstream's resolved ts is
+// one below a tick of its 50 ms resolver, so it is not on a cadence of
+// whole ticks; a start ts, and a RESET from a checkpoint of a flushed
+// commitTs minus one, can be.
+//
 // # Patch h3
 //
 // PROTOCOL.md 6.3 H3: a failed RegisterTable leaves the collector in
@@ -261,9 +320,9 @@
 //     target of the new record's events.
 //   - Quotas are not spent: the model has no byte sizes, so a scan needs
 //     the quotas to be at or above the scan limit, and the limit does not
-//     grow. A scan always covers its whole range (no interruption, no
-//     half-scanned transaction); only a cancellation stops one, and then
-//     it sends nothing.
+//     grow. A scan covers its whole range unless it stops inside a large
+//     transaction (large_txn.go) or is cancelled, and then it sends
+//     nothing.
 //   - Resolved events are flushed by a timer armed when the first one is
 //     cached, not by a free-running 25 ms ticker; the bound is the same.
 //   - Four message workers by default (TiCDC runs 32); a dispatcher's
@@ -275,9 +334,9 @@
 //
 // # Not modelled
 //
-// Redo mode (one stream per mode), filters, sync-point generation from
-// the changefeed's interval (sync points come from the Upstream), scan
-// windows and rate limits, the schema store's DDL resolved ts (the
+// Redo mode (one stream per mode), filters (ignore-update-only-columns
+// included: above), the spill of large transactions' unique-key-update
+// inserts, scan windows and rate limits, the schema store's DDL resolved ts (the
 // Upstream's resolved ts covers both), IsReadyToSend, the one-minute
 // uninitialised-dispatcher log, the event store's GC and its iterator's
 // storage checks (decryption, decompression, decoding; the scan-range

@@ -56,6 +56,13 @@ func (c *eventBroker) scanReady(d *dispatcherStat) {
 	c.sendHandshakeIfNeed(d)
 	if d.activeScan != nil {
 		c.covered("eventservice/scan/busy") // its read is under way: TiCDC's busy scan state
+		if st := c.changefeedMap[d.info.ChangefeedID]; st != nil && st.lowLatencyMode && !d.pendingScan {
+			// Low-latency mode keeps the trigger as one continuation
+			// (TiCDC's dispatcherScanRunningPending), run once the read
+			// ends; otherwise it is dropped and the next notify rescans.
+			d.pendingScan = true
+			c.covered("eventservice/scan/low-latency-pending")
+		}
 		return
 	}
 	c.doScan(d)
@@ -124,8 +131,7 @@ func (c *eventBroker) doScan(d *dispatcherStat) {
 		c.sendSignalResolvedTs(d)
 		return
 	}
-	changes := c.cfg.Upstream.Changes(d.info.Span, start, end)
-	checkChanges(d, changes, start, end)
+	changes, offset := c.readChanges(d, start, end)
 	if hasData(changes) {
 		status := c.changefeedMap[d.info.ChangefeedID]
 		quota, ok := uint64(0), false
@@ -147,11 +153,36 @@ func (c *eventBroker) doScan(d *dispatcherStat) {
 		// GetIterator); the rest is answered from the watermarks.
 		c.eventStore.checkScanRange(c.cfg.Node, d.id, start, end)
 		if c.rt.Buggify(fault.ScanReadSlow) {
-			c.beginActiveScan(d, end, changes)
+			c.beginActiveScan(d, end, changes, offset)
 			return
 		}
 	}
-	c.emitChanges(d, changes)
+	c.sendScanned(d, changes, offset, end)
+}
+
+// readChanges reads what the scan of (start, end] sends: from start, or,
+// after a scan interrupted inside a large transaction, from that
+// transaction's remaining rows on (large_txn.go), the offset being how
+// many of the first change's rows were sent already.
+func (c *eventBroker) readChanges(d *dispatcherStat, start, end wire.Ts) ([]Change, int) {
+	p := d.scanProgress
+	if p == nil {
+		changes := c.cfg.Upstream.Changes(d.info.Span, start, end)
+		checkChanges(d, changes, start, end)
+		return changes, 0
+	}
+	changes := c.cfg.Upstream.Changes(d.info.Span, p.commitTs-1, end)
+	checkChanges(d, changes, p.commitTs-1, end)
+	return resumeChanges(d, p, changes)
+}
+
+// sendScanned sends what a scan read and, unless it stopped inside a large
+// transaction, the resolved ts at its upper bound.
+func (c *eventBroker) sendScanned(d *dispatcherStat, changes []Change, offset int, end wire.Ts) {
+	d.scanProgress = nil
+	if c.emitChanges(d, changes, offset) {
+		return
+	}
 	c.sendResolvedTs(d, end)
 }
 
@@ -173,8 +204,12 @@ func checkChanges(d *dispatcherStat, changes []Change, after, upto wire.Ts) {
 }
 
 // emitChanges sends changes in commitTs order, each taking the next seq:
-// runs of consecutive DMLs go in BatchDMLEvents of at most MaxDMLBatch.
-func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
+// runs of consecutive DMLs go in BatchDMLEvents of at most MaxDMLBatch,
+// cut before every sync point due (syncpoint.go). The first change's
+// rows start at offset (a resumed large transaction). It reports whether
+// it stopped inside a large transaction (large_txn.go): then the rest
+// waits for the next scan.
+func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change, offset int) (interrupted bool) {
 	var batch []wire.DMLEvent
 	flush := func() {
 		if len(batch) > 0 {
@@ -187,16 +222,34 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 	for i, ch := range changes {
 		switch ch.Kind {
 		case KindDML:
+			if d.hasSyncPointEventsBeforeTs(ch.CommitTs) {
+				flush()
+				c.emitSyncPointEventIfNeeded(ch.CommitTs, d)
+			}
+			from := 0
+			if i == 0 {
+				from = offset
+			}
+			rows, split := ch.Rows[from:], c.canSplit(d, changes, i, from)
+			if split {
+				rows = rows[:c.cfg.LargeTxnThresholdRows]
+			}
 			if batch == nil { // sized once: at most the changes left, at most a full batch
 				batch = c.dmls.Make(min(len(changes)-i, c.cfg.MaxDMLBatch))[:0]
 			}
 			batch = append(batch, wire.DMLEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(),
-				CommitTs: ch.CommitTs, StartTs: ch.StartTs, Rows: c.rows.Clone(ch.Rows)})
+				CommitTs: ch.CommitTs, StartTs: ch.StartTs, Rows: c.rows.Clone(rows)})
+			if split {
+				flush()
+				c.interruptScan(d, ch, from+len(rows))
+				return true
+			}
 			if len(batch) == c.cfg.MaxDMLBatch {
 				flush()
 			}
 		case KindDDL:
 			flush()
+			c.emitSyncPointEventIfNeeded(ch.CommitTs, d)
 			c.enqueue(d, &wire.DDLEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.nextSeq(),
 				FinishedTs: ch.CommitTs, TableInfoVersion: ch.TableInfoVersion})
 		case KindSyncPoint:
@@ -211,6 +264,7 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 	if len(changes) > 0 && c.cfg.Trace != nil { // per scan: no boxing when untraced
 		c.tracef("scan %s epoch=%d: %d changes, seq now %d", d.id, d.epoch, len(changes), d.seq)
 	}
+	return false
 }
 
 // sendResolvedTs sends watermark with the epoch's current seq, which does
@@ -220,6 +274,10 @@ func (c *eventBroker) sendResolvedTs(d *dispatcherStat, watermark wire.Ts) {
 	if watermark < d.sentResolvedTs {
 		panic(fmt.Sprintf("eventservice: resolved ts of %s would go back from %d to %d", d.id, d.sentResolvedTs, watermark))
 	}
+	if d.scanProgress != nil {
+		panic(fmt.Sprintf("eventservice: resolved ts %d of %s while a transaction at %d is half sent", watermark, d.id, d.scanProgress.commitTs))
+	}
+	c.emitSyncPointEventIfNeeded(watermark, d)
 	c.enqueueResolved(d, wire.ResolvedEvent{DispatcherID: d.id, Epoch: d.epoch, Seq: d.seq, ResolvedTs: watermark})
 	d.sentResolvedTs = watermark
 	d.lastSentResolvedTsTime = c.rt.Now()
@@ -227,10 +285,10 @@ func (c *eventBroker) sendResolvedTs(d *dispatcherStat, watermark wire.Ts) {
 
 // sendSignalResolvedTs resends the last watermark while scans are
 // skipped, at most once per SignalResolvedInterval, so the collector
-// knows the stream is alive. The model's scans are never interrupted, so
-// no transaction is ever half-scanned.
+// knows the stream is alive; never while a large transaction is half
+// sent (large_txn.go), as TiCDC's checks its scan progress.
 func (c *eventBroker) sendSignalResolvedTs(d *dispatcherStat) {
-	if c.rt.Now().Sub(d.lastSentResolvedTsTime) < c.cfg.SignalResolvedInterval {
+	if c.rt.Now().Sub(d.lastSentResolvedTsTime) < c.cfg.SignalResolvedInterval || d.scanProgress != nil {
 		return
 	}
 	c.sendResolvedTs(d, d.sentResolvedTs)
@@ -262,6 +320,5 @@ func (c *eventBroker) scanTableTrigger(d *dispatcherStat) {
 	if slices.ContainsFunc(changes, func(ch Change) bool { return ch.Kind == KindDML }) {
 		panic(fmt.Sprintf("eventservice: upstream returned a DML for the table-trigger span of %s", d.id))
 	}
-	c.emitChanges(d, changes)
-	c.sendResolvedTs(d, end)
+	c.sendScanned(d, changes, 0, end)
 }

@@ -34,24 +34,9 @@ func TestTiCDCNotifyFastPathSerializesRunningNotification(t *testing.T) {
 	t.Skip("not modelled: the model's scans run whole and synchronously on the scan task under the broker's lock (no scan queue, scan states, coalescing, continuation or fast path)")
 }
 
-// TiCDC: pkg/eventservice/event_broker_test.go TestNotifyFastPathPreservesSyncPointOrder.
-func TestTiCDCNotifyFastPathPreservesSyncPointOrder(t *testing.T) {
-	t.Skip("not modelled: the model's scans run whole and synchronously on the scan task under the broker's lock (no scan queue, scan states, coalescing, continuation or fast path)")
-}
-
-// TiCDC: pkg/eventservice/event_broker_test.go TestLowLatencyScanRequestWhileRunningSchedulesContinuation.
-func TestTiCDCLowLatencyScanRequestWhileRunningSchedulesContinuation(t *testing.T) {
-	t.Skip("not modelled yet: low-latency mode (one of issue 14's request fields)")
-}
-
-// TiCDC: pkg/eventservice/event_broker_test.go TestThroughputModeDoesNotContinueScanRequestWhileRunning.
-func TestTiCDCThroughputModeDoesNotContinueScanRequestWhileRunning(t *testing.T) {
-	t.Skip("not modelled yet: low-latency mode (one of issue 14's request fields)")
-}
-
 // TiCDC: pkg/eventservice/event_broker_test.go TestLowLatencyScanContinuationQueueFullRecoversOnNextNotify.
 func TestTiCDCLowLatencyScanContinuationQueueFullRecoversOnNextNotify(t *testing.T) {
-	t.Skip("not modelled yet: low-latency mode (one of issue 14's request fields)")
+	t.Skip("not modelled: the bounded scan-task queue (the model asks for scans through an unbounded mailbox, so a continuation is never lost to a full queue)")
 }
 
 // TiCDC: pkg/eventservice/event_broker_test.go TestRunningNotifyParksAtSchemaBlock.
@@ -71,7 +56,7 @@ func TestTiCDCInterruptedScanQueueFullRecoversOnNextNotify(t *testing.T) {
 
 // TiCDC: pkg/eventservice/event_broker_test.go TestLowLatencySchemaBlockedQueueFullRetriesWithoutNotify.
 func TestTiCDCLowLatencySchemaBlockedQueueFullRetriesWithoutNotify(t *testing.T) {
-	t.Skip("not modelled yet: low-latency mode (one of issue 14's request fields)")
+	t.Skip("not modelled: the schema store's DDL resolved ts and schema-blocked dispatchers (the upstream's resolved ts covers both)")
 }
 
 // TiCDC: pkg/eventservice/event_broker_test.go TestThroughputModeDoesNotParkSchemaBlockedDispatcher.
@@ -151,7 +136,7 @@ func TestTiCDCRemoveDispatcherCleansUpSharedFilter(t *testing.T) {
 
 // TiCDC: pkg/eventservice/event_broker_test.go TestDispatcherLifecycleCleansLargeTxnState.
 func TestTiCDCDispatcherLifecycleCleansLargeTxnState(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/event_broker_test.go TestResetDispatcherQueueFullRecoversOnNextNotify.
@@ -184,19 +169,9 @@ func TestTiCDCEventScanner(t *testing.T) {
 	t.Skip("not modelled: the event scanner's decoding, transaction splitting and merging; the model's upstream hands whole changes in commit order")
 }
 
-// TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerSplitsLargeTxnWithRowLevelProgress.
-func TestTiCDCEventScannerSplitsLargeTxnWithRowLevelProgress(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
-}
-
-// TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerDoesNotSplitCurrentTxnBelowLargeTxnThreshold.
-func TestTiCDCEventScannerDoesNotSplitCurrentTxnBelowLargeTxnThreshold(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
-}
-
 // TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerSpillsSplitUKUpdateInLargeTxn.
 func TestTiCDCEventScannerSpillsSplitUKUpdateInLargeTxn(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerFlushesSpilledUKUpdateBeforeSameCommitDDL.
@@ -211,22 +186,22 @@ func TestTiCDCEventScannerDrainsSpillBeforeFollowingSameCommitTxn(t *testing.T) 
 
 // TiCDC: pkg/eventservice/event_scanner_test.go TestDrainLargeTxnInsertsStopsWhenDispatcherRemoved.
 func TestTiCDCDrainLargeTxnInsertsStopsWhenDispatcherRemoved(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/event_scanner_test.go TestDispatcherLargeTxnCleanupRetriesRemoveFailure.
 func TestTiCDCDispatcherLargeTxnCleanupRetriesRemoveFailure(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerRetriesLargeTxnDrainAfterOpenError.
 func TestTiCDCEventScannerRetriesLargeTxnDrainAfterOpenError(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerRetriesLargeTxnDrainAfterDecodeError.
 func TestTiCDCEventScannerRetriesLargeTxnDrainAfterDecodeError(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/event_scanner_test.go TestEventScannerWithDeleteTable.
@@ -291,47 +266,47 @@ func TestTiCDCTxnEventSplit(t *testing.T) {
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnInsertSpillReadOrder.
 func TestTiCDCLargeTxnInsertSpillReadOrder(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnInsertSpillCreatesDir.
 func TestTiCDCLargeTxnInsertSpillCreatesDir(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnInsertSpillCleanup.
 func TestTiCDCLargeTxnInsertSpillCleanup(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnInsertSpillEmpty.
 func TestTiCDCLargeTxnInsertSpillEmpty(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnInsertSpillValidationErrors.
 func TestTiCDCLargeTxnInsertSpillValidationErrors(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnStateValidationErrors.
 func TestTiCDCLargeTxnStateValidationErrors(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestCleanupLargeTxnInsertSpillFiles.
 func TestTiCDCCleanupLargeTxnInsertSpillFiles(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnInsertSpillUsesEncryptionManager.
 func TestTiCDCLargeTxnInsertSpillUsesEncryptionManager(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/large_txn_spill_test.go TestLargeTxnStateUsesOperationContext.
 func TestTiCDCLargeTxnStateUsesOperationContext(t *testing.T) {
-	t.Skip("not modelled: large transactions (splitting, spilling, their cleanup); the model's upstream has none")
+	t.Skip("not modelled: the spill of a large transaction's unique-key-update inserts and its files (the split itself is modelled: eventservice large_txn.go)")
 }
 
 // TiCDC: pkg/eventservice/metrics_collector_test.go TestCollectSlowestDispatchersByCheckpointTs.

@@ -102,6 +102,18 @@
 // localServedSinceRegister). The fault sites found the stall
 // (workloads/testdata/regressions.txt).
 //
+// # Request options (TiCDC beyond PROTOCOL.md)
+//
+// A Target that also implements OptionsTarget gives its changefeed's
+// options (wire.RequestOptions); REGISTER and RESET carry them, as
+// TiCDC's newDispatcherRegisterRequest and newDispatcherResetRequest do
+// (options.go). SyncPointTs is computed per request by
+// CalculateStartSyncPointTs from the request's start ts: a REGISTER's
+// start ts with the target's SkipSyncpointAtStartTs, a RESET's resetTs
+// with the skip only when resetTs is the start ts (a sync point repeated
+// after a reset at runtime is left to the commitTs dedup of 3.4 step
+// 4). A Target without options sends them all at zero, as before.
+//
 // # Modelling choices
 //
 // Where PROTOCOL.md is silent the model does what TiCDC does:

@@ -111,6 +111,7 @@ func (s *dispatcherSession) sendRegisterRequest(serverID wire.ServerID) {
 	req := s.newRequest(wire.ActionRegister)
 	req.StartTs = s.target.StartTs()
 	req.OnlyReuse = serverID != s.localServerID
+	req.RequestOptions = requestOptions(s.target, req.StartTs, false)
 	s.send(serverID, req)
 }
 
@@ -131,6 +132,7 @@ func (s *dispatcherSession) doResetLocked(serverID wire.ServerID, resetTs wire.T
 	req := s.newRequest(wire.ActionReset)
 	req.StartTs = resetTs
 	req.Epoch = epoch
+	req.RequestOptions = requestOptions(s.target, resetTs, true)
 	if serverID == s.localServerID {
 		s.connState.localResetSinceRegister.Store(true) // patch h1's guard (retry.go)
 	}

@@ -166,18 +166,6 @@ func TestTiCDCHandleSignalEvent(t *testing.T) {
 }
 
 // TiCDC: downstreamadapter/eventcollector/dispatcher_stat_test.go
-// TestNewDispatcherResetRequest.
-func TestTiCDCNewDispatcherResetRequest(t *testing.T) {
-	t.Skip("not modelled yet: the request's sync-point fields (interval, first sync point, skip at startTs); issue 14 lists them among the missing mechanisms")
-}
-
-// TiCDC: downstreamadapter/eventcollector/dispatcher_stat_test.go
-// TestDispatcherRequestsCarryLowLatencyMode.
-func TestTiCDCDispatcherRequestsCarryLowLatencyMode(t *testing.T) {
-	t.Skip("not modelled yet: the request's low-latency mode; issue 14 lists it among the missing mechanisms")
-}
-
-// TiCDC: downstreamadapter/eventcollector/dispatcher_stat_test.go
 // TestCheckpointTsForEventServiceUsesCollectorObservedMaxTs.
 //
 // The heartbeat's checkpoint is the sink's, capped by the largest ts the

@@ -88,6 +88,16 @@ type Config struct {
 	// Variants are the model's bugs and patches that are on (package
 	// variant); the zero value is HEAD behaviour.
 	Variants variant.Set
+
+	// SyncPointInterval is the modelled changefeed's sync-point interval
+	// (0: sync points off), and LargeTxnP the probability that an
+	// upstream transaction is large enough for the event service to
+	// split it across events (0: none). The simulator only carries them:
+	// package workloads passes them to the cluster it starts. The swarm
+	// leaves both off; a workload that exercises them draws them
+	// (sim.Configure), and -sim.set pins them on any workload.
+	SyncPointInterval time.Duration
+	LargeTxnP         float64
 }
 
 // DefaultConfig returns the configuration of seed with every field at its
@@ -225,6 +235,10 @@ func configKeys() []knob.Key[Config] {
 		{Name: "node.restart-after", Doc: "how long a crashed node stays down",
 			Get: func(c *Config) string { return c.RestartAfter.String() },
 			Set: func(c *Config, s string) error { return setIfOK(&c.RestartAfter, s, network.ParseDist) }},
+		knob.Duration("changefeed.syncpoint-interval", "the changefeed's sync-point interval (0s: off; the model's ts counts milliseconds)", true,
+			func(c *Config) *time.Duration { return &c.SyncPointInterval }),
+		knob.Prob("upstream.large-txn-p", "probability that a transaction is large enough to be split across events",
+			func(c *Config) *float64 { return &c.LargeTxnP }),
 	}
 	ks = append(ks, knob.Lift(network.Keys(), func(c *Config) *network.Faults { return &c.Net })...)
 	return append(ks, buggifyKeys()...)

@@ -112,10 +112,13 @@ type dispatcherState struct {
 	resetTo   wire.ServerID // where it went
 	// I5: Flushed[:flushed] went into flushedAt; every change of the span
 	// in (start, verifiedTo] was found there.
-	flushed    int
-	flushedAt  map[wire.Ts]string
-	verifiedTo wire.Ts
-	verified   bool
+	flushed   int
+	flushedAt map[wire.Ts]string
+	// flushedRows is every row ID flushed: a transaction split across
+	// events is flushed in fragments, and I5 wants all of its rows.
+	flushedRows map[uint64]bool
+	verifiedTo  wire.Ts
+	verified    bool
 	// I7, I8: what its heartbeats said and where its session pointed.
 	hb heartbeatState
 	// I15: what it asked for and what it cost; I16: its watchdog; I17:
@@ -123,6 +126,9 @@ type dispatcherState struct {
 	work  workCounts
 	watch stallWatch
 	dups  dupState
+	// I23: how far it went along the sink's Handed, and the last sync
+	// point accepted there.
+	syncPoints syncPointCursor
 }
 
 // NewCheckState returns the state of a run that has checked nothing yet.

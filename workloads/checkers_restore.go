@@ -22,6 +22,7 @@ func (st *CheckState) restore(id wire.DispatcherID) {
 	ds.epochSeen, ds.resets, ds.resetTo = 0, 0, ""
 	ds.i3 = handedCursor{n: ds.i3.n}
 	ds.i4 = handedCursor{n: ds.i4.n}
+	ds.syncPoints = syncPointCursor{n: ds.syncPoints.n}
 	ds.dups.resets, ds.dups.seen = nil, nil
 	ds.hb.current = ""
 	// I15's budget is a session's: the restored session registers

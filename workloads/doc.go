@@ -80,7 +80,7 @@
 // timeline's per-dispatcher bands. It is an observation installed only
 // then; TestRecordsLeaveTheHashAlone checks the hash does not move.
 //
-// # Oracles beyond the end state (I14-I22)
+// # Oracles beyond the end state (I14-I23)
 //
 // I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end
 // state cannot show (issue 13). Each one's doc says what must hold, why,
@@ -149,6 +149,28 @@
 //     previous look saw (I21); a RESET's record keeps the old record's
 //     received resolved ts and heartbeated checkpoint (I22,
 //     copyStatistics).
+//   - I23, the sync points each sink accepted (checkers_syncpoint.go):
+//     none without sync points, each on the interval's cadence, none
+//     below the first sync point of the RESET that opened its epoch, in
+//     commit-ts order with none missing (TiCDC's
+//     emitSyncPointEventIfNeeded and CalculateStartSyncPointTs).
+//     TestCheckI23FiresOnPlantedSyncPoints plants each violation. With
+//     sync points on, I3 allows one hole in an epoch: the sync point at
+//     the last event's commitTs, withheld by the collector because an
+//     earlier epoch forwarded it (checkEpochSeq).
+//
+// # Request fields and large transactions
+//
+// Two knobs of the run configuration reach the cluster through Start
+// (applyModelKnobs): changefeed.syncpoint-interval (the changefeed's
+// sync points; 0s: off) and upstream.large-txn-p (the rate of
+// transactions large enough for the event service to split across
+// events). The swarm leaves both off, so other workloads keep their
+// traces; TestSyncPoints draws them from the seed, and -sim.set pins
+// them on any workload. I5 checks every row of a split transaction below
+// the checkpoint (flushedRows); I17 sees a fragment sent again after a
+// RESET as a duplicate to explain, fragments of one transaction being
+// different changes (sameChange compares first rows).
 //
 // How the defaults were chosen (DefaultLimits), from seeds 1-50 of every
 // workload with the patches on (go test ./workloads -run '^TestX$'

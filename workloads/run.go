@@ -47,6 +47,7 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I20 releases follow pressure", 1, CheckI20ReleaseFollowsPressure},
 		{"I21 subscription checkpoint is its subscribers' minimum", 1, CheckI21SubscriptionCheckpoint},
 		{"I22 a RESET keeps the statistics", 1, CheckI22ResetKeepsStatistics},
+		{"I23 sync points at the cadence", 1, CheckI23SyncPointCadence},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
@@ -115,6 +116,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	st := NewCheckState()
 	installSometimes(w)
 	cfg.Variants, cfg.Trace, cfg.Observe = w.Config().Variants, w.TraceFunc(), st.Observe
+	applyModelKnobs(w.Config(), &cfg)
 	*st.limits = DefaultLimits()
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)

@@ -55,6 +55,14 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// scan reads the event store (fault.ScanReadSlow) and cancels it.
 	{"a scan under way is cancelled by REMOVE or RESET", []string{"eventservice/scan/cancelled"}},
 
+	// The request fields (eventservice syncpoint.go, large_txn.go): a
+	// sync point reached a sink; a scan stopped inside a large
+	// transaction, so its rows reached the sink in several events.
+	{"a sync point was delivered", []string{"cluster/sink/syncpoint"}},
+	{"a transaction split across events", []string{"eventservice/scan/txn-split"}},
+	// Low-latency mode kept a trigger that came during a scan.
+	{"a low-latency scan continuation", []string{"eventservice/scan/low-latency-pending"}},
+
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
 	{"a remote event service serves a dispatcher", []string{"session/T4/*"}},
