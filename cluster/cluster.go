@@ -51,6 +51,11 @@ type Config struct {
 	// moments after a RESET) are much shorter than 10 s, so that the
 	// heartbeat checkers (I7, I8) see reports inside them.
 	HeartbeatInterval time.Duration
+	// NodeUp, if set, reports whether a node runs now (under the
+	// simulator, sim.Node.Up): the maintainer moves a node's tables to
+	// nodes that are up after it shut down (shutdown.go). nil: every
+	// node is up, as in real mode.
+	NodeUp func(wire.ServerID) bool
 }
 
 // DefaultConfig is a three-node cluster over eight tables.
@@ -227,6 +232,7 @@ func (c *Cluster) boot(n *Node) {
 	c.mu.Lock()
 	n.Service, n.Collector, n.Up = svc, coll, true
 	c.mu.Unlock()
+	c.registerShutdown(n)
 	c.readd(n, spans, checkpoints)
 }
 

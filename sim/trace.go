@@ -48,6 +48,7 @@ const (
 	tagCrash
 	tagRestart
 	tagTime
+	tagStop
 )
 
 // on reports whether anyone listens to the trace, as text or records.

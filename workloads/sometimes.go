@@ -55,6 +55,14 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// scan reads the event store (fault.ScanReadSlow) and cancels it.
 	{"a scan under way is cancelled by REMOVE or RESET", []string{"eventservice/scan/cancelled"}},
 
+	// TiCDC's server.Close: a node shuts down gracefully (its
+	// dispatchers closed, then its collector and event service) and the
+	// maintainer moves its tables (cluster shutdown.go).
+	{"a node shuts down gracefully and its tables move", []string{"cluster/shutdown/move"}},
+	// The collector closed with REMOVEs still queued: a remote record
+	// that only the inactivity sweep (or nothing) removes.
+	{"a graceful shutdown leaves REMOVEs unsent", []string{"collector/close/requests-lost"}},
+
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
 	{"a remote event service serves a dispatcher", []string{"session/T4/*"}},
