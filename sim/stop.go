@@ -72,15 +72,18 @@ func (w *World) StopGracefully(n *Node, restart func()) {
 		}
 		w.Cover("node/graceful-stop/" + why)
 		// Started before the crash, on the root: the crash must not take
-		// them along.
-		for _, h := range hooks {
-			if h.gone != nil {
-				w.root.Go("gone/"+n.name, h.gone)
+		// it along. What follows the departure runs before the restart
+		// is even scheduled, so a restart never overtakes it.
+		w.root.Go("gone/"+n.name, func() {
+			for _, h := range hooks {
+				if h.gone != nil {
+					h.gone()
+				}
 			}
-		}
-		if restart != nil {
-			w.scheduleOn(w.root, 0, restart)
-		}
+			if restart != nil {
+				restart()
+			}
+		})
 		w.Crash(n)
 	}
 	w.scheduleOn(w.root, GracefulStopTimeout, func() { down("timeout") })
