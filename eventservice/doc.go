@@ -273,6 +273,19 @@
 //   - Ts is a plain counter; the tests take it as milliseconds, like the
 //     coordinator's one-hour cut-off.
 //
+// # Close (a graceful shutdown)
+//
+// PROTOCOL.md has event services crash, never stop. TiCDC's server.Close
+// closes the event service (eventService.Close: every broker's context
+// cancelled and its goroutines waited for) concurrently with the
+// collector side. Close (close.go) stops the intake, scan, send workers,
+// sweep and upload at their next step; the records stay in memory until
+// the node goes down, unscanned and unswept, and the command router goes
+// on queueing what arrives, which nothing handles: TiCDC's message
+// handler is still registered then. Peers see the node as they see a
+// crashed one, except that its own dispatchers were removed first
+// (package cluster, shutdown.go).
+//
 // # Not modelled
 //
 // Redo mode (one stream per mode), filters, sync-point generation from
