@@ -112,6 +112,7 @@ type Node struct {
 // mode, any goroutine: then wait for AllUp before adding dispatchers).
 func New(rt clock.Runtime, net network.Network, start NodeStarter, cfg Config) *Cluster {
 	c := &Cluster{cfg: cfg, rt: rt, net: net, Upstream: NewUpstream(rt, cfg.scaledUpstream()), mu: clock.NewGuard(rt), watches: &watches{mu: clock.NewGuard(rt)}}
+	c.Upstream.trace, c.Upstream.cover = cfg.Trace, clock.CoverFunc(rt)
 	c.Upstream.Run()
 	// Every node exists before any boots: a boot (a goroutine in real
 	// mode) reads the node list.
@@ -243,6 +244,10 @@ func (c *Cluster) newDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 	c.nextID++
 	d := newDispatcher(c.rt, c.nextID, c.cfg.Changefeed, span, n.ID, startTs, c.cfg.scaledSinkFlush())
 	d.Index, d.watches = len(c.Dispatchers), c.watches
+	d.droppedBy = func(f Forwarded) bool { return c.Upstream.droppedBy(span, f) }
+	d.onDropWritten = func(dropTs wire.Ts) {
+		c.rt.Go("maintainer/remove-dropped", func() { c.removeDropped(d, dropTs) })
+	}
 	c.Dispatchers = append(c.Dispatchers, d)
 	n.Dispatchers = append(n.Dispatchers, d)
 	return d

@@ -119,6 +119,9 @@ func (c *Cluster) afterShutdown(n *Node, moved []movedSpan) {
 		}
 	}
 	for _, m := range moved {
+		if c.Upstream.dropWritten(m.span, m.checkpoint) {
+			continue // its table's DROP is written: nothing to schedule
+		}
 		to := n
 		if len(up) > 0 {
 			to = up[int(uint64(m.span.TableID)%uint64(len(up)))]

@@ -176,6 +176,7 @@ func checkChanges(d *dispatcherStat, changes []Change, after, upto wire.Ts) {
 // runs of consecutive DMLs go in BatchDMLEvents of at most MaxDMLBatch.
 func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 	var batch []wire.DMLEvent
+	dropTs, dropped := c.droppedAt(d)
 	flush := func() {
 		if len(batch) > 0 {
 			m := c.batches.New()
@@ -187,6 +188,14 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 	for i, ch := range changes {
 		switch ch.Kind {
 		case KindDML:
+			if dropped && ch.CommitTs >= dropTs {
+				// TiCDC's getTableInfo4Txn: the table is deleted at this
+				// ts, the transaction is skipped; the scan's resolved ts
+				// (at or above it) takes its place.
+				c.covered("eventservice/scan/dropped-table-dml")
+				c.tracef("scan %s: DML at %d of table %d skipped, dropped at %d", d.id, ch.CommitTs, d.info.Span.TableID, dropTs)
+				continue
+			}
 			if batch == nil { // sized once: at most the changes left, at most a full batch
 				batch = c.dmls.Make(min(len(changes)-i, c.cfg.MaxDMLBatch))[:0]
 			}
@@ -211,6 +220,16 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change) {
 	if len(changes) > 0 && c.cfg.Trace != nil { // per scan: no boxing when untraced
 		c.tracef("scan %s epoch=%d: %d changes, seq now %d", d.id, d.epoch, len(changes), d.seq)
 	}
+}
+
+// droppedAt is the drop ts of d's table, if the upstream tells
+// (TableDropper) and the table was dropped.
+func (c *eventBroker) droppedAt(d *dispatcherStat) (wire.Ts, bool) {
+	td, ok := c.cfg.Upstream.(TableDropper)
+	if !ok || d.info.Span.TableID == 0 {
+		return 0, false
+	}
+	return td.DroppedAt(d.info.Span.TableID)
 }
 
 // sendResolvedTs sends watermark with the epoch's current seq, which does

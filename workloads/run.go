@@ -138,6 +138,9 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 		return leaks.Check(r.C, w.Now())
 	})
 	w.Eventually("I11 every live dispatcher catches up", 2*time.Minute, r.caughtUp)
+	if cfg.Upstream.DropEvery > 0 {
+		w.Eventually("a dropped table's dispatchers are removed", 2*time.Minute, func() error { return CheckDroppedTablesLeaveNoDispatcher(r.C) })
+	}
 	w.Sleep(time.Second)
 	return r
 }
