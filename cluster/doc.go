@@ -98,6 +98,20 @@
 //     -sim.trace they are the "merge abort dN: <reason>" and "merge
 //     abort dN: restore" lines.
 //
+// # A dropped table (drop.go)
+//
+// PROTOCOL.md's tables never go away. Upstream.DropTable (or, with
+// UpstreamConfig.DropEvery, the upstream's own drop task) writes a DROP
+// TABLE as a DDL at a commitTs above the table's last change and
+// resolved ts; the table commits nothing afterwards, its resolved ts
+// moves on (TiCDC's schema-store delete version). The event service
+// hands the DDL to the table's dispatchers and to the table trigger; a
+// dispatcher whose sink writes it is removed by the maintainer
+// (removeDropped, with the trace line "maintainer: table T dropped at
+// TS, dispatcher dN removed"), and a restart or a move never re-creates a
+// dispatcher whose checkpoint is past its table's drop. The model has no
+// barrier across the table's dispatchers: each writes the DDL alone.
+//
 // # Graceful shutdown (shutdown.go)
 //
 // PROTOCOL.md's nodes only crash. Each boot also registers the node's
