@@ -90,6 +90,21 @@ type Coverer interface {
 	Cover(name string)
 }
 
+// GracefulStopper is implemented by a runtime that can stop a node
+// gracefully rather than crash it: the simulator does, real mode does
+// not (a real run ends with Stop). Like Coverer it is optional, so that
+// Runtime stays what the model needs to run.
+type GracefulStopper interface {
+	// OnGracefulStop registers the calling task's node's graceful close:
+	// when the runtime stops that node gracefully it runs close on a task
+	// of the node, and only then ends the node as a crash does; once the
+	// node is down it runs gone (if not nil) on a task of its own outside
+	// the node, for what the rest of the system does about a node that
+	// left (TiCDC's maintainer moving its tables). A crash clears the
+	// registration; a boot makes it again.
+	OnGracefulStop(close, gone func())
+}
+
 // CoverFunc returns rt's coverage recorder, or nil when rt does not count
 // coverage. Model code calls it once, at construction, and keeps the
 // func: a hit is then one indirect call, and a nil check in real mode,

@@ -61,6 +61,11 @@ type Config struct {
 	// written already, so its first REGISTER (and a RESET from the start
 	// ts) asks for the next one.
 	SkipSyncpointAtStartTs bool
+	// NodeUp, if set, reports whether a node runs now (under the
+	// simulator, sim.Node.Up): the maintainer moves a node's tables to
+	// nodes that are up after it shut down (shutdown.go). nil: every
+	// node is up, as in real mode.
+	NodeUp func(wire.ServerID) bool
 }
 
 // DefaultConfig is a three-node cluster over eight tables.
@@ -117,6 +122,7 @@ type Node struct {
 // mode, any goroutine: then wait for AllUp before adding dispatchers).
 func New(rt clock.Runtime, net network.Network, start NodeStarter, cfg Config) *Cluster {
 	c := &Cluster{cfg: cfg, rt: rt, net: net, Upstream: NewUpstream(rt, cfg.scaledUpstream()), mu: clock.NewGuard(rt), watches: &watches{mu: clock.NewGuard(rt)}}
+	c.Upstream.trace, c.Upstream.cover = cfg.Trace, clock.CoverFunc(rt)
 	c.Upstream.Run()
 	// Every node exists before any boots: a boot (a goroutine in real
 	// mode) reads the node list.
@@ -237,6 +243,7 @@ func (c *Cluster) boot(n *Node) {
 	c.mu.Lock()
 	n.Service, n.Collector, n.Up = svc, coll, true
 	c.mu.Unlock()
+	c.registerShutdown(n)
 	c.readd(n, spans, checkpoints)
 }
 
@@ -248,6 +255,10 @@ func (c *Cluster) newDispatcher(n *Node, span wire.Span, startTs wire.Ts) *Dispa
 	d := newDispatcher(c.rt, c.nextID, c.cfg.Changefeed, span, n.ID, startTs, c.cfg.scaledSinkFlush())
 	d.Index, d.watches = len(c.Dispatchers), c.watches
 	d.options, d.skipSyncpointAtStartTs = c.cfg.Options, c.cfg.SkipSyncpointAtStartTs
+	d.droppedBy = func(f Forwarded) bool { return c.Upstream.droppedBy(span, f) }
+	d.onDropWritten = func(dropTs wire.Ts) {
+		c.rt.Go("maintainer/remove-dropped", func() { c.removeDropped(d, dropTs) })
+	}
 	c.Dispatchers = append(c.Dispatchers, d)
 	n.Dispatchers = append(n.Dispatchers, d)
 	return d

@@ -50,6 +50,11 @@ type Dispatcher struct {
 	tryRemoving bool
 	timer       clock.Timer
 	wake        func()
+	// onDropWritten, if set, is called (on the flush's context, which
+	// must not block) when the sink wrote the DDL that dropped the
+	// dispatcher's table, with its commitTs (drop.go).
+	onDropWritten func(dropTs wire.Ts)
+	droppedBy     func(f Forwarded) bool
 	// watches are the cluster's (Watch), nil for a dispatcher built
 	// outside a cluster.
 	watches *watches
@@ -213,17 +218,25 @@ func (d *Dispatcher) flushOne() {
 		return
 	}
 	d.changed()
+	var dropTs wire.Ts
 	for _, p := range d.pending {
 		d.lastFlushed = max(d.lastFlushed, p.CommitTs)
+		if d.droppedBy != nil && d.droppedBy(p) {
+			dropTs = p.CommitTs
+		}
 	}
 	d.Flushed = append(d.Flushed, d.pending...)
 	d.pending = d.pending[:0]
 	d.everFlushed = true
 	w := d.wake
 	d.wake = nil
+	drop := d.onDropWritten
 	d.mu.Unlock()
 	if w != nil {
 		w()
+	}
+	if dropTs != 0 && drop != nil {
+		drop(dropTs)
 	}
 }
 

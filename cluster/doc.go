@@ -98,6 +98,49 @@
 //     -sim.trace they are the "merge abort dN: <reason>" and "merge
 //     abort dN: restore" lines.
 //
+// # A dropped table (drop.go)
+//
+// PROTOCOL.md's tables never go away. Upstream.DropTable (or, with
+// UpstreamConfig.DropEvery, the upstream's own drop task) writes a DROP
+// TABLE as a DDL at a commitTs above the table's last change and
+// resolved ts; the table commits nothing afterwards, its resolved ts
+// moves on (TiCDC's schema-store delete version). The event service
+// hands the DDL to the table's dispatchers and to the table trigger; a
+// dispatcher whose sink writes it is removed by the maintainer
+// (removeDropped, with the trace line "maintainer: table T dropped at
+// TS, dispatcher dN removed"), and a restart or a move never re-creates a
+// dispatcher whose checkpoint is past its table's drop. The model has no
+// barrier across the table's dispatchers: each writes the DDL alone.
+//
+// # Graceful shutdown (shutdown.go)
+//
+// PROTOCOL.md's nodes only crash. Each boot also registers the node's
+// graceful close with the runtime (clock.GracefulStopper; the simulator
+// runs it when a node fault is a graceful stop, sim node.graceful-stop):
+// TiCDC's server.Close order, two close groups at once as its closeGroup
+// has them, on two tasks of the node: the dispatcher orchestrator's
+// Close (every dispatcher removed from the collector, its REMOVEs
+// queued, its sink closed; a yield after each, as the orchestrator waits
+// for each manager's asynchronous close) then the event collector's
+// Close (collector.Close: queued REMOVEs never sent); and the event
+// service's Close (eventservice.Service.Close). Once the node is down,
+// the maintainer moves the dispatchers it closed to the nodes that are
+// up (Config.NodeUp; with none, to the node itself, whose restart
+// re-adds them), each from the checkpoint it had at the close, spread by
+// table; a merged dispatcher that had not committed is not moved. A
+// dispatcher the close did not reach (the stop timed out) is re-added at
+// the restart, as after a crash. A remote event service's record of a
+// moved dispatcher goes by the REMOVE if it left before the collector
+// closed, else by the inactivity sweep: the checkers' I14 excuses a
+// remote record whose last queued request was a REMOVE, so a lost one is
+// no false alarm, and one never queued is still a leak. With -sim.trace
+// the lines are "node nX: server closing", "... event collector closed:
+// K queued requests never sent, M events in receive channels dropped",
+// "... event service closed", "node nX: server closed, N dispatchers to
+// move", the kernel's "stopped node=nX closed", then one "maintainer:
+// node nX left, table T ... moves to nY from TS" per moved span
+// (TestGracefulShutdownMovesTheNodesTables).
+//
 // The cluster installs no crash hook: a crash ends the node's tasks and
 // timers and leaves its Node and dispatchers in place. A restart runs
 // boot again: it counts the boot in Node.Boots, closes the previous

@@ -154,6 +154,9 @@ func (c *Cluster) Split(d *Dispatcher) (*Dispatcher, *Dispatcher) {
 // node crashed, so its checkpoint now is the one the maintainer last knew.)
 func (c *Cluster) readd(n *Node, spans []wire.Span, checkpoints []wire.Ts) {
 	for i, span := range spans {
+		if c.Upstream.dropWritten(span, checkpoints[i]) {
+			continue // its table's DROP is written: nothing to schedule
+		}
 		c.AddDispatcher(n, span, checkpoints[i])
 	}
 }

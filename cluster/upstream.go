@@ -44,6 +44,9 @@ type Upstream struct {
 	rows    chunk.Of[uint64]
 	out     chunk.Of[eventservice.Change]
 	outRows chunk.Of[uint64]
+	// trace and cover, if set, record the drops (drop.go).
+	trace func(format string, args ...any)
+	cover func(name string)
 }
 
 // UpstreamConfig shapes the generated load.
@@ -78,6 +81,12 @@ type UpstreamConfig struct {
 	// dispatchers' checkpoints (the path a busy table hides, since its
 	// data alone keeps the checkpoint moving).
 	Idle int
+	// DropEvery, if positive, is the mean time between DROP TABLEs
+	// (drop.go): each drops one table of 1..Tables not yet dropped, as a
+	// DDL at a commitTs after which the table commits nothing more. 0
+	// never drops, and draws nothing, so other workloads keep their
+	// hashes.
+	DropEvery time.Duration
 }
 
 // DefaultUpstreamConfig is a light steady load.
@@ -91,6 +100,9 @@ type table struct {
 	keys     [][]uint64            // keys of each change's rows (DML), parallel to changes
 	resolved wire.Ts
 	version  uint64 // table info version, bumped by DDLs
+	// droppedAt is the commitTs of the DDL that dropped the table (0:
+	// not dropped). Invariant: no change above it.
+	droppedAt wire.Ts
 	// stalledUntil: the resolved ts does not move before this time
 	// (fault.ResolvedStall). Read and written by the resolver task only.
 	stalledUntil clock.Time
@@ -112,6 +124,9 @@ func (u *Upstream) Run() {
 		u.rt.Go("upstream/commit", func() { u.commitLoop(t) })
 	}
 	u.rt.Go("upstream/resolve", u.resolveLoop)
+	if u.cfg.DropEvery > 0 {
+		u.rt.Go("upstream/drop", u.dropLoop)
+	}
 }
 
 func (u *Upstream) commitLoop(t *table) {
@@ -131,6 +146,9 @@ func (u *Upstream) commitLoop(t *table) {
 func (u *Upstream) commit(t *table) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if t.droppedAt != 0 {
+		return // a dropped table takes no writes
+	}
 	ts := max(TsAt(u.rt.Now()), t.resolved+1)
 	sameTs := false
 	if n := len(t.changes); n > 0 {

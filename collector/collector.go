@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
@@ -95,6 +96,9 @@ type EventCollector struct {
 	ds            *dynStream
 	coord         *coordinatorClient
 	stats         Stats
+	// closed is set by Close (close.go): every task stops at its next
+	// step, and what the queues hold is lost.
+	closed atomic.Bool
 }
 
 // dispatcher is the collector's entry for one dispatcher: its

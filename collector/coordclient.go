@@ -55,7 +55,7 @@ func (cc *coordinatorClient) request(r wire.ReusableEventServiceRequest) { cc.qu
 func (cc *coordinatorClient) run() {
 	for {
 		r, ok := cc.queue.Recv()
-		if !ok {
+		if !ok || cc.c.closed.Load() {
 			return
 		}
 		if cc.current() == "" {

@@ -107,6 +107,22 @@
 // while the record is at epoch 0; a released NotReusable is not sent
 // again.
 //
+// # Close (a graceful shutdown)
+//
+// PROTOCOL.md has nodes crash, never stop. TiCDC's server.Close closes
+// the dispatcher orchestrator (every dispatcher removed, REMOVEs queued)
+// and then the event collector (EventCollector.Close: its goroutines
+// cancelled and waited for, its dynstream closed). Close (close.go) is
+// the latter: every task stops at its next step, what the send queue,
+// the receive channels (full or not), the dynstream and the coordinator
+// client hold is lost, a router blocked on a full receive channel wakes,
+// and nothing is sent or handed to a dispatcher afterwards. So a
+// graceful shutdown loses the REMOVEs that were still queued: a remote
+// service keeps such a record until its inactivity sweep, as when the
+// network loses the REMOVE (TestCloseDropsQueuedRemovesAndStopsHeartbeats,
+// TestCloseWakesARouterBlockedOnAFullReceiveChannel). Package cluster's
+// shutdown.go calls it in TiCDC's order.
+//
 // # Areas come and go with their dispatchers
 //
 // PROTOCOL.md 3.6 counts memory per changefeed but does not say how long

@@ -195,7 +195,7 @@ func (ds *dynStream) schedule(p *path) {
 func (ds *dynStream) work(q *clock.Mailbox[*path]) {
 	for {
 		p, ok := q.Recv()
-		if !ok {
+		if !ok || ds.c.closed.Load() {
 			return
 		}
 		ds.serve(p)

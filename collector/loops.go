@@ -19,6 +19,9 @@ func (c *EventCollector) routeEvents() {
 		if !ok {
 			return
 		}
+		if c.closed.Load() {
+			continue // closed: nothing reads the receive channels any more
+		}
 		c.routeEvent(env)
 	}
 }
@@ -62,6 +65,9 @@ func (c *EventCollector) routeCommands() {
 		if !ok {
 			return
 		}
+		if c.closed.Load() {
+			continue
+		}
 		switch m := env.Msg.(type) {
 		case *wire.DispatcherHeartbeatResponse:
 			c.handleDispatcherHeartbeatResponse(env.From, m)
@@ -92,6 +98,9 @@ func (c *EventCollector) handleDispatcherHeartbeatResponse(from wire.ServerID, r
 // first (TiCDC ranges over a map here).
 func (c *EventCollector) sendEventServiceHeartbeats() {
 	clock.Every(c.rt, string(c.cfg.Node)+"/heartbeat", c.cfg.HeartbeatInterval, func() {
+		if c.closed.Load() {
+			return
+		}
 		var order []wire.ServerID
 		byService := map[wire.ServerID]*wire.DispatcherHeartbeat{}
 		for _, id := range c.dispatcherIDs() {
@@ -124,6 +133,9 @@ func (c *EventCollector) sendEventServiceHeartbeats() {
 // through the request queue; a failure is only logged.
 func (c *EventCollector) controlCongestion() {
 	clock.Every(c.rt, string(c.cfg.Node)+"/congestion", c.cfg.CongestionInterval, func() {
+		if c.closed.Load() {
+			return
+		}
 		for _, m := range c.newCongestionControlMessages() {
 			if err := c.cfg.Endpoint.Send(m.to, wire.StreamCommand, m.msg); err != nil {
 				c.tracef("congestion control to %s: %v", m.to, err)

@@ -65,8 +65,8 @@ func (c *EventCollector) dispatch(from wire.ServerID, ev wire.Event) {
 func (c *EventCollector) runDispatchMessage(ch *clock.Mailbox[item]) {
 	for {
 		it, ok := ch.Recv()
-		if !ok {
-			return
+		if !ok || c.closed.Load() {
+			return // closed: what the channel still holds is lost
 		}
 		c.push(it.from, it.ev)
 	}
@@ -87,7 +87,7 @@ func (c *EventCollector) requestRelease(a *area) {
 func (c *EventCollector) processDSFeedback() {
 	for {
 		a, ok := c.feedback.Recv()
-		if !ok {
+		if !ok || c.closed.Load() {
 			return
 		}
 		c.mu.Lock()
@@ -117,6 +117,9 @@ const releaseLateMax = 2 * time.Second
 // ReleaseInterval.
 func (c *EventCollector) checkStuckAreas() {
 	clock.Every(c.rt, string(c.cfg.Node)+"/stuck-areas", c.cfg.ReleaseInterval, func() {
+		if c.closed.Load() {
+			return
+		}
 		c.mu.Lock()
 		now := c.rt.Now()
 		for _, a := range c.sortedAreas() {

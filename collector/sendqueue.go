@@ -30,7 +30,7 @@ func (c *EventCollector) enqueueMessageForSend(to wire.ServerID, req *wire.Dispa
 	if to != c.cfg.Node {
 		r.droppable, r.retryQuota = true, commonMsgRetryQuota
 	}
-	if !c.requests.Send(r) {
+	if !c.requests.Send(r) && !c.closed.Load() {
 		panic("collector: request queue closed")
 	}
 }
@@ -54,8 +54,8 @@ func (c *EventCollector) observe(to wire.ServerID, msg any) {
 func (c *EventCollector) sendDispatcherRequests() {
 	for {
 		r, ok := c.requests.Recv()
-		if !ok {
-			return
+		if !ok || c.closed.Load() {
+			return // closed: the requests still queued are never sent
 		}
 		err := c.cfg.Endpoint.Send(r.to, wire.StreamCommand, r.msg)
 		if err == nil {

@@ -3,6 +3,7 @@ package eventservice
 import (
 	"cmp"
 	"slices"
+	"sync/atomic"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/internal/chunk"
@@ -43,6 +44,9 @@ type eventBroker struct {
 	dmls    chunk.Of[wire.DMLEvent]
 	rows    chunk.Of[uint64]
 	batches chunk.Of[wire.BatchDMLEvent]
+	// closed is set by Service.Close (close.go): the broker's tasks stop
+	// at their next step.
+	closed atomic.Bool
 }
 
 // changefeedStatus is the per-changefeed state (TiCDC's changefeedStatus).

@@ -36,6 +36,15 @@ type TableInfoVersioner interface {
 	TableInfoVersion(span wire.Span, ts wire.Ts) uint64
 }
 
+// TableDropper is an optional extension of Upstream: the commitTs of the
+// DDL that dropped a table, TiCDC's schema-store delete version
+// (logservice/schemastore multi_version.go deleteVersion). A scan skips
+// a DML of the table at or above it (emitChanges), as TiCDC's scanner
+// does when GetTableInfo answers TableDeletedError.
+type TableDropper interface {
+	DroppedAt(table int64) (wire.Ts, bool)
+}
+
 // ChangeKind says what a Change is.
 type ChangeKind uint8
 

@@ -332,6 +332,35 @@
 //   - Ts is a plain counter; the tests take it as milliseconds, like the
 //     coordinator's one-hour cut-off.
 //
+// # A dropped table
+//
+// PROTOCOL.md has no table that goes away. In TiCDC the schema store
+// records a DROP TABLE's finished ts as the table's delete version, and
+// the scanner skips a transaction it finds at or above it
+// (event_scanner.go getTableInfo4Txn, TableDeletedError), the resolved
+// ts taking its place; the DROP itself reaches the table's dispatchers
+// as a DDL like any other. The model's scan asks the upstream, if it
+// implements TableDropper, and skips such a DML (emitChanges; coverage
+// eventservice/scan/dropped-table-dml); its one resolved ts at the end
+// of the scan covers it, where TiCDC's scanner sends one at the skipped
+// transaction's commit ts (TestTiCDCScanAndMergeEventsSkipsDeletedTableTxn,
+// TestTiCDCGetTableInfo4Txn). The record stays until its dispatcher's
+// REMOVE: the maintainer removes the dispatcher (package cluster,
+// drop.go).
+//
+// # Close (a graceful shutdown)
+//
+// PROTOCOL.md has event services crash, never stop. TiCDC's server.Close
+// closes the event service (eventService.Close: every broker's context
+// cancelled and its goroutines waited for) concurrently with the
+// collector side. Close (close.go) stops the intake, scan, send workers,
+// sweep and upload at their next step; the records stay in memory until
+// the node goes down, unscanned and unswept, and the command router goes
+// on queueing what arrives, which nothing handles: TiCDC's message
+// handler is still registered then. Peers see the node as they see a
+// crashed one, except that its own dispatchers were removed first
+// (package cluster, shutdown.go).
+//
 // # Not modelled
 //
 // Redo mode (one stream per mode), filters (ignore-update-only-columns

@@ -211,6 +211,7 @@ func checkChanges(d *dispatcherStat, changes []Change, after, upto wire.Ts) {
 // waits for the next scan.
 func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change, offset int) (interrupted bool) {
 	var batch []wire.DMLEvent
+	dropTs, dropped := c.droppedAt(d)
 	flush := func() {
 		if len(batch) > 0 {
 			m := c.batches.New()
@@ -222,6 +223,14 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change, offset in
 	for i, ch := range changes {
 		switch ch.Kind {
 		case KindDML:
+			if dropped && ch.CommitTs >= dropTs {
+				// TiCDC's getTableInfo4Txn: the table is deleted at this
+				// ts, the transaction is skipped; the scan's resolved ts
+				// (at or above it) takes its place.
+				c.covered("eventservice/scan/dropped-table-dml")
+				c.tracef("scan %s: DML at %d of table %d skipped, dropped at %d", d.id, ch.CommitTs, d.info.Span.TableID, dropTs)
+				continue
+			}
 			if d.hasSyncPointEventsBeforeTs(ch.CommitTs) {
 				flush()
 				c.emitSyncPointEventIfNeeded(ch.CommitTs, d)
@@ -265,6 +274,16 @@ func (c *eventBroker) emitChanges(d *dispatcherStat, changes []Change, offset in
 		c.tracef("scan %s epoch=%d: %d changes, seq now %d", d.id, d.epoch, len(changes), d.seq)
 	}
 	return false
+}
+
+// droppedAt is the drop ts of d's table, if the upstream tells
+// (TableDropper) and the table was dropped.
+func (c *eventBroker) droppedAt(d *dispatcherStat) (wire.Ts, bool) {
+	td, ok := c.cfg.Upstream.(TableDropper)
+	if !ok || d.info.Span.TableID == 0 {
+		return 0, false
+	}
+	return td.DroppedAt(d.info.Span.TableID)
 }
 
 // sendResolvedTs sends watermark with the epoch's current seq, which does

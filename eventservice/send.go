@@ -88,8 +88,8 @@ func (w *messageWorker) run() {
 	cases := []clock.Case{w.queue.Case(&m), w.flush.Case(&tick)}
 	for {
 		i, ok := clock.Select(w.b.rt, cases...)
-		if !ok {
-			return
+		if !ok || w.b.closed.Load() {
+			return // closed: what the worker still holds is never sent
 		}
 		if i == 1 {
 			w.flushArmed = false

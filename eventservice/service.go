@@ -163,7 +163,7 @@ func (s *Service) runIntake() {
 	cases := []clock.Case{s.dispatcherInfoChan.Case(&req), s.dispatcherHeartbeat.Case(&hb)}
 	for {
 		i, ok := clock.Select(s.cfg.Runtime, cases...)
-		if !ok {
+		if !ok || s.b.closed.Load() {
 			return
 		}
 		if i == 0 && req.Action == wire.ActionRegister && s.cfg.Runtime.Buggify(SiteRegisterTableSlow) {
@@ -191,7 +191,7 @@ func (s *Service) runScan() {
 	cases := []clock.Case{ticker.C.Case(&tick), s.b.scanRequests.Case(&d)}
 	for {
 		i, ok := clock.Select(s.cfg.Runtime, cases...)
-		if !ok {
+		if !ok || s.b.closed.Load() {
 			return
 		}
 		if i == 1 && s.cfg.ResetScanCost > 0 {
@@ -199,6 +199,10 @@ func (s *Service) runScan() {
 		}
 		s.scanDelay(i == 1)
 		s.b.mu.Lock()
+		if s.b.closed.Load() {
+			s.b.mu.Unlock()
+			return
+		}
 		if i == 0 {
 			s.b.onScanTick()
 		} else {
@@ -234,6 +238,9 @@ const (
 // runSweep is TiCDC's reportDispatcherStatToStore loop.
 func (s *Service) runSweep() {
 	clock.Every(s.cfg.Runtime, "eventservice/sweep-tick", s.cfg.SweepInterval, func() {
+		if s.b.closed.Load() {
+			return
+		}
 		s.b.mu.Lock()
 		s.b.reportDispatcherStatToStore()
 		s.b.mu.Unlock()
@@ -245,6 +252,9 @@ func (s *Service) runSweep() {
 // traced: the next upload replaces it.
 func (s *Service) runUpload() {
 	clock.Every(s.cfg.Runtime, "eventservice/upload-tick", s.cfg.StateUploadInterval, func() {
+		if s.b.closed.Load() {
+			return
+		}
 		s.b.mu.Lock()
 		state := &wire.EventStoreState{From: s.cfg.Node, Subscriptions: s.b.eventStore.state()}
 		s.b.mu.Unlock()

@@ -239,16 +239,6 @@ func TestTiCDCScanAndMergeEventsSingleUKUpdate(t *testing.T) {
 	t.Skip("not modelled: the event scanner's decoding, transaction splitting and merging; the model's upstream hands whole changes in commit order")
 }
 
-// TiCDC: pkg/eventservice/event_scanner_test.go TestScanAndMergeEventsSkipsDeletedTableTxn.
-func TestTiCDCScanAndMergeEventsSkipsDeletedTableTxn(t *testing.T) {
-	t.Skip("not modelled: the event scanner's decoding, transaction splitting and merging; the model's upstream hands whole changes in commit order")
-}
-
-// TiCDC: pkg/eventservice/event_scanner_test.go TestGetTableInfo4Txn.
-func TestTiCDCGetTableInfo4Txn(t *testing.T) {
-	t.Skip("not modelled: the event scanner's decoding, transaction splitting and merging; the model's upstream hands whole changes in commit order")
-}
-
 // TiCDC: pkg/eventservice/event_scanner_test.go TestHasDDLAtLastCommitTs.
 func TestTiCDCHasDDLAtLastCommitTs(t *testing.T) {
 	t.Skip("not modelled: the event scanner's decoding, transaction splitting and merging; the model's upstream hands whole changes in commit order")

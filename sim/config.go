@@ -84,6 +84,10 @@ type Config struct {
 	// (0: no crashes); a crashed node restarts after RestartAfter.
 	CrashEvery   time.Duration
 	RestartAfter network.Dist
+	// GracefulStop is the probability that a node fault is a graceful
+	// stop rather than a crash (stop.go): the node runs its close path,
+	// TiCDC's server.Close, before it goes down. Invariant: in [0, 1].
+	GracefulStop float64
 
 	// Variants are the model's bugs and patches that are on (package
 	// variant); the zero value is HEAD behaviour.
@@ -131,6 +135,7 @@ func (c *Config) applyPreset(p network.Preset) error {
 	}
 	c.clearSitePins()
 	c.CrashEvery, c.RestartAfter = 0, network.Uniform(time.Second, 20*time.Second)
+	c.GracefulStop = 0 // presets crash only: the reference runs keep their hashes
 	switch p {
 	case network.PresetDefault:
 		c.CrashEvery = 2 * time.Minute
@@ -167,11 +172,16 @@ func DeriveConfig(seed uint64) Config {
 	// Half of the seeds hold every task in a check-then-act gap until
 	// the other tasks of its instant have run (gap.go): F1's window is
 	// reached in 9 of seeds 1-100 of the heartbeat workload without, in
-	// 55 with (BENCHMARKS.md, "Check-then-act gaps"). Drawn last, so
-	// that the draws above, and the seeds that draw no hold, are
+	// 55 with (BENCHMARKS.md, "Check-then-act gaps"). Drawn after the
+	// draws above, so that they, and the seeds that draw no hold, are
 	// unchanged.
 	if r.IntN(2) == 0 {
 		c.GapP = 1
+	}
+	// Drawn last, so every draw above stays where it was: half the seeds
+	// stop half their faulted nodes gracefully.
+	if r.IntN(2) == 0 {
+		c.GracefulStop = 0.5
 	}
 	return c
 }
@@ -225,6 +235,7 @@ func configKeys() []knob.Key[Config] {
 					d := DeriveConfig(c.Seed)
 					c.Faults, c.Net = d.Faults, d.Net
 					c.CrashEvery, c.RestartAfter = d.CrashEvery, d.RestartAfter
+					c.GracefulStop = d.GracefulStop
 					c.BuggifyP, c.BuggifyQ = d.BuggifyP, d.BuggifyQ
 					c.clearSitePins()
 					return nil
@@ -239,6 +250,7 @@ func configKeys() []knob.Key[Config] {
 			func(c *Config) *time.Duration { return &c.SyncPointInterval }),
 		knob.Prob("upstream.large-txn-p", "probability that a transaction is large enough to be split across events",
 			func(c *Config) *float64 { return &c.LargeTxnP }),
+		knob.Prob("node.graceful-stop", "probability that a node fault is a graceful stop (the node's close path, then down) rather than a crash", func(c *Config) *float64 { return &c.GracefulStop }),
 	}
 	ks = append(ks, knob.Lift(network.Keys(), func(c *Config) *network.Faults { return &c.Net })...)
 	return append(ks, buggifyKeys()...)
@@ -307,6 +319,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CrashEvery < 0 {
 		errs = append(errs, "node.crash-every must not be negative")
+	}
+	if c.GracefulStop < 0 || c.GracefulStop > 1 {
+		errs = append(errs, "node.graceful-stop must be in [0, 1]")
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(errs, "; "))

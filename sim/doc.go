@@ -66,6 +66,18 @@
 // node crashes; Heal switches them off, restarts crashed nodes and begins
 // the liveness phase.
 //
+// A node fault is a graceful stop instead of a crash with probability
+// node.graceful-stop (stop.go; half the seeds draw 0.5, the presets 0):
+// the node's close path, registered by its boot with OnGracefulStop (the
+// optional clock.GracefulStopper), runs on a task of the node, then the
+// node goes down as in a crash, at most GracefulStopTimeout (30 s, TiCDC's
+// GracefulShutdownTimeout) after the stop began; what follows its
+// departure (the gone hook) runs on the root, then the restart is
+// scheduled. The trace has a "stop" line when it begins and a "stopped"
+// line (why: closed or timeout) when the node goes down; coverage counts
+// node/graceful-stop. A node without a close path just crashes, and no
+// draw is made for it.
+//
 // # Randomness
 //
 // Everything random derives from Config.Seed. Rand(label) returns a stream

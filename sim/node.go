@@ -24,6 +24,10 @@ type Node struct {
 	noCrash     bool    // the crash fault never picks this node
 	tasks       []*task // live tasks, in creation order
 	onCrash     []func()
+	onStop      []stopHook
+	// stopping says a graceful stop runs (stop.go) and the node has not
+	// gone down yet.
+	stopping bool
 }
 
 // Name returns the node's name.
@@ -107,6 +111,7 @@ func (w *World) Crash(n *Node) {
 	}
 	hooks := n.onCrash
 	n.onCrash = nil
+	n.onStop, n.stopping = nil, false
 	for _, f := range hooks {
 		f()
 	}

@@ -83,6 +83,19 @@ func (w *World) injectCrashes() {
 			continue
 		}
 		n := up[r.IntN(len(up))]
+		if w.gracefulDraw(n) {
+			// The downtime is drawn now, from the crash stream, as for a
+			// crash, so the stream's later draws stay where they were.
+			down := w.cfg.RestartAfter.Sample(r)
+			w.StopGracefully(n, func() {
+				if w.healed { // it went down after the heal: back at once
+					w.Restart(n)
+					return
+				}
+				w.Schedule(down, func() { w.Restart(n) })
+			})
+			continue
+		}
 		w.Crash(n)
 		down := w.cfg.RestartAfter.Sample(r)
 		w.Schedule(down, func() {
@@ -91,6 +104,18 @@ func (w *World) injectCrashes() {
 			}
 		})
 	}
+}
+
+// gracefulDraw decides whether the node fault on n is a graceful stop
+// (stop.go): with probability GracefulStop, drawn from its own stream so
+// that the crash stream's draws do not move, and only for a node with a
+// close path and GracefulStop above 0, so that runs without either draw
+// nothing and keep their hashes.
+func (w *World) gracefulDraw(n *Node) bool {
+	if w.cfg.GracefulStop <= 0 || len(n.onStop) == 0 || n.stopping {
+		return false
+	}
+	return w.Rand("sim/graceful-stop").Float64() < w.cfg.GracefulStop
 }
 
 // Heal ends the safety phase: the fault tasks stop, the network heals

@@ -49,6 +49,7 @@ const (
 	tagRestart
 	tagTime
 	tagHold
+	tagStop
 )
 
 // on reports whether anyone listens to the trace, as text or records.

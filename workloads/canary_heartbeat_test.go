@@ -16,6 +16,8 @@ func heartbeatConfig(t *testing.T, seed uint64, bugs string) sim.Config {
 	workloads.HeartbeatFaults(&cfg)
 	workloads.Patched(&cfg)
 	require.NoError(t, cfg.Set("bug", bugs))
+	// Crashes only: the canaries keep the seeds they were measured on.
+	require.NoError(t, cfg.Set("node.graceful-stop", "0"))
 	return cfg
 }
 

@@ -23,6 +23,8 @@ func huntBug(t *testing.T, bug, patches string, body func(*sim.World), found fun
 		cfg := sim.DeriveConfig(seed)
 		require.NoError(t, cfg.Set("patch", patches))
 		require.NoError(t, cfg.Set("bug", bug))
+		// Crashes only: the canaries keep the seeds they were measured on.
+		require.NoError(t, cfg.Set("node.graceful-stop", "0"))
 		return cfg
 	}
 	for seed := uint64(1); seed <= mergeCanarySeeds; seed++ {

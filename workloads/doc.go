@@ -26,6 +26,15 @@
 // failure is new; -sim.set=patch= runs HEAD behaviour, where H3 stalls
 // about 3 % of seeds (FINDINGS.md).
 //
+// Node faults are crashes or, with the seed's node.graceful-stop,
+// graceful shutdowns in TiCDC's server.Close order (package cluster,
+// shutdown.go): Run.Up is false for a node that is shutting down, and
+// the maintainer moves its tables to the nodes that are up. With
+// UpstreamConfig.DropEvery set, the upstream drops tables (cluster
+// drop.go), and Start adds the liveness goal
+// CheckDroppedTablesLeaveNoDispatcher; TestTableDrops (drop_test.go) is
+// that workload.
+//
 // # Checkers
 //
 // One exported function per invariant, Check<I#><Name>(c, st): the doc

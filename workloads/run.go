@@ -119,6 +119,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	applyModelKnobs(w.Config(), &cfg)
 	*st.limits = DefaultLimits()
 	r := &Run{W: w, State: st, nodes: map[string]*sim.Node{}, Limits: st.limits}
+	cfg.NodeUp = func(id wire.ServerID) bool { return r.Up(r.C.Node(id)) }
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
 	st.memory.node = func(id wire.ServerID) *sim.Node { return r.nodes[string(id)] }
@@ -139,6 +140,9 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 		return leaks.Check(r.C, w.Now())
 	})
 	w.Eventually("I11 every live dispatcher catches up", 2*time.Minute, r.caughtUp)
+	if cfg.Upstream.DropEvery > 0 {
+		w.Eventually("a dropped table's dispatchers are removed", 2*time.Minute, func() error { return CheckDroppedTablesLeaveNoDispatcher(r.C) })
+	}
 	w.Sleep(time.Second)
 	return r
 }
@@ -148,9 +152,14 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 func (r *Run) caughtUp() error { return CheckI11CaughtUp(r.C) }
 
 // Up reports whether node n is running (not crashed and waiting for its
-// restart). A workload adds and removes dispatchers only on nodes that
-// are up: a crashed node's sessions may be frozen inside a transition.
-func (r *Run) Up(n *cluster.Node) bool { return r.nodes[string(n.ID)].Up() }
+// restart) and not shutting down gracefully. A workload adds and removes
+// dispatchers only on nodes that are up: a crashed node's sessions may
+// be frozen inside a transition, and a node that is shutting down is
+// leaving (the maintainer moves nothing to it either).
+func (r *Run) Up(n *cluster.Node) bool {
+	sn := r.nodes[string(n.ID)]
+	return sn.Up() && !sn.Stopping()
+}
 
 // AddTables adds one dispatcher per table first..last, round robin over
 // the nodes, from the current time.

@@ -62,6 +62,17 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	{"a transaction split across events", []string{"eventservice/scan/txn-split"}},
 	// Low-latency mode kept a trigger that came during a scan.
 	{"a low-latency scan continuation", []string{"eventservice/scan/low-latency-pending"}},
+	// TiCDC's server.Close: a node shuts down gracefully (its
+	// dispatchers closed, then its collector and event service) and the
+	// maintainer moves its tables (cluster shutdown.go).
+	{"a node shuts down gracefully and its tables move", []string{"cluster/shutdown/move"}},
+	// The collector closed with REMOVEs still queued: a remote record
+	// that only the inactivity sweep (or nothing) removes.
+	{"a graceful shutdown leaves REMOVEs unsent", []string{"collector/close/requests-lost"}},
+
+	// A DROP TABLE written by the dispatcher of the table, which the
+	// maintainer then removes (cluster drop.go).
+	{"a dropped table's dispatcher is removed", []string{"cluster/drop/remove"}},
 
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
