@@ -218,7 +218,7 @@ func (c *Cluster) boot(n *Node) {
 		cc.HeartbeatInterval = c.cfg.HeartbeatInterval // unscaled, see Config
 	}
 	cc.Variants, cc.Trace, cc.ObserveRequest = c.cfg.Variants, c.cfg.Trace, c.observeRequests(n)
-	cc.SessionChanged = sessionChanged
+	cc.SessionChanged, cc.ObserveDrop = sessionChanged, c.observeDrops(n)
 	coll := collector.New(cc)
 	coll.Run()
 	if n.ID == coord {

@@ -1,6 +1,9 @@
 package cluster
 
-import "github.com/cdcsim/cdcsim/wire"
+import (
+	"github.com/cdcsim/cdcsim/collector"
+	"github.com/cdcsim/cdcsim/wire"
+)
 
 // ObservationKind says what an Observation reports.
 type ObservationKind uint8
@@ -32,6 +35,11 @@ const (
 	// that count messages (workloads, I15). Dispatcher is the event's,
 	// zero for other messages.
 	ObservedSent
+	// ObservedDrop: memory control on Node's collector decided on a
+	// droppable event arriving for Dispatcher; Msg is the
+	// collector.DropDecision (collector.Config.ObserveDrop), for the
+	// checker of the drop threshold (workloads, I23).
+	ObservedDrop
 )
 
 // Observation is one thing the cluster reports to Config.Observe: the
@@ -43,7 +51,7 @@ type Observation struct {
 	Node       wire.ServerID
 	To         wire.ServerID     // ObservedRequest: the service; ObservedSubscription: the REGISTER's collector
 	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, ObservedRestore, and a request's dispatcher
-	Msg        any               // ObservedRequest and ObservedSent only
+	Msg        any               // ObservedRequest, ObservedSent and ObservedDrop only
 	OnlyReuse  bool              // ObservedSubscription only
 }
 
@@ -94,5 +102,16 @@ func (c *Cluster) observeSent(n *Node) func(to wire.ServerID, msg any) {
 			o.Dispatcher = ev.Dispatcher()
 		}
 		c.observe(o)
+	}
+}
+
+// observeDrops returns the collector's memory-control hook of node n,
+// nil when nobody observes.
+func (c *Cluster) observeDrops(n *Node) func(collector.DropDecision) {
+	if c.cfg.Observe == nil {
+		return nil
+	}
+	return func(d collector.DropDecision) {
+		c.observe(Observation{Kind: ObservedDrop, Node: n.ID, Dispatcher: d.Dispatcher, Msg: d})
 	}
 }

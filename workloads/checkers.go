@@ -45,6 +45,8 @@ type CheckState struct {
 	stall  stallState
 	// memory is I18's, I19's and I20's state (checkers_memory.go).
 	memory memoryState
+	// policy is I23's and I24's (checkers_policy.go).
+	policy policyState
 	// store is I21's and I22's (checkers_store.go); msgs is I15's
 	// message budgets' (checkers_messages.go).
 	store storeState
@@ -165,6 +167,10 @@ func (st *CheckState) Observe(o cluster.Observation) {
 		st.restore(o.Dispatcher)
 	case cluster.ObservedSent:
 		st.observeSent(o)
+	case cluster.ObservedDrop:
+		if d, ok := o.Msg.(collector.DropDecision); ok {
+			st.observeDrop(o.Node, d)
+		}
 	case cluster.ObservedRequest:
 		switch m := o.Msg.(type) {
 		case *wire.DispatcherRequest:

@@ -47,6 +47,9 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I20 releases follow pressure", 1, CheckI20ReleaseFollowsPressure},
 		{"I21 subscription checkpoint is its subscribers' minimum", 1, CheckI21SubscriptionCheckpoint},
 		{"I22 a RESET keeps the statistics", 1, CheckI22ResetKeepsStatistics},
+		{"I23 drops only at the threshold", 1, CheckI23DropThreshold},
+		{"I24 a blocked path is owed a wake", 1, CheckI24WakeOwed},
+		{"I25 no shared subscription without data sharing", 1, CheckI25NoSharingWhenOff},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
@@ -120,6 +123,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
 	st.memory.up = func(id wire.ServerID) bool { return r.nodes[string(id)].Up() }
+	st.store.sharingOff = !cfg.DataSharing
 	recordStates(w, r.C)
 	Install(w, r.C, st)
 	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}
