@@ -45,6 +45,12 @@ type CheckState struct {
 	stall  stallState
 	// memory is I18's, I19's and I20's state (checkers_memory.go).
 	memory memoryState
+	// sweepWithin, if positive, is how long after its last heartbeat an
+	// event service sweeps a handshaked record (the run's heartbeat
+	// timeout plus one sweep interval): I14 then does not excuse such a
+	// record of a crashed collector. Start sets it when that is shorter
+	// than the quiet phase's settle time.
+	sweepWithin time.Duration
 	// policy is I23's and I24's (checkers_policy.go).
 	policy policyState
 	// store is I21's and I22's (checkers_store.go); msgs is I15's

@@ -104,6 +104,35 @@ func DefaultLimits() Limits {
 		Messages: MessageBudget{Readies: 6, ReadyEvery: 10 * time.Second}}
 }
 
+// sweepWithin is I14's bound on a crashed collector's handshaked
+// records (CheckState.sweepWithin): the heartbeat timeout plus one sweep
+// interval, both scaled, when the workload set a heartbeat timeout that
+// leaves the sweep time within the settle phase; zero (no bound) with
+// TiCDC's hour.
+func sweepWithin(cfg cluster.Config) time.Duration {
+	if cfg.HeartbeatTimeout <= 0 {
+		return 0
+	}
+	sweep := SweepEvery
+	if cfg.Scale > 0 {
+		sweep = time.Duration(float64(sweep) * cfg.Scale)
+	}
+	if d := cfg.HeartbeatTimeout + sweep; d < settle {
+		return d
+	}
+	return 0
+}
+
+// CrashFor crashes node n, as the node.crash fault does, and restarts it
+// after down (or at the heal, if that comes first): for a workload that
+// aims a crash at a state it watches. Call it from a workload task.
+func (r *Run) CrashFor(n *cluster.Node, down time.Duration) {
+	sn := r.nodes[string(n.ID)]
+	r.W.Crash(sn)
+	r.W.Sleep(down)
+	r.W.Restart(sn)
+}
+
 // SweepEvery is the event services' sweep interval at Scale 1
 // (PROTOCOL.md 7): with a HeartbeatTimeout below the heartbeat interval
 // a service may sweep a record once per SweepEvery, which a workload
@@ -124,6 +153,7 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
 	st.memory.up = func(id wire.ServerID) bool { return r.nodes[string(id)].Up() }
 	st.store.sharingOff = !cfg.DataSharing
+	st.sweepWithin = sweepWithin(cfg)
 	recordStates(w, r.C)
 	Install(w, r.C, st)
 	orphans := &OrphanTracker{Grace: time.Second, Every: 10 * time.Millisecond}
