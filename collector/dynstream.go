@@ -157,11 +157,13 @@ func (ds *dynStream) push(p *path, it item) {
 	rt := ds.c.rt
 	limit := a.overLimit()
 	over := limit || rt.Buggify(fault.MemoryPressure)
+	// What the drop decision is judged on (I23): the area before the
+	// event, the event as it arrived.
+	pendingBefore, arriving, dropped := a.pending, it.ev, false
 	if over {
 		ds.c.requestRelease(a)
 	}
-	pendingBefore, arriving, dropped := a.pending, it.ev, false
-	if drop := over || rt.Buggify(fault.DropEvent); drop {
+	if over || rt.Buggify(fault.DropEvent) {
 		if drop, ok := dropEventFor(it.ev); ok {
 			ds.c.stats.EventsDropped++
 			it = item{from: it.from, ev: drop, size: eventSize(drop)}
