@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"github.com/cdcsim/cdcsim/collector"
+	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -40,6 +41,11 @@ const (
 	// collector.DropDecision (collector.Config.ObserveDrop), for the
 	// checker of the drop threshold (workloads, I23).
 	ObservedDrop
+	// ObservedSendFailed: Node's event service failed to send Msg to the
+	// collector of node To on the event stream; Err is why
+	// (network.ErrCongested: TiCDC retries it), for the checker of the
+	// retry (workloads, I26).
+	ObservedSendFailed
 )
 
 // Observation is one thing the cluster reports to Config.Observe: the
@@ -53,6 +59,7 @@ type Observation struct {
 	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, ObservedRestore, and a request's dispatcher
 	Msg        any               // ObservedRequest, ObservedSent and ObservedDrop only
 	OnlyReuse  bool              // ObservedSubscription only
+	Err        error             // ObservedSendFailed only
 }
 
 // observe hands o to Config.Observe, if set. It runs on the task that
@@ -113,5 +120,23 @@ func (c *Cluster) observeDrops(n *Node) func(collector.DropDecision) {
 	}
 	return func(d collector.DropDecision) {
 		c.observe(Observation{Kind: ObservedDrop, Node: n.ID, Dispatcher: d.Dispatcher, Msg: d})
+	}
+}
+
+// observeCongested returns the event-service endpoint's failure hook of
+// node n (event-stream sends only), nil when nobody observes.
+func (c *Cluster) observeCongested(n *Node) func(to wire.ServerID, st network.Stream, msg any, err error) {
+	if c.cfg.Observe == nil {
+		return nil
+	}
+	return func(to wire.ServerID, st network.Stream, msg any, err error) {
+		if st != wire.StreamEvent {
+			return
+		}
+		o := Observation{Kind: ObservedSendFailed, Node: n.ID, To: to, Msg: msg, Err: err}
+		if ev, ok := msg.(wire.Event); ok {
+			o.Dispatcher = ev.Dispatcher()
+		}
+		c.observe(o)
 	}
 }

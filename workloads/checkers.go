@@ -51,8 +51,10 @@ type CheckState struct {
 	// record of a crashed collector. Start sets it when that is shorter
 	// than the quiet phase's settle time.
 	sweepWithin time.Duration
-	// policy is I23's and I24's (checkers_policy.go).
+	// policy is I23's and I24's (checkers_policy.go), sends I26's
+	// (checkers_send.go).
 	policy policyState
+	sends  sendState
 	// store is I21's and I22's (checkers_store.go); msgs is I15's
 	// message budgets' (checkers_messages.go).
 	store storeState
@@ -172,7 +174,10 @@ func (st *CheckState) Observe(o cluster.Observation) {
 	case cluster.ObservedRestore:
 		st.restore(o.Dispatcher)
 	case cluster.ObservedSent:
+		st.attempted(o.Node, o.Msg)
 		st.observeSent(o)
+	case cluster.ObservedSendFailed:
+		st.observeSendFailed(o)
 	case cluster.ObservedDrop:
 		if d, ok := o.Msg.(collector.DropDecision); ok {
 			st.observeDrop(o.Node, d)

@@ -2,10 +2,12 @@ package workloads
 
 import (
 	"testing"
+	"time"
 
 	"github.com/cdcsim/cdcsim/cluster"
 	"github.com/cdcsim/cdcsim/collector"
 	"github.com/cdcsim/cdcsim/eventservice"
+	"github.com/cdcsim/cdcsim/network"
 	"github.com/cdcsim/cdcsim/sim"
 	"github.com/cdcsim/cdcsim/wire"
 	"github.com/stretchr/testify/require"
@@ -85,4 +87,39 @@ func TestCheckI25FiresOnPlantedSharing(t *testing.T) {
 	require.NoError(t, sharingViolation("n1", sub(1, 1)))
 	require.ErrorContains(t, sharingViolation("n1", sub(1, 2)), "subscription 4 of")
 	require.ErrorContains(t, sharingViolation("n1", sub(1, 2)), "shared by d1 and d2 with data sharing off")
+}
+
+// I26 fires on an event message refused as congested and not attempted
+// again within retryWithin; not on one attempted again (sent, or failed
+// for another reason), nor on one refused for another reason.
+func TestCheckI26FiresOnPlantedGivenUpSend(t *testing.T) {
+	quietCluster(t, func(w *sim.World, r *Run) {
+		require.NoError(t, CheckI26CongestedSendRetried(r.C, r.State))
+		fresh := func() *CheckState {
+			st := NewCheckState()
+			st.now, st.c = w.Now, r.C
+			return st
+		}
+		failed := func(st *CheckState, msg any, err error) {
+			st.Observe(cluster.Observation{Kind: cluster.ObservedSendFailed, Node: "n1", To: "n2", Msg: msg, Err: err})
+		}
+		ev := func() *wire.ResolvedEvent { return &wire.ResolvedEvent{DispatcherID: 3, ResolvedTs: 100} }
+		given, retried, lost := fresh(), fresh(), fresh()
+		e1, e2, e3 := ev(), ev(), ev()
+		failed(given, e1, network.ErrCongested)
+		failed(retried, e2, network.ErrCongested)
+		failed(lost, e3, network.ErrCongested)
+		w.Sleep(10 * time.Millisecond)
+		failed(retried, e2, network.ErrCongested) // refused again: the clock restarts
+		w.Sleep(10 * time.Millisecond)
+		retried.Observe(cluster.Observation{Kind: cluster.ObservedSent, Node: "n1", To: "n2", Msg: e2})
+		failed(lost, e3, network.ErrNotReady) // another failure: dropped, as TiCDC drops it
+		w.Sleep(retryWithin + time.Millisecond)
+		require.ErrorContains(t, CheckI26CongestedSendRetried(r.C, given), "event service n1: *wire.ResolvedEvent to n2 refused as congested 1.021s ago and never sent again")
+		require.NoError(t, CheckI26CongestedSendRetried(r.C, retried))
+		require.NoError(t, CheckI26CongestedSendRetried(r.C, lost))
+		n, peak := retried.SendRetryPeak()
+		require.EqualValues(t, 2, n)
+		require.Equal(t, 10*time.Millisecond, peak)
+	})
 }

@@ -80,7 +80,7 @@
 // timeline's per-dispatcher bands. It is an observation installed only
 // then; TestRecordsLeaveTheHashAlone checks the hash does not move.
 //
-// # Oracles beyond the end state (I14-I25)
+// # Oracles beyond the end state (I14-I26)
 //
 // I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end
 // state cannot show (issue 13). Each one's doc says what must hold, why,
@@ -170,6 +170,11 @@
 //     no subscription has two distinct dispatchers as subscribers
 //     (TiCDC event_store.go RegisterDispatcher reuses only under
 //     enableDataSharing).
+//   - I26 (checkers_send.go): every event message an event service's
+//     send refused as congested is attempted again within a second
+//     (TiCDC eventBroker.sendMsg retries it every 10 ms, forever), unless
+//     the service crashed since; followed by identity through
+//     cluster.ObservedSendFailed and ObservedSent.
 //
 // How the defaults were chosen (DefaultLimits), from seeds 1-50 of every
 // workload with the patches on (go test ./workloads -run '^TestX$'

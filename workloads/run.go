@@ -50,6 +50,7 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I23 drops only at the threshold", 1, CheckI23DropThreshold},
 		{"I24 a blocked path is owed a wake", 1, CheckI24WakeOwed},
 		{"I25 no shared subscription without data sharing", 1, CheckI25NoSharingWhenOff},
+		{"I26 a congested send is retried", 1, CheckI26CongestedSendRetried},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
