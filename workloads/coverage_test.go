@@ -51,5 +51,5 @@ func TestModelCoverage(t *testing.T) {
 		net = net || strings.HasPrefix(p, "net/")
 	}
 	require.True(t, net, "no network fault counted under HeartbeatFaults")
-	require.Len(t, on.Sometimes, 15, "every workload asks the fifteen Sometimes")
+	require.Len(t, on.Sometimes, 16, "every workload asks the sixteen Sometimes")
 }
