@@ -218,7 +218,7 @@ func (c *Cluster) boot(n *Node) {
 	f := newFanout(c.rt, c.net.Attach(n.ID, wire.StreamCommand, wire.StreamEvent), &c.locals)
 	f.run()
 	coord := c.nodes[0].ID
-	ec := c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: f.observedEndpoint(roleEventService, c.observeSent(n)),
+	ec := c.cfg.scaleEventService(eventservice.Config{Runtime: c.rt, Node: n.ID, Endpoint: withFailures(f.observedEndpoint(roleEventService, c.observeSent(n)), c.observeCongested(n)),
 		Upstream: c.Upstream, Coordinator: coord, Variants: c.cfg.Variants, DataSharing: c.cfg.DataSharing, Trace: c.cfg.Trace,
 		ObserveSubscription: c.observeSubscriptions(n)})
 	if c.cfg.HeartbeatTimeout > 0 {
@@ -234,7 +234,7 @@ func (c *Cluster) boot(n *Node) {
 		cc.HeartbeatInterval = c.cfg.HeartbeatInterval // unscaled, see Config
 	}
 	cc.Variants, cc.Trace, cc.ObserveRequest = c.cfg.Variants, c.cfg.Trace, c.observeRequests(n)
-	cc.SessionChanged = sessionChanged
+	cc.SessionChanged, cc.ObserveDrop = sessionChanged, c.observeDrops(n)
 	coll := collector.New(cc)
 	coll.Run()
 	if n.ID == coord {

@@ -256,6 +256,16 @@ func (d *Dispatcher) AcceptedSyncPointAt(ts wire.Ts) bool {
 	return false
 }
 
+// OwesWake reports whether the sink still owes the collector's path a
+// wake: it holds events handed to it and not flushed, whose flush wakes
+// the path. A removed dispatcher owes nothing and reports true (its path
+// goes with the removal). For checkers (workloads, I24).
+func (d *Dispatcher) OwesWake() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.Removed || len(d.pending) > 0
+}
+
 // FlushedCopy returns a copy of Flushed, safe to call while the run is
 // live.
 func (d *Dispatcher) FlushedCopy() []Forwarded {

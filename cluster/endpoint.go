@@ -98,10 +98,21 @@ func (f *fanout) observedEndpoint(r role, sent func(to wire.ServerID, msg any)) 
 	return &roleEndpoint{f: f, r: r, sent: sent}
 }
 
+// withFailures makes an observed endpoint also report every failed send
+// to failed, after the send: the checker of the event service's retry of
+// congested sends reads them (workloads, I26).
+func withFailures(ep network.Endpoint, failed func(to wire.ServerID, st network.Stream, msg any, err error)) network.Endpoint {
+	if re, ok := ep.(*roleEndpoint); ok {
+		re.failed = failed
+	}
+	return ep
+}
+
 type roleEndpoint struct {
-	f    *fanout
-	r    role
-	sent func(to wire.ServerID, msg any)
+	f      *fanout
+	r      role
+	sent   func(to wire.ServerID, msg any)
+	failed func(to wire.ServerID, st network.Stream, msg any, err error)
 }
 
 func (e *roleEndpoint) ID() network.NodeID { return e.f.ep.ID() }
@@ -115,6 +126,7 @@ func (e *roleEndpoint) ID() network.NodeID { return e.f.ep.ID() }
 func (e *roleEndpoint) Send(to network.NodeID, st network.Stream, msg any) error {
 	if to == e.f.ep.ID() {
 		if e.f.rt.Buggify(fault.LocalCongested) {
+			e.reportFailure(to, st, msg, network.ErrCongested)
 			return network.ErrCongested
 		}
 		e.f.local(st, msg)
@@ -124,8 +136,16 @@ func (e *roleEndpoint) Send(to network.NodeID, st network.Stream, msg any) error
 	err := e.f.ep.Send(to, st, msg)
 	if err == nil {
 		e.report(to, msg)
+	} else {
+		e.reportFailure(to, st, msg, err)
 	}
 	return err
+}
+
+func (e *roleEndpoint) reportFailure(to network.NodeID, st network.Stream, msg any, err error) {
+	if e.failed != nil {
+		e.failed(to, st, msg, err)
+	}
 }
 
 func (e *roleEndpoint) report(to network.NodeID, msg any) {

@@ -1,6 +1,10 @@
 package cluster
 
-import "github.com/cdcsim/cdcsim/wire"
+import (
+	"github.com/cdcsim/cdcsim/collector"
+	"github.com/cdcsim/cdcsim/network"
+	"github.com/cdcsim/cdcsim/wire"
+)
 
 // ObservationKind says what an Observation reports.
 type ObservationKind uint8
@@ -32,6 +36,16 @@ const (
 	// that count messages (workloads, I15). Dispatcher is the event's,
 	// zero for other messages.
 	ObservedSent
+	// ObservedDrop: memory control on Node's collector decided on a
+	// droppable event arriving for Dispatcher; Msg is the
+	// collector.DropDecision (collector.Config.ObserveDrop), for the
+	// checker of the drop threshold (workloads, I23).
+	ObservedDrop
+	// ObservedSendFailed: Node's event service failed to send Msg to the
+	// collector of node To on the event stream; Err is why
+	// (network.ErrCongested: TiCDC retries it), for the checker of the
+	// retry (workloads, I26).
+	ObservedSendFailed
 )
 
 // Observation is one thing the cluster reports to Config.Observe: the
@@ -43,8 +57,9 @@ type Observation struct {
 	Node       wire.ServerID
 	To         wire.ServerID     // ObservedRequest: the service; ObservedSubscription: the REGISTER's collector
 	Dispatcher wire.DispatcherID // ObservedPrepare, ObservedCommit, ObservedRestore, and a request's dispatcher
-	Msg        any               // ObservedRequest and ObservedSent only
+	Msg        any               // ObservedRequest, ObservedSent and ObservedDrop only
 	OnlyReuse  bool              // ObservedSubscription only
+	Err        error             // ObservedSendFailed only
 }
 
 // observe hands o to Config.Observe, if set. It runs on the task that
@@ -90,6 +105,35 @@ func (c *Cluster) observeSent(n *Node) func(to wire.ServerID, msg any) {
 	}
 	return func(to wire.ServerID, msg any) {
 		o := Observation{Kind: ObservedSent, Node: n.ID, To: to, Msg: msg}
+		if ev, ok := msg.(wire.Event); ok {
+			o.Dispatcher = ev.Dispatcher()
+		}
+		c.observe(o)
+	}
+}
+
+// observeDrops returns the collector's memory-control hook of node n,
+// nil when nobody observes.
+func (c *Cluster) observeDrops(n *Node) func(collector.DropDecision) {
+	if c.cfg.Observe == nil {
+		return nil
+	}
+	return func(d collector.DropDecision) {
+		c.observe(Observation{Kind: ObservedDrop, Node: n.ID, Dispatcher: d.Dispatcher, Msg: d})
+	}
+}
+
+// observeCongested returns the event-service endpoint's failure hook of
+// node n (event-stream sends only), nil when nobody observes.
+func (c *Cluster) observeCongested(n *Node) func(to wire.ServerID, st network.Stream, msg any, err error) {
+	if c.cfg.Observe == nil {
+		return nil
+	}
+	return func(to wire.ServerID, st network.Stream, msg any, err error) {
+		if st != wire.StreamEvent {
+			return
+		}
+		o := Observation{Kind: ObservedSendFailed, Node: n.ID, To: to, Msg: msg, Err: err}
 		if ev, ok := msg.(wire.Event); ok {
 			o.Dispatcher = ev.Dispatcher()
 		}

@@ -32,6 +32,12 @@ type Config struct {
 	// must not block, yield or call into the collector, and it changes
 	// nothing the collector does.
 	ObserveRequest func(to wire.ServerID, msg any)
+	// ObserveDrop, if set, is told of memory control's decision on every
+	// droppable event that arrives on a path (observe.go, DropDecision),
+	// with mu held: for the checker of the drop threshold (workloads,
+	// I23). Like ObserveRequest it must not block, yield or call into
+	// the collector, and it changes nothing the collector does.
+	ObserveDrop func(DropDecision)
 	// SessionChanged, if set, is every session's session.Config.Changed:
 	// told of each change of a session's Version, for checkers.
 	SessionChanged func(session.Target)

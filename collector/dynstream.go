@@ -155,7 +155,11 @@ func (ds *dynStream) push(p *path, it item) {
 	a := p.area
 	a.arrivals++
 	rt := ds.c.rt
-	over := a.overLimit() || rt.Buggify(fault.MemoryPressure)
+	limit := a.overLimit()
+	over := limit || rt.Buggify(fault.MemoryPressure)
+	// What the drop decision is judged on (I23): the area before the
+	// event, the event as it arrived.
+	pendingBefore, arriving, dropped := a.pending, it.ev, false
 	if over {
 		ds.c.requestRelease(a)
 	}
@@ -163,8 +167,10 @@ func (ds *dynStream) push(p *path, it item) {
 		if drop, ok := dropEventFor(it.ev); ok {
 			ds.c.stats.EventsDropped++
 			it = item{from: it.from, ev: drop, size: eventSize(drop)}
+			dropped = true
 		}
 	}
+	ds.c.observeDrop(p, arriving, pendingBefore, dropped, dropped && !limit)
 	if _, ok := it.ev.(*wire.ResolvedEvent); ok && len(p.queue) > 0 {
 		if _, ok := p.queue[len(p.queue)-1].ev.(*wire.ResolvedEvent); ok {
 			// A periodic signal replaces the queued one, whatever its epoch,

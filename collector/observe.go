@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cdcsim/cdcsim/session"
 	"github.com/cdcsim/cdcsim/wire"
 )
 
@@ -59,6 +60,65 @@ func (c *EventCollector) AppendAreas(buf []AreaSnapshot) []AreaSnapshot {
 	}
 	if len(buf)-start > 1 {
 		slices.SortFunc(buf[start:], func(x, y AreaSnapshot) int { return strings.Compare(string(x.Changefeed), string(y.Changefeed)) })
+	}
+	return buf
+}
+
+// DropDecision is memory control's decision on one droppable event (a
+// DML, batch DML, DDL or sync point) as it arrives on its path
+// (Config.ObserveDrop): the area's pending bytes and quota before the
+// event was queued, whether it was replaced by a DropEvent, and whether
+// a fault site (fault.MemoryPressure, fault.DropEvent) forced that drop
+// with the area under its threshold.
+type DropDecision struct {
+	Changefeed        wire.ChangefeedID
+	Dispatcher        wire.DispatcherID
+	Event             wire.Event
+	Pending, Quota    uint64
+	Dropped, Injected bool
+}
+
+// observeDrop reports a droppable event's arrival to Config.ObserveDrop,
+// if set. Called with mu held; it changes nothing.
+func (c *EventCollector) observeDrop(p *path, ev wire.Event, pending uint64, dropped, injected bool) {
+	if c.cfg.ObserveDrop == nil {
+		return
+	}
+	if !dropped {
+		if _, ok := dropEventFor(ev); !ok {
+			return
+		}
+	}
+	c.cfg.ObserveDrop(DropDecision{Changefeed: p.area.id, Dispatcher: p.id, Event: ev,
+		Pending: pending, Quota: p.area.quota, Dropped: dropped, Injected: injected})
+}
+
+// BlockedPath is a path that waits for its sink's wake (the handler
+// returned "block"), with the dispatcher's target: the sink that owes
+// the wake.
+type BlockedPath struct {
+	Changefeed wire.ChangefeedID
+	Dispatcher wire.DispatcherID
+	Target     session.Target
+	Pending    uint64
+}
+
+// AppendBlocked appends the collector's blocked paths to buf, by
+// changefeed and then in each area's path order, and returns it. For
+// checkers and tests; it only reads.
+func (c *EventCollector) AppendBlocked(buf []BlockedPath) []BlockedPath {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := len(buf)
+	for _, a := range c.areas { //dst:allow map-range: sorted below, observation only
+		for _, p := range a.paths {
+			if p.blocked && !p.removed {
+				buf = append(buf, BlockedPath{Changefeed: a.id, Dispatcher: p.id, Target: p.d.target, Pending: p.pending})
+			}
+		}
+	}
+	if len(buf)-start > 1 {
+		slices.SortStableFunc(buf[start:], func(x, y BlockedPath) int { return strings.Compare(string(x.Changefeed), string(y.Changefeed)) })
 	}
 	return buf
 }

@@ -45,6 +45,16 @@ type CheckState struct {
 	stall  stallState
 	// memory is I18's, I19's and I20's state (checkers_memory.go).
 	memory memoryState
+	// sweepWithin, if positive, is how long after its last heartbeat an
+	// event service sweeps a handshaked record (the run's heartbeat
+	// timeout plus one sweep interval): I14 then does not excuse such a
+	// record of a crashed collector. Start sets it when that is shorter
+	// than the quiet phase's settle time.
+	sweepWithin time.Duration
+	// policy is I23's and I24's (checkers_policy.go), sends I26's
+	// (checkers_send.go).
+	policy policyState
+	sends  sendState
 	// store is I21's and I22's (checkers_store.go); msgs is I15's
 	// message budgets' (checkers_messages.go).
 	store storeState
@@ -126,7 +136,7 @@ type dispatcherState struct {
 	work  workCounts
 	watch stallWatch
 	dups  dupState
-	// I23: how far it went along the sink's Handed, and the last sync
+	// I27: how far it went along the sink's Handed, and the last sync
 	// point accepted there.
 	syncPoints syncPointCursor
 }
@@ -170,7 +180,14 @@ func (st *CheckState) Observe(o cluster.Observation) {
 	case cluster.ObservedRestore:
 		st.restore(o.Dispatcher)
 	case cluster.ObservedSent:
+		st.attempted(o.Node, o.Msg)
 		st.observeSent(o)
+	case cluster.ObservedSendFailed:
+		st.observeSendFailed(o)
+	case cluster.ObservedDrop:
+		if d, ok := o.Msg.(collector.DropDecision); ok {
+			st.observeDrop(o.Node, d)
+		}
 	case cluster.ObservedRequest:
 		switch m := o.Msg.(type) {
 		case *wire.DispatcherRequest:

@@ -33,7 +33,11 @@ import (
 //     and T9's cleanup skipped), the first bug class issue 13 names;
 //   - a remote record of a dispatcher whose collector crashed: nobody
 //     is left to send its REMOVE (its node's restart closed it without
-//     T9).
+//     T9). Unless the run's heartbeat timeout is short enough for the
+//     quiet phase (CheckState.sweepWithin, set by Start): then a
+//     handshaked record (seq > 0, TiCDC dispatcher_stat.go
+//     isHandshaked) must have been swept as inactive (event_broker.go
+//     reportDispatcherStatToStore), and only an epoch-0 one is excused.
 //
 // Not excused anywhere: a record on L nobody targets (requests to L
 // never cross the network and are retried forever), an orphan (a record
@@ -134,7 +138,13 @@ func (st *CheckState) leakReason(c *cluster.Cluster, svc wire.ServerID, r events
 		return "its collector has no live session for it (a REMOVE to L is never lost)"
 	}
 	if !st.removedFromLocal[r.Dispatcher] {
-		return "" // its collector crashed: nobody is left to remove it
+		// Its collector crashed: nobody is left to remove it, and only
+		// the inactivity sweep can, once the record is handshaked.
+		if st.sweepWithin > 0 && r.Seq > 0 {
+			return fmt.Sprintf("its collector on %s crashed, and the record is handshaked (seq %d): the inactivity sweep must have removed it within %s of its last heartbeat",
+				d.Node(), r.Seq, st.sweepWithin)
+		}
+		return ""
 	}
 	if st.lastAction[serviceKey{r.Dispatcher, svc}] == wire.ActionRemove {
 		return "" // best-effort REMOVE to a remote, lost or overtaken

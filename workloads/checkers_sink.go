@@ -179,7 +179,7 @@ func CheckI5NoDataLoss(c *cluster.Cluster, st *CheckState) error {
 		}
 		for _, f := range d.Flushed[ds.flushed:] {
 			if f.Kind == "SyncPoint" {
-				continue // not an upstream change; I23 checks them
+				continue // not an upstream change; I27 checks them
 			}
 			ds.flushedAt[f.CommitTs] = f.Kind
 			for _, row := range f.Rows {

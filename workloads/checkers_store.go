@@ -34,6 +34,10 @@ type storeState struct {
 	// the node's index in the cluster.
 	services []storeLook
 	i21, i22 error
+	// sharingOff: the run's event stores do not share subscriptions
+	// (cluster.Config.DataSharing false), for I25.
+	sharingOff bool
+	i25        error
 }
 
 // storeLook is what the previous look saw of one service incarnation:
@@ -76,13 +80,17 @@ func (st *CheckState) lookAtStores(c *cluster.Cluster) {
 }
 
 // judgeSubscriptions judges I21 on a service's subscriptions now
-// against l.subs, then keeps them as the previous look's.
+// against l.subs, and I25 on each, then keeps them as the previous
+// look's.
 func (st *CheckState) judgeSubscriptions(node wire.ServerID, l *storeLook, cur []eventservice.SubscriptionSnapshot) {
 	s := &st.store
 	j := 0
 	for _, sub := range cur {
+		if s.sharingOff && s.i25 == nil {
+			s.i25 = sharingViolation(node, sub)
+		}
 		if s.i21 != nil {
-			break
+			continue
 		}
 		var prev eventservice.SubscriptionSnapshot // zero ID: first look at it
 		if k := findSub(l.subs, j, sub.ID); k >= 0 {
@@ -236,4 +244,36 @@ func CheckI22ResetKeepsStatistics(c *cluster.Cluster, st *CheckState) error {
 	}
 	st.lookAtStores(c)
 	return st.store.i22
+}
+
+// sharingViolation is I25's rule for one subscription of a store that
+// does not share: it serves one dispatcher. A later REGISTER of the same
+// ID may replace the subscriber (or leave it orphaned, PROTOCOL.md 6.3
+// H1), so the rule counts distinct IDs.
+func sharingViolation(node wire.ServerID, sub eventservice.SubscriptionSnapshot) error {
+	for i := 1; i < len(sub.Subscribers); i++ {
+		if sub.Subscribers[i].Dispatcher != sub.Subscribers[0].Dispatcher {
+			return fmt.Errorf("event service %s, subscription %d of %s: shared by %s and %s with data sharing off",
+				node, sub.ID, sub.Span, sub.Subscribers[0].Dispatcher, sub.Subscribers[i].Dispatcher)
+		}
+	}
+	return nil
+}
+
+// CheckI25NoSharingWhenOff: with data sharing off (TiCDC's
+// debug.event-store.enable-data-sharing, cluster.Config.DataSharing), an
+// event store gives every registration a subscription of its own and
+// never attaches a dispatcher to another's (TiCDC logservice/eventstore
+// event_store.go RegisterDispatcher: the reuse search runs only under
+// enableDataSharing, and a REGISTER that asked only for reuse fails).
+// A store that shares anyway does less work and loses nothing, so no
+// other check sees it; but a shared subscription's checkpoint is held
+// back by its slowest subscriber, which the setting exists to avoid.
+// Looked at with I21's looks (every storeEvery).
+func CheckI25NoSharingWhenOff(c *cluster.Cluster, st *CheckState) error {
+	if st.now == nil {
+		return nil
+	}
+	st.lookAtStores(c)
+	return st.store.i25
 }

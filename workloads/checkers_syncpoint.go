@@ -24,14 +24,14 @@ func applyModelKnobs(sc sim.Config, cfg *cluster.Config) {
 	}
 }
 
-// syncPointCursor is I23's place along one sink's Handed.
+// syncPointCursor is I27's place along one sink's Handed.
 type syncPointCursor struct {
 	n    int
 	last cluster.Forwarded // the last sync point accepted
 	any  bool
 }
 
-// CheckI23SyncPointCadence: the sync points a sink accepted are those of
+// CheckI27SyncPointCadence: the sync points a sink accepted are those of
 // its changefeed's cadence (TiCDC pkg/eventservice event_broker.go
 // emitSyncPointEventIfNeeded; downstreamadapter/syncpoint
 // CalculateStartSyncPointTs):
@@ -48,7 +48,7 @@ type syncPointCursor struct {
 //
 // Reads the sinks' histories incrementally (st.changes) and the RESETs
 // Observe saw (I17's list). Install with every=1, after I17.
-func CheckI23SyncPointCadence(c *cluster.Cluster, st *CheckState) error {
+func CheckI27SyncPointCadence(c *cluster.Cluster, st *CheckState) error {
 	for _, i := range st.changes(c) {
 		d, ds := c.Dispatchers[i], st.at(c, i)
 		cur := &ds.syncPoints
@@ -66,7 +66,7 @@ func CheckI23SyncPointCadence(c *cluster.Cluster, st *CheckState) error {
 	return nil
 }
 
-// checkSyncPoint is I23 for one accepted sync point f.
+// checkSyncPoint is I27 for one accepted sync point f.
 func checkSyncPoint(d *cluster.Dispatcher, ds *dispatcherState, cur *syncPointCursor, f cluster.Forwarded) error {
 	opts := d.RequestOptions()
 	iv := opts.SyncPointInterval

@@ -10,12 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A clean run with sync points every 500 ms: I23 is silent and saw sync
+// A clean run with sync points every 500 ms: I27 is silent and saw sync
 // points at every sink; then forged sync points in each sink's history
 // make it fire: one off the cadence, one that skips a sync point, one
 // below the last, one below its epoch's first sync point. Also I7's
 // tolerance (syncPointStepBack) is exactly one step, at a sync point.
-func TestCheckI23FiresOnPlantedSyncPoints(t *testing.T) {
+func TestCheckI27FiresOnPlantedSyncPoints(t *testing.T) {
 	cfg := sim.DefaultConfig(1)
 	cfg.SyncPointInterval = 500 * time.Millisecond
 	res := sim.Run(cfg, func(w *sim.World) {
@@ -27,7 +27,7 @@ func TestCheckI23FiresOnPlantedSyncPoints(t *testing.T) {
 		r := Start(w, ccfg)
 		r.AddTables(1, 2)
 		w.Sleep(20 * time.Second)
-		require.NoError(t, CheckI23SyncPointCadence(r.C, r.State))
+		require.NoError(t, CheckI27SyncPointCadence(r.C, r.State))
 		for _, d := range r.C.Dispatchers {
 			require.True(t, r.State.of(d.ID()).syncPoints.any, "dispatcher %s saw no sync point", d.ID())
 		}
@@ -52,7 +52,7 @@ func TestCheckI23FiresOnPlantedSyncPoints(t *testing.T) {
 				ds.syncPoints.any = false // alone, so only the epoch's bound can fire
 			}
 			plant(d, f)
-			require.ErrorContains(t, CheckI23SyncPointCadence(r.C, r.State), c.want)
+			require.ErrorContains(t, CheckI27SyncPointCadence(r.C, r.State), c.want)
 			d.Handed = d.Handed[:n]
 			ds.syncPoints = saved
 		}

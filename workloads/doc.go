@@ -89,7 +89,7 @@
 // timeline's per-dispatcher bands. It is an observation installed only
 // then; TestRecordsLeaveTheHashAlone checks the hash does not move.
 //
-// # Oracles beyond the end state (I14-I23)
+// # Oracles beyond the end state (I14-I27)
 //
 // I1-I13 are PROTOCOL.md 5's invariants; four more look at what an end
 // state cannot show (issue 13). Each one's doc says what must hold, why,
@@ -104,7 +104,12 @@
 //     second's grace, after an Eventually of its own. Excused, as
 //     PROTOCOL.md 5 I9 and 2.5 allow: a remote record whose last request
 //     queued there was a REMOVE (best-effort), and a remote record of a
-//     crashed collector's dispatcher.
+//     crashed collector's dispatcher, unless the run's heartbeat timeout
+//     plus one sweep interval is shorter than the settle phase
+//     (CheckState.sweepWithin): then a handshaked one (seq > 0) must have
+//     been swept as inactive (TiCDC sweeps only handshaked records), and
+//     TestIdleTablesCrashRemote crashes nodes under remotely served idle
+//     tables so that the sweep is needed.
 //   - I15, wasted work (CheckI15NoWastedWork, checkers_work.go): a
 //     REGISTER asks only for reuse exactly when it goes to a remote, no
 //     subscription is created for such a REGISTER nor on a service for
@@ -158,12 +163,33 @@
 //     previous look saw (I21); a RESET's record keeps the old record's
 //     received resolved ts and heartbeated checkpoint (I22,
 //     copyStatistics).
-//   - I23, the sync points each sink accepted (checkers_syncpoint.go):
+//   - I23 and I24, memory control's policy at each decision
+//     (checkers_policy.go): a droppable event is replaced by a DropEvent
+//     exactly when its area holds at least 1.5 times its quota as it
+//     arrives, or a fault site forced it (I23, TiCDC memory_control.go
+//     appendEvent; judged at each arrival as collector.Config.ObserveDrop
+//     reports it, the threshold computed by the checker); after every
+//     step, each blocked path of a running collector waits for a wake
+//     its sink still owes, events handed and not flushed (I24, TiCDC's
+//     wake is an event the stream handles after the handler; read through
+//     collector.EventCollector.AppendBlocked and
+//     cluster.Dispatcher.OwesWake). Neither rule is visible to I18-I20:
+//     a threshold at 1x still recovers within their bounds.
+//   - I25 (checkers_store.go, with I21's looks): with data sharing off,
+//     no subscription has two distinct dispatchers as subscribers
+//     (TiCDC event_store.go RegisterDispatcher reuses only under
+//     enableDataSharing).
+//   - I26 (checkers_send.go): every event message an event service's
+//     send refused as congested is attempted again within a second
+//     (TiCDC eventBroker.sendMsg retries it every 10 ms, forever), unless
+//     the service crashed since; followed by identity through
+//     cluster.ObservedSendFailed and ObservedSent.
+//   - I27, the sync points each sink accepted (checkers_syncpoint.go):
 //     none without sync points, each on the interval's cadence, none
 //     below the first sync point of the RESET that opened its epoch, in
 //     commit-ts order with none missing (TiCDC's
 //     emitSyncPointEventIfNeeded and CalculateStartSyncPointTs).
-//     TestCheckI23FiresOnPlantedSyncPoints plants each violation. With
+//     TestCheckI27FiresOnPlantedSyncPoints plants each violation. With
 //     sync points on, I3 allows one hole in an epoch: the sync point at
 //     the last event's commitTs, withheld by the collector because an
 //     earlier epoch forwarded it (checkEpochSeq).

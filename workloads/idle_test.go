@@ -50,3 +50,112 @@ func TestIdleTables(t *testing.T) {
 		r.Faults(3*time.Minute, nil)
 	}, sim.Seeds(20), sim.Configure(workloads.Patched))
 }
+
+// Idle tables served remotely, their collector crashing under them. With
+// data sharing on, a copy of an idle table added on another node probes
+// the table's home node, whose subscription it may reuse, and is served
+// remotely until its local Ready wins (PROTOCOL.md 3.1 T2, T4'). The
+// workload watches each copy it adds, and when one is served remotely by
+// a record that sent its Handshake, crashes the copy's node (1 to 5 s
+// down): nobody is left to REMOVE that record, so the remote service
+// must sweep it as inactive once its heartbeats stop (TiCDC
+// event_broker.go reportDispatcherStatToStore: a handshaked dispatcher
+// whose heartbeat is older than the timeout). The idle table sends no
+// data after the Handshake, so a sweep that waited for data (a record
+// "handshaked" only after its second event) leaves the record behind,
+// and I14 finds it: with a 7 s heartbeat timeout it no longer excuses a
+// crashed collector's handshaked record (CheckState.sweepWithin).
+func TestIdleTablesCrashRemote(t *testing.T) {
+	runs, hits, seeds := 0, 0, map[uint64]bool{}
+	sim.Test(t, func(w *sim.World) {
+		runs++
+		seeds[w.Seed()] = true
+		if idleCrashRun(w) > 0 {
+			hits++
+		}
+	}, sim.Seeds(4), sim.Configure(workloads.Patched))
+	t.Logf("%d of %d runs crashed a collector under a remotely served idle table", hits, runs)
+	if hits == 0 && len(seeds) >= 4 {
+		t.Fatal("no run crashed a collector while it was served remotely: the sweep of its records was never needed")
+	}
+}
+
+// idleCrashRun is one run of TestIdleTablesCrashRemote; it returns how
+// many crashes hit a remotely served idle table.
+func idleCrashRun(w *sim.World) int {
+	const tables, idle = 8, 4
+	cfg := cluster.DefaultConfig()
+	cfg.Upstream.Idle = idle
+	cfg.DataSharing = true
+	cfg.HeartbeatTimeout = 7 * time.Second
+	r := workloads.Start(w, cfg)
+	r.Limits.Work.Every = workloads.SweepEvery
+	r.AddTables(1, tables)
+	w.Sleep(5 * time.Second) // the homes' subscriptions initialise, so copies can reuse them
+	nodes, rnd, hits := r.C.Nodes(), w.Rand("workloads/idle-crash"), 0
+	r.Faults(2*time.Minute, func(healed func() bool) {
+		for !healed() {
+			w.Sleep(500*time.Millisecond + time.Duration(rnd.Int64N(int64(time.Second))))
+			table := tables - idle + 1 + rnd.Int64N(idle)
+			n := nodes[rnd.IntN(len(nodes))]
+			if n == nodes[int(table)%len(nodes)] || !r.Up(n) {
+				continue
+			}
+			if copies := nodeCopies(r, n, table); len(copies) > 0 {
+				r.C.RemoveDispatcher(copies[0])
+				continue
+			}
+			from := cluster.TsAt(w.Now())
+			if live := r.LiveDispatchers(table); len(live) > 0 {
+				from = live[0].CheckpointTs()
+			}
+			d := r.C.AddDispatcher(n, r.C.TableSpan(table), from)
+			if servedRemotely(w, r, n, d, healed) {
+				hits++
+				r.CrashFor(n, time.Second+time.Duration(rnd.Int64N(int64(4*time.Second))))
+			}
+		}
+	})
+	return hits
+}
+
+// nodeCopies returns n's dispatchers of table.
+func nodeCopies(r *workloads.Run, n *cluster.Node, table int64) []*cluster.Dispatcher {
+	var out []*cluster.Dispatcher
+	for _, d := range r.C.NodeDispatchers(n) {
+		if d.Span().TableID == table {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// servedRemotely watches d on node n for up to two seconds, every 10 ms,
+// and reports whether it came to be served by a remote service whose
+// record of it is handshaked (seq > 0).
+func servedRemotely(w *sim.World, r *workloads.Run, n *cluster.Node, d *cluster.Dispatcher, healed func() bool) bool {
+	for range 200 {
+		w.Sleep(10 * time.Millisecond)
+		if healed() || !r.Up(n) || n.Collector == nil {
+			return false
+		}
+		st, ok := n.Collector.Stat(d.ID())
+		if !ok {
+			return false
+		}
+		cur := st.Snapshot().CurrentEventServiceID
+		if cur == "" || cur == n.ID {
+			continue
+		}
+		svc := r.C.Node(cur)
+		if svc == nil || !r.Up(svc) || svc.Service == nil {
+			return false
+		}
+		for _, rec := range svc.Service.Records() {
+			if rec.Dispatcher == d.ID() && !rec.Removed && rec.Seq > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -47,7 +47,11 @@ func Install(w *sim.World, c *cluster.Cluster, st *CheckState) {
 		{"I20 releases follow pressure", 1, CheckI20ReleaseFollowsPressure},
 		{"I21 subscription checkpoint is its subscribers' minimum", 1, CheckI21SubscriptionCheckpoint},
 		{"I22 a RESET keeps the statistics", 1, CheckI22ResetKeepsStatistics},
-		{"I23 sync points at the cadence", 1, CheckI23SyncPointCadence},
+		{"I23 drops only at the threshold", 1, CheckI23DropThreshold},
+		{"I24 a blocked path is owed a wake", 1, CheckI24WakeOwed},
+		{"I25 no shared subscription without data sharing", 1, CheckI25NoSharingWhenOff},
+		{"I26 a congested send is retried", 1, CheckI26CongestedSendRetried},
+		{"I27 sync points at the cadence", 1, CheckI27SyncPointCadence},
 	} {
 		w.Invariant(inv.name, inv.every, func() error { return inv.check(c, st) })
 	}
@@ -102,6 +106,35 @@ func DefaultLimits() Limits {
 		Messages: MessageBudget{Readies: 6, ReadyEvery: 10 * time.Second}}
 }
 
+// sweepWithin is I14's bound on a crashed collector's handshaked
+// records (CheckState.sweepWithin): the heartbeat timeout plus one sweep
+// interval, both scaled, when the workload set a heartbeat timeout that
+// leaves the sweep time within the settle phase; zero (no bound) with
+// TiCDC's hour.
+func sweepWithin(cfg cluster.Config) time.Duration {
+	if cfg.HeartbeatTimeout <= 0 {
+		return 0
+	}
+	sweep := SweepEvery
+	if cfg.Scale > 0 {
+		sweep = time.Duration(float64(sweep) * cfg.Scale)
+	}
+	if d := cfg.HeartbeatTimeout + sweep; d < settle {
+		return d
+	}
+	return 0
+}
+
+// CrashFor crashes node n, as the node.crash fault does, and restarts it
+// after down (or at the heal, if that comes first): for a workload that
+// aims a crash at a state it watches. Call it from a workload task.
+func (r *Run) CrashFor(n *cluster.Node, down time.Duration) {
+	sn := r.nodes[string(n.ID)]
+	r.W.Crash(sn)
+	r.W.Sleep(down)
+	r.W.Restart(sn)
+}
+
 // SweepEvery is the event services' sweep interval at Scale 1
 // (PROTOCOL.md 7): with a HeartbeatTimeout below the heartbeat interval
 // a service may sweep a record once per SweepEvery, which a workload
@@ -122,6 +155,8 @@ func Start(w *sim.World, cfg cluster.Config) *Run {
 	cfg.NodeUp = func(id wire.ServerID) bool { return r.Up(r.C.Node(id)) }
 	r.C = cluster.New(w, w.Network(), func(name string, boot func()) { r.nodes[name] = w.NewNode(name, boot) }, cfg)
 	st.work.disruptions, st.stall.link, st.stall.busyUntil = r.Disruptions, r.linked, r.busyUntil
+	st.store.sharingOff = !cfg.DataSharing
+	st.sweepWithin = sweepWithin(cfg)
 	st.memory.node = func(id wire.ServerID) *sim.Node { return r.nodes[string(id)] }
 	recordStates(w, r.C)
 	Install(w, r.C, st)

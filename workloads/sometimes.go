@@ -32,6 +32,10 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// 4.3 race 4: a heartbeat response's Removed applied (T8) after
 	// RemoveDispatcher (T9) marked the session removed.
 	{"a Removed response races RemoveDispatcher", []string{"session/T8/Removed"}},
+	// I1 at T1: a RemoveDispatcher takes requestMu before the add's
+	// REGISTER to L, which must then find the session removed
+	// (TestChurn's removeAtAdd).
+	{"a removal races the add's registration", []string{"session/T1/Removed"}},
 	// 2.5, 4.3 race 3: a REGISTER refused as congested goes back to the
 	// queue's tail and later requests overtake it.
 	{"a REGISTER is requeued after congested", []string{"collector/requeue/REGISTER/congested"}},

@@ -27,7 +27,7 @@ import (
 // and, one seed in four, table atomicity, under which nothing is split.
 // Half the seeds pin slow event-store reads (fault.eventservice/
 // scan-read-slow at 0.1), so that low-latency mode has scans to continue.
-// I23 checks the sync points each sink accepted against the cadence, I5
+// I27 checks the sync points each sink accepted against the cadence, I5
 // that every row of a split transaction below the checkpoint was flushed,
 // I17 that fragments sent again came after a RESET.
 func TestSyncPoints(t *testing.T) {
