@@ -67,7 +67,13 @@
 // replaced by a DropEvent, and release feedback is posted: the
 // processDSFeedback task then chooses the blocked paths holding at least
 // 256 bytes and discards their queues, without telling the handler,
-// Handshake and Ready included (at most once a second). The stuck-area detector posts the
+// Handshake and Ready included (at most once a second). As in TiCDC's
+// releaseMemory (utils/dynstream/memory_control.go), the paths go in
+// descending order of the commit ts they last handled and the release
+// stops once 60 % of the pending size is released; PROTOCOL.md 7 says
+// only "aims at 60 %", and the model took the largest paths first and
+// stopped with 60 % left, until the mutation sample's survivor
+// 6dbdfb3a6fcb showed the difference (FINDINGS.md). The stuck-area detector posts the
 // same feedback for an area still receiving, not shrinking for 5 s and
 // above 60 % of its quota. Events reach the path through 32 bounded
 // receive channels, one per (sender, dispatcher) stream, so the router

@@ -1,7 +1,9 @@
 package collector
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/fault"
@@ -47,6 +49,11 @@ type path struct {
 	// events is the batch's events as the handler gets them, reused
 	// likewise (session.Target.HandleEvents borrows its slice).
 	events []wire.Event
+	// handledTs is the timestamp of the first event of the last batch
+	// handed to the handler (TiCDC's pathInfo.lastHandleEventTs, set from
+	// EventsHandler.GetTimestamp, the event's commit ts): the order of
+	// a memory release (chooseRelease).
+	handledTs wire.Ts
 }
 
 // area is a changefeed's memory accounting (the dynstream's area). id
@@ -220,6 +227,7 @@ func (ds *dynStream) serve(p *path) {
 	}
 	batch := ds.takeBatch(p)
 	p.serving, p.woken = true, false
+	p.handledTs = eventTs(batch[0].ev)
 	mu.Unlock()
 	block := ds.handle(p, batch)
 	clear(batch) // drop the events' references; the buffer is reused
@@ -305,30 +313,33 @@ func (ds *dynStream) wake(p *path) {
 	ds.schedule(p)
 }
 
-// chooseRelease is the dynstream's memory release decision: the blocked
-// paths holding at least 256 bytes, largest first, as many as bring the
-// area down to 60 % of its pending size; at most once per
-// ReleaseInterval. Called with c.mu held.
+// chooseRelease is the dynstream's memory release decision, TiCDC's
+// areaMemStat.releaseMemory (utils/dynstream/memory_control.go): the
+// paths in descending order of the timestamp they last handled (the
+// furthest ahead first; ties by dispatcher ID, where TiCDC's sort.Slice
+// leaves the order open), and of those the blocked ones holding at
+// least 256 bytes, until the released size reaches 60 % of the area's
+// pending size; at most once per ReleaseInterval. Called with c.mu held.
 func (c *EventCollector) chooseRelease(a *area) []*path {
 	now := c.rt.Now()
 	if a.released && now.Sub(a.lastRelease) < c.cfg.ReleaseInterval {
 		return nil
 	}
-	target := a.pending * 6 / 10
+	toRelease := a.pending * 6 / 10
 	var victims []*path
 	for _, p := range a.paths {
 		if p.blocked && p.pending >= 256 {
 			victims = append(victims, p)
 		}
 	}
-	sortByPendingDesc(victims)
-	left := a.pending
+	sortByHandledDesc(victims)
+	released := uint64(0)
 	for i, p := range victims {
-		if left <= target {
+		if released >= toRelease {
 			victims = victims[:i]
 			break
 		}
-		left -= p.pending
+		released += p.pending
 	}
 	if len(victims) > 0 {
 		a.released, a.lastRelease = true, now
@@ -364,12 +375,40 @@ func (ds *dynStream) discard(p *path) {
 	p.queue = p.queue[:0]
 }
 
-func sortByPendingDesc(ps []*path) {
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && (ps[j].pending > ps[j-1].pending || ps[j].pending == ps[j-1].pending && ps[j].id < ps[j-1].id); j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
+// sortByHandledDesc orders paths by the timestamp they last handled,
+// largest first, then by dispatcher ID.
+func sortByHandledDesc(ps []*path) {
+	slices.SortFunc(ps, func(a, b *path) int {
+		if c := cmp.Compare(b.handledTs, a.handledTs); c != 0 {
+			return c
 		}
+		return cmp.Compare(a.id, b.id)
+	})
+}
+
+// eventTs is TiCDC's EventsHandler.GetTimestamp: the event's commit ts
+// as its GetCommitTs gives it (a batch's is its last DML's, a
+// handshake's its resolved ts, Ready's and NotReusable's 0).
+func eventTs(ev wire.Event) wire.Ts {
+	switch e := ev.(type) {
+	case *wire.DMLEvent:
+		return e.CommitTs
+	case *wire.BatchDMLEvent:
+		if len(e.DMLs) > 0 {
+			return e.DMLs[len(e.DMLs)-1].CommitTs
+		}
+	case *wire.ResolvedEvent:
+		return e.ResolvedTs
+	case *wire.HandshakeEvent:
+		return e.ResolvedTs
+	case *wire.DDLEvent:
+		return e.FinishedTs
+	case *wire.SyncPointEvent:
+		return e.CommitTs
+	case *wire.DropEvent:
+		return e.DroppedCommitTs
 	}
+	return 0
 }
 
 func batchable(ev wire.Event) bool {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -221,4 +222,30 @@ func TestAreaIsDeletedWithItsLastDispatcher(t *testing.T) {
 	require.Len(t, last.Changefeeds[0].Dispatchers, 1)
 	require.EqualValues(t, 2, last.Changefeeds[0].Dispatchers[0].DispatcherID)
 	require.Zero(t, last.Changefeeds[0].MemoryReleaseCount, "a fresh area has no release")
+}
+
+// TiCDC utils/dynstream/memory_control_test.go, TestReleaseMemory (its
+// first case): the release goes through the paths most recently handled
+// first (by the timestamp of the events they last handled) and stops
+// once 60 % of the area's pending size is released. Of three blocked
+// paths of 400, 300 and 300 bytes last handled at 300, 200 and 100, the
+// first two are released (700 >= 600) and the oldest is kept. The same
+// sizes in the other order of timestamps release the other two, so the
+// choice is by timestamp, not by size.
+func TestMemoryReleaseGoesByLastHandledTimestamp(t *testing.T) {
+	choose := func(ts ...wire.Ts) []wire.DispatcherID {
+		c := &EventCollector{rt: clock.NewReal(), cfg: Config{ReleaseInterval: time.Second}}
+		a := &area{pending: 1000}
+		for i, size := range []uint64{400, 300, 300} {
+			a.paths = append(a.paths, &path{id: wire.DispatcherID(i + 1), area: a, blocked: true, pending: size, handledTs: ts[i]})
+		}
+		var ids []wire.DispatcherID
+		for _, p := range c.chooseRelease(a) {
+			ids = append(ids, p.id)
+		}
+		return ids
+	}
+	require.Equal(t, []wire.DispatcherID{1, 2}, choose(300, 200, 100))
+	require.Equal(t, []wire.DispatcherID{3, 2}, choose(100, 200, 300))
+	require.Equal(t, []wire.DispatcherID{1, 2}, choose(100, 100, 100), "ties go by dispatcher ID")
 }
