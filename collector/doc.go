@@ -104,6 +104,13 @@
 //     woken in between. Site collector/release-late delays the discard by
 //     up to 2 s after the choice, for that window.
 //
+// Not a loss but a timing the wake must survive: site
+// collector/handler-slow makes the handler return up to 200 ms after
+// handing a batch to a sink that blocks the path, so the sink's flush
+// and wake can come while the batch is still being served; serve keeps
+// such a wake (woken) as TiCDC's stream does, which handles a wake as an
+// event after Handle returns (stream.go handleLoop).
+//
 // Afterwards, in TiCDC as here: a DropEvent of the current epoch resets
 // the dispatcher (dispatcher_stat.go handleDropEvent); a released data
 // event or Handshake shows as a seq gap, or as data before the Handshake,

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/cdcsim/cdcsim/clock"
 	"github.com/cdcsim/cdcsim/fault"
@@ -294,8 +295,16 @@ func (ds *dynStream) handle(p *path, batch []item) bool {
 	block := p.d.stat.HandleDataEvents(batch[0].from, events, p.wakeFn)
 	clear(events)
 	p.events = events[:0]
+	if block && ds.c.rt.Buggify(fault.HandlerSlow) {
+		// The handler is slow to return: the sink may flush and wake the
+		// path meanwhile, which serve must remember (woken).
+		ds.c.rt.Sleep(time.Duration(1 + ds.c.rt.Rand(fault.HandlerSlow).Int64N(int64(handlerSlowMax))))
+	}
 	return block
 }
+
+// handlerSlowMax bounds how late a slow handler returns (fault.HandlerSlow).
+const handlerSlowMax = 200 * time.Millisecond
 
 // wake is the sink's signal that a blocked path may go on. It may be
 // called from any task or callback, without mu, and never blocks.

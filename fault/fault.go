@@ -49,6 +49,7 @@ const (
 	DropEvent          = "collector/drop-event"
 	MemoryPressure     = "collector/memory-pressure"
 	ReleaseLate        = "collector/release-late"
+	HandlerSlow        = "collector/handler-slow"
 	LocalCongested     = "cluster/local-congested"
 	ResolvedStall      = "cluster/resolved-stall"
 	TickerJitter       = "clock/ticker-jitter"
@@ -67,6 +68,7 @@ func Sites() []Info {
 		{DropEvent, 0.005, "the collector's dynstream replaces an arriving DML, DDL or sync point by a DropEvent (TiCDC utils/dynstream memory_control.go appendEvent, usage >= 1.5 or failpoint InjectDropEvent)"},
 		{MemoryPressure, 0.01, "an arriving event finds its changefeed's area under memory pressure, so release feedback is posted (TiCDC memory_control.go appendEvent -> releaseMemory, usage >= 1.5 or checkDeadlock)"},
 		{ReleaseLate, 0.5, "a memory release discards its chosen paths up to 2 s after choosing them, whatever they hold by then, blocked or not (TiCDC memory_control.go releaseMemory -> feedbackChan -> event_collector.go processDSFeedback -> ds.Release -> stream.go handleLoop releasePath)"},
+		{HandlerSlow, 0.05, "the event handler returns up to 200 ms after handing a batch to a sink that blocks the path, so the sink's wake may come while the batch is still being served (TiCDC utils/dynstream stream.go handleLoop: Handle runs the dispatcher's HandleEvents, whose sink writes can be slow; a wake is an event of the stream, handled after Handle returns)"},
 		{LocalCongested, 0.01, "a message between a node's own collector and event service fails as congested (TiCDC pkg/messaging local_target.go sendMsgToChan: a full channel returns ErrorTypeMessageCongested)"},
 		{ResolvedStall, 0.001, "a table's resolved ts stops moving for 1 to 20 s, as for a region without a leader (TiKV resolved-ts is held by the slowest region)"},
 		{TickerJitter, 0.1, "a ticker's next tick comes up to a quarter period late (Go's time.Ticker under GC and scheduler load: every TiCDC loop runs on one)"},

@@ -73,6 +73,10 @@ func TestResetStormWithFreeScans(t *testing.T) {
 	cfg := sim.DeriveConfig(11)
 	workloads.Patched(&cfg)
 	require.NoError(t, cfg.Set("budget.steps", "400000"))
+	// As the seed was drawn when the storm was found: no check-then-act
+	// holds, no graceful stops (both drawn by the swarm since).
+	require.NoError(t, cfg.Set("gap.p", "0"))
+	require.NoError(t, cfg.Set("node.graceful-stop", "0"))
 	res := sim.Run(cfg, func(w *sim.World) { memoryRun(w, true) })
 	require.NotNil(t, res.Failure, "seed 11 no longer storms with free reset scans")
 	require.Equal(t, sim.KindBudget, res.Failure.Kind, "%v", res.Failure)
