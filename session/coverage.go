@@ -91,6 +91,16 @@ func (s *dispatcherSession) coverProbeNext() {
 	}
 }
 
+// coverRemoteHandshake records a remote event service's Handshake
+// accepted, "session/handshake/remote": the end of T4' that shows a
+// remote actually streams (an accepted Ready alone, session/T4/*, does
+// not: the RESET that follows it could be lost or never sent).
+func (s *dispatcherSession) coverRemoteHandshake() {
+	if s.cover != nil {
+		s.cover("session/handshake/remote")
+	}
+}
+
 // readyTransition is T3 for a Ready from L, T4 for one from a remote.
 func (s *dispatcherSession) readyTransition(from wire.ServerID) transition {
 	if from == s.localServerID {

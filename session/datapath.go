@@ -170,6 +170,9 @@ func (s *Stat) handleHandshakeEvent(from wire.ServerID, ev *wire.HandshakeEvent)
 	if cs := s.session.connState; from == s.session.localServerID && cs.localResetSinceRegister.Load() {
 		cs.localServedSinceRegister.Store(true) // patch h1's guard (retry.go)
 	}
+	if from != s.session.localServerID {
+		s.session.coverRemoteHandshake()
+	}
 	s.session.tracef("handshake %s from %s accepted", ev, from)
 }
 

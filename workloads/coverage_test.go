@@ -51,5 +51,5 @@ func TestModelCoverage(t *testing.T) {
 		net = net || strings.HasPrefix(p, "net/")
 	}
 	require.True(t, net, "no network fault counted under HeartbeatFaults")
-	require.Len(t, on.Sometimes, 22, "every workload asks the twenty-two Sometimes")
+	require.Len(t, on.Sometimes, 23, "every workload asks the twenty-three Sometimes")
 }

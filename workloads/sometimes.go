@@ -81,6 +81,10 @@ var sometimesPoints = []struct { //dst:allow package-state: a read-only table
 	// The lifecycle's ordinary paths.
 	// 3.1 T4': a remote's Ready is accepted: a remote serves a dispatcher.
 	{"a remote event service serves a dispatcher", []string{"session/T4/*"}},
+	// ... and streams to it: the remote's Handshake of the epoch the
+	// RESET after T4' opened is accepted (a Ready accepted and then never
+	// reset still reaches the line above).
+	{"a remote event service streams to a dispatcher", []string{"session/handshake/remote"}},
 	// 3.1 T5/T5'': a remote refuses reuse and the probe moves on.
 	{"a remote refuses reuse", []string{"session/T5/*"}},
 	// 3.1 T5': after a NotReusable the next candidate is asked.
