@@ -119,6 +119,9 @@ func TestStoreLookPairsEachWithItsPrevious(t *testing.T) {
 // AppendSubscriptionDetails into a reused buffer what
 // SubscriptionDetails gives.
 func TestStoreLookReadsWhatTheServiceShows(t *testing.T) {
+	if sim.Describing() {
+		t.Skip("a test of the checkers, not a workload: dst does not sweep it")
+	}
 	checked := 0
 	sim.Test(t, func(w *sim.World) {
 		r := Start(w, cluster.DefaultConfig())
