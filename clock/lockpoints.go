@@ -9,6 +9,11 @@ package clock
 // critical sections first. Real mode does not implement it; the locks
 // then just Yield.
 type LockPoints interface {
+	// Holding reports whether the runtime uses the two methods below at
+	// all. A lock made while it is false never calls them, so it costs
+	// what a lock with a plain Yield costs (the simulator with gap.p at
+	// 0, the default).
+	Holding() bool
 	// YieldToLock is the scheduling point before a lock acquisition,
 	// in place of Yield.
 	YieldToLock()
@@ -17,11 +22,13 @@ type LockPoints interface {
 	Unlocked()
 }
 
-// lockPoints returns rt's LockPoints, or nil. A lock looks it up once,
-// when it is made, so a Lock costs no type assertion.
+// lockPoints returns rt's LockPoints if it is holding, or nil. A lock
+// looks it up once, when it is made, so a Lock costs no type assertion.
 func lockPoints(rt Runtime) LockPoints {
-	lp, _ := rt.(LockPoints)
-	return lp
+	if lp, ok := rt.(LockPoints); ok && lp.Holding() {
+		return lp
+	}
+	return nil
 }
 
 // yieldToLock is the scheduling point of a lock acquisition.

@@ -1,6 +1,10 @@
 package sim
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/cdcsim/cdcsim/clock"
+)
 
 // This file widens check-then-act windows (Config.GapP). A task that
 // released a lock and, in the same step, comes to take one (the same or
@@ -18,10 +22,11 @@ import "strconv"
 // and cannot stall a run. With GapP at 0 nothing is drawn and a run is
 // the same as without this file.
 
-var _ interface {
-	YieldToLock()
-	Unlocked()
-} = (*World)(nil)
+var _ clock.LockPoints = (*World)(nil)
+
+// Holding reports whether this run holds tasks in gaps: with gap.p at 0
+// the locks do not call the two methods below at all.
+func (w *World) Holding() bool { return w.cfg.GapP > 0 }
 
 // Unlocked records that the running task released a lock (clock's
 // locks call it through clock.LockPoints).
